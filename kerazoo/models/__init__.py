@@ -1,0 +1,4 @@
+"""The model families. Importing this package registers every family and every
+serializable class (under the package name `kerazoo`)."""
+
+__all__ = []
