@@ -1,0 +1,81 @@
+"""Callbacks shared by the families."""
+
+import math
+import os
+from pathlib import Path
+
+import keras
+import numpy as np
+
+
+class TrainingDivergedError(RuntimeError):
+    """Training produced NaN or infinite values; the model holds its last good weights."""
+
+
+class DivergenceGuard(keras.callbacks.Callback):
+    """Stops training on NaN or infinity and keeps the last good weights.
+
+    After every epoch whose logs and weights are finite, the weights are kept in memory
+    and, with `checkpoint_path`, written atomically to that `.weights.h5` file (the file is
+    never overwritten by diverged weights). When a batch or epoch reports a non-finite
+    value, the model is restored to the last good weights and `TrainingDivergedError` is
+    raised, naming the metric, the epoch and the checkpoint.
+
+    Args:
+        checkpoint_path: optional `.weights.h5` path for the last good weights.
+    """
+
+    def __init__(self, checkpoint_path=None):
+        super().__init__()
+        if checkpoint_path is not None and not str(checkpoint_path).endswith(".weights.h5"):
+            raise ValueError(
+                f"checkpoint_path must end in '.weights.h5'. Received: {checkpoint_path}"
+            )
+        self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
+        self._good_weights = None
+        self._epoch = 0
+
+    def on_train_begin(self, logs=None):
+        self._good_weights = [np.array(w) for w in self.model.get_weights()]
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._check(logs, f"batch {batch} of epoch {self._epoch + 1}")
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._check(logs, f"epoch {epoch + 1}")
+        weights = self.model.get_weights()
+        if not all(np.all(np.isfinite(w)) for w in weights if np.issubdtype(np.asarray(w).dtype, np.floating)):
+            self._fail("the model's weights", f"epoch {epoch + 1}")
+        self._good_weights = [np.array(w) for w in weights]
+        if self.checkpoint_path is not None:
+            self.checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.checkpoint_path.with_name(f".{os.getpid()}.tmp.weights.h5")
+            self.model.save_weights(tmp)
+            os.replace(tmp, self.checkpoint_path)
+
+    def _check(self, logs, where):
+        for key, value in (logs or {}).items():
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                continue
+            if not math.isfinite(number):
+                self._fail(f"`{key}` = {number}", where)
+
+    def _fail(self, what, where):
+        if self._good_weights is not None:
+            self.model.set_weights(self._good_weights)
+        saved = (
+            f"; the last good weights are in {self.checkpoint_path}"
+            if self.checkpoint_path is not None and self.checkpoint_path.exists()
+            else ""
+        )
+        self.model.stop_training = True
+        raise TrainingDivergedError(
+            f"Training diverged: {what} is not finite at {where}. The model was restored to "
+            f"its weights after the last good epoch{saved}. Lower the learning rate or check "
+            "the data for NaN."
+        )

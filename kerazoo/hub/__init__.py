@@ -1,0 +1,32 @@
+"""The zoo: publish, list, load, verify, and model cards.
+
+Entries live in `zoo/<name>/` (`model.keras`, `saved_model/`, `README.md`,
+`metadata.json`), indexed by `zoo/index.json`; see DESIGN.md for the format.
+"""
+
+from kerazoo.hub.card import ModelCard, render_card
+from kerazoo.hub.errors import IntegrityError, UnknownModelError
+from kerazoo.hub.export import export_saved_model, run_signatures
+from kerazoo.hub.load import entry_metadata, list_models, load, model_card, verify, verify_entry
+from kerazoo.hub.paths import default_zoo_dir, resolve_zoo_dir
+from kerazoo.hub.publish import publish, unpublish, update_card
+
+__all__ = [
+    "IntegrityError",
+    "ModelCard",
+    "UnknownModelError",
+    "default_zoo_dir",
+    "entry_metadata",
+    "export_saved_model",
+    "list_models",
+    "load",
+    "model_card",
+    "publish",
+    "render_card",
+    "resolve_zoo_dir",
+    "run_signatures",
+    "unpublish",
+    "update_card",
+    "verify",
+    "verify_entry",
+]

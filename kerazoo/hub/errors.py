@@ -1,0 +1,12 @@
+"""Errors raised by the zoo hub."""
+
+
+class IntegrityError(Exception):
+    """A zoo file does not match the sha256 recorded for it (corrupted or tampered).
+
+    The message names the file. Nothing is deserialized from an entry that fails.
+    """
+
+
+class UnknownModelError(ValueError):
+    """A name that is not in the zoo index; the message lists the closest names."""

@@ -1,0 +1,141 @@
+"""The zoo index and the crash-safe swap of entries into place.
+
+`zoo/index.json` maps each entry name to the sha256 of its `metadata.json`, which in turn
+holds the sha256 of every file of the entry: one hash chain from the index to each byte.
+
+A publish (or a card update) builds the whole new entry in `zoo/.tmp-<name>-*`, then:
+
+1. writes the journal `zoo/.journal-<name>.json` naming the new metadata hash;
+2. moves an existing entry aside to `zoo/.old-<name>`;
+3. renames the new entry to `zoo/<name>`;
+4. rewrites `zoo/index.json` atomically;
+5. removes `zoo/.old-<name>` and the journal.
+
+A crash anywhere leaves a state that `repair()` (run under the zoo lock before every
+publish, and before a load when no publish holds the lock) completes or undoes: with the
+new entry in place it rolls forward (steps 4-5), otherwise it moves the old entry back.
+Temporary folders without a journal are removed. The index never names a half-written entry.
+"""
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+
+from kerazoo.utils.io import atomic_write_json, fsync_dir, sha256_file
+
+INDEX_FILE = "index.json"
+INDEX_FORMAT = 1
+_LOCK_FILE = ".lock"
+
+
+def read_index(zoo):
+    path = zoo / INDEX_FILE
+    if not path.exists():
+        return {"format": INDEX_FORMAT, "entries": {}}
+    try:
+        index = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        from kerazoo.hub.errors import IntegrityError
+
+        raise IntegrityError(f"{path} is not valid JSON ({e}); the zoo index is damaged.") from None
+    index.setdefault("entries", {})
+    return index
+
+
+def write_index(zoo, index):
+    index = dict(index, format=INDEX_FORMAT)
+    atomic_write_json(zoo / INDEX_FILE, index)
+
+
+@contextlib.contextmanager
+def zoo_lock(zoo, blocking=True):
+    """An exclusive lock on the zoo folder; yields False if `blocking=False` and it is taken."""
+    zoo.mkdir(parents=True, exist_ok=True)
+    with open(zoo / _LOCK_FILE, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _journal_path(zoo, name):
+    return zoo / f".journal-{name}.json"
+
+
+def _old_path(zoo, name):
+    return zoo / f".old-{name}"
+
+
+def swap_in(zoo, name, new_dir, index_record):
+    """Moves the complete entry `new_dir` to `zoo/<name>` and records it in the index.
+
+    Call under `zoo_lock`. `index_record` is the index's record of the entry; it must hold
+    `metadata_sha256`.
+    """
+    target, old = zoo / name, _old_path(zoo, name)
+    atomic_write_json(
+        _journal_path(zoo, name), {"name": name, "record": index_record, "new": new_dir.name}
+    )
+    if target.exists():
+        os.rename(target, old)
+    os.rename(new_dir, target)
+    fsync_dir(zoo)
+    _finish(zoo, name, index_record)
+
+
+def _finish(zoo, name, index_record):
+    index = read_index(zoo)
+    index["entries"][name] = index_record
+    write_index(zoo, index)
+    shutil.rmtree(_old_path(zoo, name), ignore_errors=True)
+    _journal_path(zoo, name).unlink(missing_ok=True)
+    fsync_dir(zoo)
+
+
+def remove_entry(zoo, name):
+    """Removes an entry from the index, then its folder. Call under `zoo_lock`."""
+    index = read_index(zoo)
+    index["entries"].pop(name, None)
+    write_index(zoo, index)
+    shutil.rmtree(zoo / name, ignore_errors=True)
+
+
+def repair(zoo):
+    """Completes or undoes an interrupted publish. Call under `zoo_lock`."""
+    if not zoo.is_dir():
+        return
+    for journal in zoo.glob(".journal-*.json"):
+        try:
+            state = json.loads(journal.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            journal.unlink(missing_ok=True)  # the journal write itself was cut: nothing moved
+            continue
+        name, record = state["name"], state["record"]
+        target, old = zoo / name, _old_path(zoo, name)
+        meta = target / "metadata.json"
+        if meta.is_file() and sha256_file(meta) == record["metadata_sha256"]:
+            _finish(zoo, name, record)  # the new entry is in place: roll forward
+        else:
+            if old.exists():  # the new entry never landed: put the old one back
+                if target.exists():
+                    shutil.rmtree(target)
+                os.rename(old, target)
+            journal.unlink(missing_ok=True)
+            fsync_dir(zoo)
+    for leftover in list(zoo.glob(".tmp-*")) + list(zoo.glob(".old-*")):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def new_tmp_dir(zoo, name):
+    zoo.mkdir(parents=True, exist_ok=True)
+    path = zoo / f".tmp-{name}-{os.getpid()}-{time.time_ns()}"
+    path.mkdir()
+    return path

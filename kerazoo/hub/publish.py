@@ -1,0 +1,172 @@
+"""Publishing zoo entries, and re-rendering their cards without retraining."""
+
+import datetime
+import json
+import platform
+import shutil
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from kerazoo.hub import index as zoo_index
+from kerazoo.hub.card import ModelCard, render_card
+from kerazoo.hub.export import export_saved_model, save_keras
+from kerazoo.hub.paths import check_name, resolve_zoo_dir
+from kerazoo.utils.io import atomic_write_json, atomic_write_text, sha256_file
+from kerazoo.version import __version__
+
+MODEL_FILE = "model.keras"
+SAVED_MODEL_DIR = "saved_model"
+CARD_FILE = "README.md"
+METADATA_FILE = "metadata.json"
+METADATA_FORMAT = 1
+MAX_ENTRY_MB = 30
+
+
+def _entry_files(directory):
+    return sorted(
+        p.relative_to(directory).as_posix()
+        for p in directory.rglob("*")
+        if p.is_file() and p.name != METADATA_FILE
+    )
+
+
+def _check_metrics(metrics):
+    out = {}
+    for key, value in (metrics or {}).items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"metrics must be numbers. Received: {key}={value!r}")
+        out[str(key)] = float(value) if isinstance(value, float) else int(value)
+    return out
+
+
+def _seal(directory, name, card, metadata, max_size_mb):
+    """Renders the card, hashes every file, writes metadata.json; returns the index record."""
+    atomic_write_text(directory / CARD_FILE, render_card(name, card, metadata))
+    metadata["card"] = card.to_dict()
+    metadata["files"] = {rel: sha256_file(directory / rel) for rel in _entry_files(directory)}
+    atomic_write_json(directory / METADATA_FILE, metadata)
+    size = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
+    if size > max_size_mb * 2**20:
+        raise ValueError(
+            f"The entry {name!r} takes {size / 2**20:.1f} MB; a zoo entry must stay under "
+            f"{max_size_mb} MB. Shrink the model or pass a larger max_size_mb."
+        )
+    return {
+        "metadata_sha256": sha256_file(directory / METADATA_FILE),
+        "family": metadata.get("family"),
+        "class": metadata.get("class"),
+        "date": metadata.get("date"),
+        "summary": card.summary.split("\n")[0][:200],
+    }
+
+
+def publish(model, name, card=None, metrics=None, recipe=None, files=None, zoo_dir=None,
+            max_size_mb=MAX_ENTRY_MB):
+    """Publishes `model` as the zoo entry `name`, atomically.
+
+    Writes `model.keras` (without optimizer state), `saved_model/` (the model's
+    `serving_endpoints()`), the model card `README.md` and `metadata.json` (versions,
+    parameter count, date, recipe, metrics and the sha256 of every file) into a temporary
+    folder, then swaps it into `zoo/<name>` and records it in `zoo/index.json`. An entry of
+    the same name is replaced; a crash at any point leaves the old entry (or none), never a
+    half-written one.
+
+    Args:
+        model: a built `keras.Model` whose classes are registered serializable.
+        name: `<architecture>.<dataset>`, e.g. `"rbm.fashion_mnist"`.
+        card: a `kerazoo.hub.ModelCard` or a dict of its fields.
+        metrics: `{name: number}` measured on the model (rendered next to the anchors).
+        recipe: the job that trained it (`Job.to_dict()`), recorded in the metadata.
+        files: `{file_name: source_path}` extra files for the entry, e.g. sample grids.
+        zoo_dir: the zoo folder; default `$KERAZOO_ZOO`, else the repository's `zoo/`.
+    Returns:
+        The entry's folder.
+    """
+    check_name(name)
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"publish() takes a keras.Model. Received: {type(model).__name__}")
+    if not model.built:
+        raise ValueError(f"Build {type(model).__name__} (call it on data or fit it) before publishing.")
+    card = ModelCard.from_any(card)
+    zoo = resolve_zoo_dir(zoo_dir)
+    with zoo_index.zoo_lock(zoo):
+        zoo_index.repair(zoo)
+        tmp = zoo_index.new_tmp_dir(zoo, name)
+        try:
+            save_keras(model, tmp / MODEL_FILE)
+            signatures = export_saved_model(model, tmp / SAVED_MODEL_DIR)
+            for file_name, source in (files or {}).items():
+                dest = tmp / file_name
+                if dest.resolve().parent != tmp.resolve() or file_name in (
+                    MODEL_FILE, SAVED_MODEL_DIR, CARD_FILE, METADATA_FILE
+                ):
+                    raise ValueError(f"Extra entry files must be plain names. Received: {file_name!r}")
+                shutil.copyfile(source, dest)
+            metadata = {
+                "format": METADATA_FORMAT,
+                "name": name,
+                "family": (recipe or {}).get("job", {}).get("family"),
+                "class": keras.saving.get_registered_name(type(model)),
+                "kerazoo": __version__,
+                "keras": keras.__version__,
+                "tensorflow": tf.__version__,
+                "python": platform.python_version(),
+                "parameters": int(model.count_params()),
+                "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+                "recipe": recipe,
+                "metrics": _check_metrics(metrics),
+                "signatures": signatures,
+            }
+            record = _seal(tmp, name, card, metadata, max_size_mb)
+            zoo_index.swap_in(zoo, name, tmp, record)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    return zoo / name
+
+
+def update_card(name, metrics=None, zoo_dir=None, max_size_mb=MAX_ENTRY_MB, **card_fields):
+    """Re-renders an entry's card and metadata with new numbers, without retraining.
+
+    `metrics` are merged into the entry's metrics; `card_fields` replace card fields, except
+    `anchors` and `pictures`, which are merged (add a comparison that a later issue
+    measured: `update_card("vae.fashion_mnist", anchors={"GAN": {"fid": 12.3}})`). The
+    entry is verified first, rewritten in a temporary copy and swapped in atomically.
+    """
+    from kerazoo.hub.load import entry_dir, verify_entry
+
+    zoo = resolve_zoo_dir(zoo_dir)
+    with zoo_index.zoo_lock(zoo):
+        zoo_index.repair(zoo)
+        directory = entry_dir(name, zoo)
+        metadata = verify_entry(directory, zoo_index.read_index(zoo)["entries"][name])
+        tmp = zoo_index.new_tmp_dir(zoo, name)
+        try:
+            shutil.rmtree(tmp)
+            shutil.copytree(directory, tmp)
+            card = ModelCard.from_any(metadata.get("card")).merged(**card_fields)
+            metadata["metrics"] = {**metadata.get("metrics", {}), **_check_metrics(metrics)}
+            record = _seal(tmp, name, card, metadata, max_size_mb)
+            zoo_index.swap_in(zoo, name, tmp, record)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    return Path(zoo / name)
+
+
+def unpublish(name, zoo_dir=None):
+    """Removes an entry from the index and the zoo."""
+    zoo = resolve_zoo_dir(zoo_dir)
+    with zoo_index.zoo_lock(zoo):
+        zoo_index.repair(zoo)
+        if name not in zoo_index.read_index(zoo)["entries"]:
+            from kerazoo.hub.load import unknown_name_error
+
+            raise unknown_name_error(name, zoo)
+        zoo_index.remove_entry(zoo, name)
+
+
+def read_metadata(directory):
+    return json.loads((Path(directory) / METADATA_FILE).read_text(encoding="utf-8"))
