@@ -86,9 +86,7 @@ def _fmt(value):
         return f"{value:,}"
     if math.isnan(value):
         return "nan"
-    if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
-        return f"{value:.4g}"
-    return f"{value:.4f}".rstrip("0").rstrip(".") if abs(value) < 10 else f"{value:.2f}"
+    return f"{value:.5g}"
 
 
 def front_matter(name, card, metadata):

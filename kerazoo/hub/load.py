@@ -18,7 +18,8 @@ from kerazoo.utils.io import sha256_file
 def _repaired_zoo(zoo_dir):
     """The zoo folder, after finishing an interrupted publish if nobody is publishing now."""
     zoo = resolve_zoo_dir(zoo_dir)
-    if zoo.is_dir() and any(zoo.glob(".journal-*.json")) and os.access(zoo, os.W_OK):
+    interrupted = any(zoo.glob(".journal-*")) or any(zoo.glob(".tmp-*")) or any(zoo.glob(".old-*"))
+    if zoo.is_dir() and interrupted and os.access(zoo, os.W_OK):
         with zoo_index.zoo_lock(zoo, blocking=False) as locked:
             if locked:
                 zoo_index.repair(zoo)

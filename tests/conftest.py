@@ -1,0 +1,20 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(TESTS_DIR))
+os.environ.setdefault("KERAZOO_DATA_DIR", str(TESTS_DIR.parents[1] / "shared" / "data"))
+
+import tiny_family  # noqa: E402,F401  (registers the tests' tiny family)
+
+
+@pytest.fixture
+def tmp_zoo(tmp_path, monkeypatch):
+    """An empty zoo in a temporary folder, made the default through $KERAZOO_ZOO."""
+    zoo = tmp_path / "zoo"
+    zoo.mkdir()
+    monkeypatch.setenv("KERAZOO_ZOO", str(zoo))
+    return zoo
