@@ -14,7 +14,8 @@ A family answers five questions about a job (see `kerazoo.jobs.schema.Job`):
   the Keras `History` (or a dict of per-epoch logs);
 - `evaluate(model, data, job)`: the metrics of the model card, a dict of floats;
 - `card(model, metrics, job)`: the card's sections (`kerazoo.hub.ModelCard` fields),
-  and `artifacts(model, data, job, directory)`: pictures for the entry (sample grids).
+  and `artifacts(model, data, job, directory)`: pictures for the entry (sample grids);
+- `example_data(job, n)`: a small real batch `(x, y)` to fine-tune an entry with `fit`.
 """
 
 import inspect
@@ -67,6 +68,18 @@ class Family:
 
     def artifacts(self, model, data, job, directory):
         return []
+
+    def example_data(self, job, n=64):
+        """A small real batch `(x, y)` for `model.fit(x, y)` (y None when unsupervised).
+
+        The zoo tests fine-tune every entry for a step on it. The default takes the first
+        `n` test images of the job's image data set.
+        """
+        from kerazoo import datasets
+
+        loaders = {"fashion_mnist": datasets.load_fashion_mnist, "mnist": datasets.load_mnist}
+        x, _ = loaders[job.data["dataset"]]("test")
+        return x[:n], None
 
 
 def register_family(cls):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import kerazoo
-from tiny_family import bernoulli_images
+from tiny_family import TinyAutoencoder, bernoulli_images
 
 NAME = "tiny_ae.fashion_mnist"
 TESTS_DIR = Path(__file__).resolve().parents[1]
@@ -104,7 +104,10 @@ def test_first_publish_killed_midway_leaves_no_entry(tmp_zoo):
 def test_republish_killed_in_the_swap_rolls_back_or_forward(tmp_zoo, crash_at, expect):
     # Over an existing entry the publish renames: 1 card, 2 metadata, 3 journal,
     # 4 old entry aside, 5 new entry into place, 6 index.
-    assert count_steps() == 5 and count_steps() == 6
+    # (the slow test above checks these counts)
+    old_model = TinyAutoencoder(code_size=4, seed=1)
+    old_model(bernoulli_images(2))
+    kerazoo.publish(old_model, NAME)
     old = outputs(kerazoo.load(NAME))
     proc = run_publish(crash_at, seed=2)
     assert proc.returncode == 17, proc.stderr[-2000:]
