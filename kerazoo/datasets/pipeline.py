@@ -35,6 +35,9 @@ def make_image_dataset(
     made with the same seed yield the same batches, epoch after epoch, and each epoch
     (each new iteration, or each repetition with ``repeat=True``) draws a new order.
 
+    The dataset shuffles itself: pass ``shuffle=False`` to ``model.fit`` (Keras ignores
+    its own ``shuffle`` for a dataset, and warns when it is left True).
+
     Args:
         x: images, float32 (N, 28, 28, 1) in [0, 1], checked with
             `kerazoo.utils.check_images`.
