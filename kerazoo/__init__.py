@@ -13,7 +13,7 @@ import os as _os
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from kerazoo.version import __version__  # noqa: E402
-from kerazoo import models  # noqa: E402  (registers every family)
+from kerazoo import datasets, models  # noqa: E402  (models registers every family)
 from kerazoo.hub import (  # noqa: E402
     IntegrityError,
     ModelCard,
@@ -31,6 +31,7 @@ __all__ = [
     "ModelCard",
     "UnknownModelError",
     "__version__",
+    "datasets",
     "list_models",
     "load",
     "model_card",
