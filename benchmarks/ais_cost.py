@@ -8,6 +8,15 @@ products, measured in the same process, and the ratio is AIS time / floor.
 
     PYTHONPATH=$PWD python benchmarks/ais_cost.py                # the target measurement
     PYTHONPATH=$PWD python benchmarks/ais_cost.py --variants     # + the designs tried
+    PYTHONPATH=$PWD python benchmarks/ais_cost.py --sklearn-epochs 5   # + a sanity number
+
+`--sklearn-epochs E` also trains scikit-learn's BernoulliRBM(n_components=500,
+batch_size=100, learning_rate=0.05, random_state=0) on the 60,000 Fashion-MNIST training
+images binarized at 0.5, epoch by epoch (partial_fit on the same mini-batches in the same
+order reproduces fit(n_iter=e) exactly), and after each epoch prints the mean test
+log-likelihood of the 10,000 binarized test images, with log Z by AIS (100 chains x 14,500
+temperatures, base rate = smoothed training pixel means, seed 0): the anchor kerazoo's
+BernoulliRBM must beat by >= 5 nats.
 
 `--variants` times, on a shorter schedule and extrapolated to 14,500 temperatures, the
 alternatives to the shipped design (XLA, pre-transposed kernel, Threefry random numbers):
@@ -142,14 +151,61 @@ def time_variants(weights, n_betas):
         )
 
 
+def read_idx_images(name):
+    import gzip
+    from pathlib import Path
+
+    for root in (os.environ.get("KERAZOO_DATA_DIR"), "/usr/share/datasets"):
+        if root and (Path(root) / "fashion-mnist" / name).exists():
+            with gzip.open(Path(root) / "fashion-mnist" / name, "rb") as f:
+                return np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784)
+    raise FileNotFoundError(f"fashion-mnist/{name} not found (apt-get install dataset-fashion-mnist)")
+
+
+def sklearn_sanity(epochs):
+    from sklearn.neural_network import BernoulliRBM
+
+    from kerazoo.metrics import base_rate_visible_bias, bernoulli_rbm_log_likelihood
+
+    x_train = (read_idx_images("train-images-idx3-ubyte.gz") > 127).astype(np.float64)
+    x_test = (read_idx_images("t10k-images-idx3-ubyte.gz") > 127).astype(np.float64)
+    base = base_rate_visible_bias(x_train)
+    rbm = BernoulliRBM(n_components=500, batch_size=100, learning_rate=0.05, random_state=0)
+    print("sklearn BernoulliRBM(500) on binarized Fashion-MNIST, test log-likelihood by AIS:")
+    for epoch in range(1, epochs + 1):
+        t = time.perf_counter()
+        for start in range(0, len(x_train), 100):
+            rbm.partial_fit(x_train[start : start + 100])
+        fit_time = time.perf_counter() - t
+        w, b, c = rbm.components_.T, rbm.intercept_visible_, rbm.intercept_hidden_
+        t = time.perf_counter()
+        res = bernoulli_rbm_log_partition_ais(w, b, c, base_visible_bias=base, seed=0)
+        ais_time = time.perf_counter() - t
+        ll_test = bernoulli_rbm_log_likelihood(x_test, w, b, c, res)
+        ll_train = bernoulli_rbm_log_likelihood(x_train[:10000], w, b, c, res)
+        lo, hi = res.log_z_bounds()
+        print(
+            f"  n_iter={epoch}: test LL {ll_test:.2f} nats (train[:10000] {ll_train:.2f}); "
+            f"log Z {res.log_z:.2f} +- {res.log_z_std:.2f} (3-sigma [{lo:.2f}, {hi:.2f}]); "
+            f"epoch {fit_time:.0f} s, AIS {ais_time:.1f} s ({load()})",
+            flush=True,
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--variants", action="store_true", help="also time the designs tried")
     parser.add_argument("--variant-betas", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=1, help="timed AIS runs (best is kept)")
+    parser.add_argument("--sklearn-epochs", type=int, default=0, metavar="E",
+                        help="also print the test log-likelihood of sklearn's BernoulliRBM(500) after 1..E epochs")
+    parser.add_argument("--skip-timing", action="store_true", help="only the --sklearn-epochs part")
     args = parser.parse_args()
 
     print(f"TensorFlow {tf.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs")
+    if args.skip_timing:
+        sklearn_sanity(args.sklearn_epochs)
+        return
     weights = rbm_weights()
     print(f"AIS: {N_VISIBLE} visible x {N_HIDDEN} hidden, {N_CHAINS} chains x {N_BETAS} temperatures")
     t = time.perf_counter()
@@ -183,6 +239,8 @@ def main():
     if args.variants:
         print(f"designs tried ({args.variant_betas} temperatures each, extrapolated):")
         time_variants(weights, args.variant_betas)
+    if args.sklearn_epochs:
+        sklearn_sanity(args.sklearn_epochs)
 
 
 if __name__ == "__main__":

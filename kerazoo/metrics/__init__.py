@@ -18,6 +18,7 @@ from kerazoo.metrics.partition import (
     base_rate_visible_bias,
     bernoulli_rbm_log_partition_ais,
     bernoulli_rbm_log_partition_exact,
+    gaussian_rbm_log_partition_ais,
     gaussian_rbm_log_partition_exact,
 )
 from kerazoo.metrics.pseudo_likelihood import bernoulli_rbm_pseudo_log_likelihood
@@ -34,5 +35,6 @@ __all__ = [
     "bernoulli_rbm_pseudo_log_likelihood",
     "gaussian_rbm_free_energy",
     "gaussian_rbm_log_likelihood",
+    "gaussian_rbm_log_partition_ais",
     "gaussian_rbm_log_partition_exact",
 ]

@@ -347,6 +347,48 @@ def _ais_log_weights(kernel, visible_bias, hidden_bias, base_bias, betas, seed, 
     return log_w
 
 
+def _ais_arguments(n_visible, n_chains, n_betas, base_visible_bias, seed):
+    """Checked (n_chains, n_betas, float32 betas, b_A float64, seed) for an AIS run."""
+    n_chains = check_positive_int(n_chains, "n_chains")
+    if n_chains < 2:
+        raise ValueError(
+            "`n_chains` must be at least 2 (the spread of the weights gives log_z_std). "
+            f"Received: n_chains={n_chains}"
+        )
+    n_betas = check_positive_int(n_betas, "n_betas")
+    if base_visible_bias is None:
+        b_a = np.zeros(n_visible)
+    else:
+        b_a = to_numpy(base_visible_bias, "base_visible_bias").astype(np.float64)
+        if b_a.shape != (n_visible,):
+            raise ValueError(
+                f"`base_visible_bias` must have shape (n_visible,) = ({n_visible},). "
+                f"Received: base_visible_bias.shape={b_a.shape}"
+            )
+        check_finite(b_a, "base_visible_bias")
+    # the chains see float32 parameters: use exactly those for log Z_A
+    b_a = b_a.astype(np.float32).astype(np.float64)
+    if seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> 1)
+    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
+    seed = int(seed) % (2**63)
+    betas = ais_beta_schedule(n_betas).astype(np.float32)
+    return n_chains, n_betas, betas, b_a, seed
+
+
+def _ais_result(log_w, n_betas, n_chains, what):
+    if not np.all(np.isfinite(log_w)):
+        raise FloatingPointError(
+            f"AIS produced non-finite log weights: the {what} are too large for float32 "
+            "products."
+        )
+    log_z = float(logsumexp(log_w) - math.log(n_chains))
+    shifted = np.exp(log_w - log_w.max())
+    log_z_std = float(shifted.std(ddof=1) / (math.sqrt(n_chains) * shifted.mean()))
+    return AISResult(log_z, log_z_std, log_w, n_betas, n_chains)
+
+
 def bernoulli_rbm_log_partition_ais(
     kernel,
     visible_bias,
@@ -376,7 +418,7 @@ def bernoulli_rbm_log_partition_ais(
         base_visible_bias: visible biases `b_A` of the base-rate model, shape
             `(n_visible,)`; typically `base_rate_visible_bias(x_train)`, the logit of
             smoothed training pixel means. None: zeros, a uniform base distribution (valid,
-            but with a higher variance on peaked models).
+            but with a much higher variance and downward bias on peaked models).
         seed: int (reproducible: the same seed gives the same result on the same machine)
             or None (fresh randomness).
 
@@ -385,30 +427,9 @@ def bernoulli_rbm_log_partition_ais(
     """
     w, b, c = check_rbm_weights(kernel, visible_bias, hidden_bias)
     n_visible, n_hidden = w.shape
-    n_chains = check_positive_int(n_chains, "n_chains")
-    if n_chains < 2:
-        raise ValueError(
-            "`n_chains` must be at least 2 (the spread of the weights gives log_z_std). "
-            f"Received: n_chains={n_chains}"
-        )
-    n_betas = check_positive_int(n_betas, "n_betas")
-    if base_visible_bias is None:
-        b_a = np.zeros(n_visible)
-    else:
-        b_a = to_numpy(base_visible_bias, "base_visible_bias").astype(np.float64)
-        if b_a.shape != (n_visible,):
-            raise ValueError(
-                f"`base_visible_bias` must have shape (n_visible,) = ({n_visible},). "
-                f"Received: base_visible_bias.shape={b_a.shape}"
-            )
-        check_finite(b_a, "base_visible_bias")
-    if seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> 1)
-    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
-    seed = int(seed) % (2**63)
-
-    betas = ais_beta_schedule(n_betas).astype(np.float32)
+    n_chains, n_betas, betas, b_a, seed = _ais_arguments(
+        n_visible, n_chains, n_betas, base_visible_bias, seed
+    )
     log_w = _ais_log_weights(
         tf.constant(w, tf.float32),
         tf.constant(b, tf.float32),
@@ -418,16 +439,104 @@ def bernoulli_rbm_log_partition_ais(
         tf.constant(seed, tf.int64),
         n_chains,
     ).numpy()
-    # log Z_A of the base model (float32 b_A, as used in the chains)
-    log_z_base = float(np.logaddexp(0.0, b_a.astype(np.float32).astype(np.float64)).sum())
-    log_z_base += n_hidden * math.log(2.0)
-    log_w = log_w + log_z_base
-    if not np.all(np.isfinite(log_w)):
-        raise FloatingPointError(
-            "AIS produced non-finite log weights; the weights are too large for float32 "
-            f"products (max |kernel| = {np.abs(w).max():g})."
+    log_z_base = float(np.logaddexp(0.0, b_a).sum()) + n_hidden * math.log(2.0)
+    return _ais_result(log_w + log_z_base, n_betas, n_chains, "weights")
+
+
+@tf.function(jit_compile=True)
+def _gaussian_ais_log_weights(kernel, mean, hidden_bias, base_mean, betas, seed, n_chains):
+    """AIS loop of a Gaussian-Bernoulli RBM in scaled units x = v / sigma; (n_chains,) float64.
+
+    `mean = b / sigma`, `base_mean = b_A / sigma`. The log weight increment at step k is
+    `dbeta (x.(mean - base_mean) - |mean|^2/2 + |base_mean|^2/2)` plus the hidden-unit
+    softplus difference; the constant part (its sum over the steps is exactly
+    `-(|mean|^2 - |base_mean|^2)/2`) is added by the caller in float64.
+    """
+    n_visible = tf.shape(kernel)[0]
+    n_hidden = tf.shape(kernel)[1]
+    kernel_t = tf.transpose(kernel)
+    delta = mean - base_mean
+    x = base_mean + tf.random.stateless_normal(
+        tf.stack([n_chains, n_visible]), seed=tf.stack([seed, tf.constant(-1, tf.int64)]),
+        alg="threefry",
+    )
+    log_w = tf.zeros(tf.stack([n_chains]), tf.float64)
+    n_steps = tf.shape(betas)[0] - 1
+
+    def body(k, x, log_w):
+        beta = betas[k]
+        dbeta = beta - betas[k - 1]
+        a = tf.matmul(x, kernel) + hidden_bias
+        p_h = tf.sigmoid(beta * a)
+        d_hidden = -tf.math.log1p(tf.math.expm1(-dbeta * a) * p_h)
+        inc = tf.reduce_sum(d_hidden, axis=1) + dbeta * tf.linalg.matvec(x, delta)
+        log_w = log_w + tf.cast(inc, tf.float64)
+        seed_k = tf.stack([seed, tf.cast(k, tf.int64)])
+        u = tf.random.stateless_uniform(tf.stack([n_chains, n_hidden]), seed=seed_k, alg="threefry")
+        h = tf.cast(u < p_h, tf.float32)
+        noise = tf.random.stateless_normal(
+            tf.stack([n_chains, n_visible]), seed=seed_k + tf.constant([0, 1 << 40], tf.int64),
+            alg="threefry",
         )
-    log_z = float(logsumexp(log_w) - math.log(n_chains))
-    shifted = np.exp(log_w - log_w.max())
-    log_z_std = float(shifted.std(ddof=1) / (math.sqrt(n_chains) * shifted.mean()))
-    return AISResult(log_z, log_z_std, log_w, n_betas, n_chains)
+        x = beta * (tf.matmul(h, kernel_t) + mean) + (1.0 - beta) * base_mean + noise
+        return k + 1, x, log_w
+
+    _, _, log_w = tf.while_loop(
+        lambda k, x, log_w: k <= n_steps, body, (tf.constant(1), x, log_w)
+    )
+    return log_w
+
+
+def gaussian_rbm_log_partition_ais(
+    kernel,
+    visible_bias,
+    hidden_bias,
+    sigma=None,
+    *,
+    n_chains=100,
+    n_betas=14500,
+    base_visible_bias=None,
+    seed=0,
+):
+    """Estimates the log partition function of a Gaussian-Bernoulli RBM by AIS.
+
+    Same scheme as `bernoulli_rbm_log_partition_ais`, with the base model
+    `N(b_A, diag(sigma^2))` times uniform hidden units (`log Z_A = n_visible/2 log(2 pi) +
+    sum log sigma + n_hidden log 2`) and the intermediate energies
+    `(1 - beta_k) E_A + beta_k E_B`: the visible units stay Gaussian with variance
+    `sigma^2` and mean `(1 - beta) b_A + beta (b + sigma W h)`; `h_j ~ sigmoid(beta (c_j +
+    ((v / sigma) W)_j))`. Energy convention of `kerazoo.metrics.likelihood`.
+
+    Args:
+        kernel, visible_bias, hidden_bias: the RBM's weights.
+        sigma: None (unit variances), a positive scalar or an array `(n_visible,)`.
+        n_chains, n_betas, seed: as for `bernoulli_rbm_log_partition_ais`.
+        base_visible_bias: the base model's visible means `b_A`, shape `(n_visible,)`,
+            typically the training-data mean; None: zeros (the mean of standardized data).
+
+    Returns:
+        `AISResult(log_z, log_z_std, log_weights, n_betas, n_chains)`.
+    """
+    w, b, c = check_rbm_weights(kernel, visible_bias, hidden_bias)
+    s = check_sigma(sigma, w.shape[0])
+    n_visible, n_hidden = w.shape
+    n_chains, n_betas, betas, b_a, seed = _ais_arguments(
+        n_visible, n_chains, n_betas, base_visible_bias, seed
+    )
+    mean = (b / s).astype(np.float32)
+    base_mean = (b_a / s).astype(np.float32)
+    log_w = _gaussian_ais_log_weights(
+        tf.constant(w, tf.float32),
+        tf.constant(mean),
+        tf.constant(c, tf.float32),
+        tf.constant(base_mean),
+        tf.constant(betas),
+        tf.constant(seed, tf.int64),
+        n_chains,
+    ).numpy()
+    mean64, base64 = mean.astype(np.float64), base_mean.astype(np.float64)
+    constant = -0.5 * (mean64 @ mean64 - base64 @ base64)
+    log_z_base = (
+        0.5 * n_visible * math.log(2.0 * math.pi) + float(np.log(s).sum()) + n_hidden * math.log(2.0)
+    )
+    return _ais_result(log_w + constant + log_z_base, n_betas, n_chains, "weights or visible means")

@@ -24,6 +24,8 @@ from kerazoo.metrics import (
     bernoulli_rbm_log_likelihood,
     bernoulli_rbm_log_partition_ais,
     bernoulli_rbm_log_partition_exact,
+    gaussian_rbm_log_partition_ais,
+    gaussian_rbm_log_partition_exact,
 )
 
 
@@ -225,6 +227,25 @@ def test_ais_bad_input():
         bernoulli_rbm_log_partition_ais(w, np.where(b > 0, np.nan, b), c)
     with pytest.raises(TypeError, match="seed"):
         bernoulli_rbm_log_partition_ais(w, b, c, seed=1.5)
+
+
+def test_gaussian_ais_agrees_with_exact():
+    """50 visible x 10 hidden: W ~ N(0, 0.2^2), b ~ N(0, 1), c ~ N(-1, 0.5^2), sigma ~ U(0.5, 1.5).
+
+    Measured over seeds 0-2 with 1,000 temperatures: errors -0.05 to -0.01 nats with the
+    base means at b (log_z_std 0.025), -0.12 to 0.00 with the zero base (log_z_std 0.08).
+    """
+    rng = np.random.default_rng(0)
+    w, b = rng.normal(0, 0.2, (50, 10)), rng.normal(0, 1, 50)
+    c, sigma = rng.normal(-1, 0.5, 10), rng.uniform(0.5, 1.5, 50)
+    exact = gaussian_rbm_log_partition_exact(w, b, c, sigma=sigma)
+    res = gaussian_rbm_log_partition_ais(w, b, c, sigma, n_betas=1000, base_visible_bias=b, seed=0)
+    assert res.n_chains == 100 and res.log_weights.shape == (100,)
+    assert abs(res.log_z - exact) < 0.15
+    uniform = gaussian_rbm_log_partition_ais(w, b, c, sigma, n_betas=1000, seed=0)
+    assert abs(uniform.log_z - exact) < 0.3
+    with pytest.raises(ValueError, match="sigma"):
+        gaussian_rbm_log_partition_ais(w, b, c, -sigma)
 
 
 # --- AIS on a peaked RBM trained on Fashion-MNIST ----------------------------------------
