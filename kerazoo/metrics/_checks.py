@@ -138,12 +138,16 @@ def check_log_z(log_z):
     """A float log partition function from a float or an `AISResult`-like object."""
     value = getattr(log_z, "log_z", log_z)
     try:
-        value = float(to_numpy(value, "log_z"))
-    except (TypeError, ValueError):
+        arr = to_numpy(value, "log_z")
+    except TypeError:
+        arr = None
+    if arr is None or arr.size != 1:
         raise TypeError(
             "`log_z` must be a float (or an AISResult). "
             f"Received: {type(log_z).__name__}"
-        ) from None
+            + ("" if arr is None else f" of shape {arr.shape}")
+        )
+    value = float(arr.reshape(()))
     if not np.isfinite(value):
         raise ValueError(f"`log_z` must be finite. Received: log_z={value}")
     return value

@@ -16,17 +16,19 @@ Exact (`bernoulli_rbm_log_partition_exact`, `gaussian_rbm_log_partition_exact`)
         log Z = n_visible/2 log(2 pi) + sum_i log sigma_i
                 + logsumexp_h [ (c + W^T (b / sigma)).h + |W h|^2 / 2 ]
 
-    The enumerated layer may hold at most `MAX_EXACT_HIDDEN` (24) units; the cost is
-    `2**n_hidden * n_visible` softplus evaluations (about 2 s for 20 x 784 on 2 cores).
+    The enumerated layer may hold at most `MAX_EXACT_HIDDEN` (24) units. The Bernoulli
+    cost is `2**n_hidden * n_visible` softplus evaluations (about 3 s for 20 x 784 on 2
+    cores, 16 times that for 24 hidden units); the Gaussian one `2**n_hidden * n_hidden`.
 
-Annealed importance sampling (`bernoulli_rbm_log_partition_ais`)
+Annealed importance sampling (`bernoulli_rbm_log_partition_ais`, and
+`gaussian_rbm_log_partition_ais` for Gaussian-Bernoulli RBMs)
     Salakhutdinov & Murray (2008), "On the quantitative analysis of deep belief networks",
     ICML, section 3 and appendix; Neal (2001), "Annealed importance sampling". The chains
     move from a base-rate RBM `A` (no hidden weights or biases, visible biases `b_A`, whose
     `log Z_A = sum_i softplus(b_A_i) + n_hidden log 2` is known) to the target `B`
     through the distributions
 
-        p_k(v) ∝ p*_k(v) = exp((1 - beta_k) b_A.v + beta_k b.v)
+        p_k(v) = p*_k(v) / Z_k,   p*_k(v) = exp((1 - beta_k) b_A.v + beta_k b.v)
                            * prod_j (1 + exp(beta_k (c_j + (v W)_j)))
 
     for `0 = beta_0 < beta_1 < ... < beta_K = 1`. Each chain starts with an exact sample
