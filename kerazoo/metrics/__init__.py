@@ -1,0 +1,40 @@
+"""Evaluation metrics: functions of arrays, weights and feature functions, never of models.
+
+RBM likelihood tools (`kerazoo.metrics.likelihood`, `.partition`, `.pseudo_likelihood`):
+free energies, exact and AIS log partition functions, log-likelihoods and the stochastic
+pseudo-log-likelihood of scikit-learn's `BernoulliRBM.score_samples`.
+"""
+
+from kerazoo.metrics.likelihood import (
+    bernoulli_rbm_free_energy,
+    bernoulli_rbm_log_likelihood,
+    gaussian_rbm_free_energy,
+    gaussian_rbm_log_likelihood,
+)
+from kerazoo.metrics.partition import (
+    MAX_EXACT_HIDDEN,
+    AISResult,
+    ais_beta_schedule,
+    base_rate_visible_bias,
+    bernoulli_rbm_log_partition_ais,
+    bernoulli_rbm_log_partition_exact,
+    gaussian_rbm_log_partition_ais,
+    gaussian_rbm_log_partition_exact,
+)
+from kerazoo.metrics.pseudo_likelihood import bernoulli_rbm_pseudo_log_likelihood
+
+__all__ = [
+    "AISResult",
+    "MAX_EXACT_HIDDEN",
+    "ais_beta_schedule",
+    "base_rate_visible_bias",
+    "bernoulli_rbm_free_energy",
+    "bernoulli_rbm_log_likelihood",
+    "bernoulli_rbm_log_partition_ais",
+    "bernoulli_rbm_log_partition_exact",
+    "bernoulli_rbm_pseudo_log_likelihood",
+    "gaussian_rbm_free_energy",
+    "gaussian_rbm_log_likelihood",
+    "gaussian_rbm_log_partition_ais",
+    "gaussian_rbm_log_partition_exact",
+]
