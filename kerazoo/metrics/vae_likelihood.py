@@ -43,7 +43,7 @@ LOG_2PI = math.log(2.0 * math.pi)
 def bernoulli_log_prob(x, logits):
     """log p(x|z) of independent Bernoulli pixels, summed over the last (pixel) axis.
 
-    log p(x) = sum_i x_i l_i - softplus(l_i) for logits l: exact for any logit (no
+    log p(x|z) = sum_i x_i l_i - softplus(l_i) for logits l: exact for any logit (no
     clipping of probabilities). `x` and `logits` broadcast against each other, e.g. x of
     shape `(B, 1, D)` against logits `(B, S, D)` for S samples of z per example.
 

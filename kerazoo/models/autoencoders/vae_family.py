@@ -114,15 +114,17 @@ class VAEFamily(Family):
         }
         if elbo is not None:
             metrics["test_elbo"] = float(np.mean(elbo))
-            metrics["test_reconstruction_nll"] = float(np.mean(kl - elbo))
+            metrics["test_reconstruction_nll"] = float(np.mean(-(elbo + kl)))
             n = min(job.train["ll_images"], len(x_test))
             start = time.perf_counter()
             ll = model.log_likelihood(x_test[:n], n_samples=job.train["ll_samples"], seed=job.seed)
             metrics["test_log_likelihood"] = float(np.mean(ll))
             metrics["test_log_likelihood_stderr"] = float(np.std(ll, ddof=1) / np.sqrt(n))
             metrics["ll_seconds"] = float(time.perf_counter() - start)
-        if getattr(self, "_train_seconds", None) is not None:
-            metrics["train_seconds"] = float(self._train_seconds)
+        # The wall time of the `fit` just before (once: a later evaluate has none).
+        train_seconds, self._train_seconds = getattr(self, "_train_seconds", None), None
+        if train_seconds is not None:
+            metrics["train_seconds"] = float(train_seconds)
         return metrics
 
     def _pca_anchor(self, model, job):
@@ -134,15 +136,16 @@ class VAEFamily(Family):
 
     def card(self, model, metrics, job):
         d = model.latent_dim
-        binar = (
-            f"binarized at {model.binarize} (pixel > {model.binarize} is 1): the model thresholds "
-            "every image it takes, so it takes the usual grey images in [0, 1]"
-            if model.binarize is not None else "grey, not binarized"
-        )
+        if model.binarize is not None:
+            seen = f"binarized at {model.binarize} (a pixel above {model.binarize} is 1, else 0)"
+            binar = (f"{seen}; the model thresholds every image it takes, so it takes the usual "
+                     "grey images in [0, 1]")
+        else:
+            seen = binar = "grey, not binarized"
         pca = self._pca_anchor(model, job)
         n_ll = min(job.train["ll_images"], 10000)
         evaluation = f"""
-All numbers are on the 10,000 Fashion-MNIST test images ({binar}), in nats per image
+All numbers are on the 10,000 Fashion-MNIST test images, {seen}, in nats per image
 unless noted. `test_elbo` is the evidence lower bound (a Monte Carlo mean over
 {job.train['elbo_samples']} draws of z per image, closed-form KL), split into
 `test_reconstruction_nll` = E[-log p(x|z)] and `test_kl` = KL(q(z|x) || N(0, I)).
@@ -168,8 +171,8 @@ with the reparameterization trick (`kerazoo.layers.Sampling`).
 
 The latent size is {d}, not 2: this entry is the family's log-likelihood and sample model
 (its number stands next to the RBM's, and later issues compare its samples by Fréchet
-distance), and a 2-D latent costs tens of nats of log-likelihood and blurs the samples
-(run `python benchmarks/vae.py --latent-dim 2` for the numbers). The latent map in the
+distance), and a 2-D latent gives a much lower log-likelihood and blurrier samples
+(`python benchmarks/vae.py --latent-dim 2` measures it). The latent map in the
 pictures sweeps the two most active latent dimensions with the others at 0; the
 autoencoder family's `ae2d.fashion_mnist` is the 2-D code for scatter maps.
 
@@ -183,7 +186,7 @@ the seed, and equal to `model.sample(count, seed=seed)`).
 Fashion-MNIST training images 1-54,000 (the last 6,000 of the official training set are
 the validation split, whose negative ELBO is `val_loss`), {binar}. Adam
 (learning rate {job.train['learning_rate']}), batch size {job.train['batch_size']},
-{job.train['epochs']} epochs, one sample of z per image and step, seed {job.seed}.
+{job.train['epochs']} epoch{'s' if job.train['epochs'] != 1 else ''}, one sample of z per image and step, seed {job.seed}.
 """
         return {
             "summary": (
