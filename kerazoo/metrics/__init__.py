@@ -3,6 +3,8 @@
 RBM likelihood tools (`kerazoo.metrics.likelihood`, `.partition`, `.pseudo_likelihood`):
 free energies, exact and AIS log partition functions, log-likelihoods and the stochastic
 pseudo-log-likelihood of scikit-learn's `BernoulliRBM.score_samples`.
+VAE tools (`kerazoo.metrics.vae_likelihood`): the ELBO terms and the importance-sampled
+log-likelihood.
 """
 
 from kerazoo.metrics.likelihood import (
@@ -22,6 +24,13 @@ from kerazoo.metrics.partition import (
     gaussian_rbm_log_partition_exact,
 )
 from kerazoo.metrics.pseudo_likelihood import bernoulli_rbm_pseudo_log_likelihood
+from kerazoo.metrics.vae_likelihood import (
+    bernoulli_log_prob,
+    evidence_lower_bound,
+    gaussian_kl_divergence,
+    gaussian_log_prob,
+    importance_sampled_log_likelihood,
+)
 
 __all__ = [
     "AISResult",
@@ -37,4 +46,9 @@ __all__ = [
     "gaussian_rbm_log_likelihood",
     "gaussian_rbm_log_partition_ais",
     "gaussian_rbm_log_partition_exact",
+    "bernoulli_log_prob",
+    "evidence_lower_bound",
+    "gaussian_kl_divergence",
+    "gaussian_log_prob",
+    "importance_sampled_log_likelihood",
 ]

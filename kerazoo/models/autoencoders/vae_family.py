@@ -1,0 +1,254 @@
+"""The `vae` family: how a `VariationalAutoencoder` zoo entry is trained and described.
+
+The recipe trains on the official Fashion-MNIST training images minus the validation
+split (the last 6,000), with the validation split's negative ELBO as `val_loss`, and
+evaluates on the 10,000 test images: the test ELBO and its two terms, the
+importance-sampled test log-likelihood (`ll_samples` draws per image over the first
+`ll_images` test images), the reconstruction MSE per pixel, and the number of active
+latent units. The card sets these next to PCA with as many components as the latent
+size, fitted to the same (binarized, for a binarizing model) training images.
+"""
+
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from kerazoo.jobs import Family, register_family
+from kerazoo.models.autoencoders.variational import VariationalAutoencoder
+
+#: A latent unit is active when the variance over the data of its posterior mean exceeds
+#: this (Burda, Grosse & Salakhutdinov, 2016, section 5.2).
+ACTIVE_UNIT_THRESHOLD = 0.01
+
+
+def model_targets(model, x):
+    """The images as the model sees them: thresholded if it binarizes."""
+    if model.binarize is None:
+        return x
+    return (x > model.binarize).astype("float32")
+
+
+def active_units(mean):
+    """The latent dimensions whose posterior mean varies over the data, most active first.
+
+    Args:
+        mean: posterior means E[z|x], (N, latent_dim).
+
+    Returns:
+        (indices sorted by decreasing variance, the variances), active when above
+        `ACTIVE_UNIT_THRESHOLD`.
+    """
+    var = np.var(np.asarray(mean, dtype=np.float64), axis=0)
+    order = np.argsort(-var)
+    return order, var
+
+
+def pca_test_mse(x_train, x_test, n_components, seed=0):
+    """Test MSE per pixel of PCA with `n_components` fitted on `x_train` (scikit-learn)."""
+    from sklearn.decomposition import PCA
+
+    flat_train = x_train.reshape(len(x_train), -1)
+    flat_test = x_test.reshape(len(x_test), -1)
+    pca = PCA(n_components=n_components, svd_solver="randomized", random_state=seed).fit(flat_train)
+    recon = pca.inverse_transform(pca.transform(flat_test))
+    return float(np.mean((recon - flat_test) ** 2))
+
+
+@register_family
+class VAEFamily(Family):
+    name = "vae"
+    model_class = VariationalAutoencoder
+    datasets = ("fashion_mnist",)
+    train_defaults = {
+        "epochs": 30,
+        "batch_size": 128,
+        "learning_rate": 1e-3,
+        "ll_samples": 1000,
+        "ll_images": 10000,
+        "elbo_samples": 10,
+    }
+    objective = ("val_loss", "min")
+
+    def load_data(self, job):
+        from kerazoo.datasets import load_fashion_mnist
+
+        x_train, _ = load_fashion_mnist("train")
+        if "subset" in job.data:
+            x_train = x_train[: job.data["subset"]]
+        x_val, _ = load_fashion_mnist("validation")
+        x_test, y_test = load_fashion_mnist("test")
+        return {"train": x_train, "validation": x_val, "test": x_test, "test_labels": y_test}
+
+    def fit(self, model, data, job, callbacks=(), verbose="auto"):
+        model.compile(keras.optimizers.Adam(job.train["learning_rate"]))
+        start = time.perf_counter()
+        history = model.fit(
+            data["train"],
+            epochs=job.train["epochs"],
+            batch_size=job.train["batch_size"],
+            validation_data=(data["validation"],),
+            callbacks=list(callbacks),
+            verbose=verbose,
+        )
+        self._train_seconds = time.perf_counter() - start
+        return history
+
+    def evaluate(self, model, data, job):
+        x_test = data["test"]
+        targets = model_targets(model, x_test)
+        mean, log_var = model.posterior(x_test)
+        from kerazoo.metrics import gaussian_kl_divergence
+
+        kl = gaussian_kl_divergence(mean, log_var)
+        # The ELBO and log-likelihood are defined for binary images (or a Gaussian decoder).
+        scored = model.binarize is not None or model.likelihood == "gaussian"
+        elbo = model.elbo(x_test, n_samples=job.train["elbo_samples"], seed=job.seed) if scored else None
+        recon = model.reconstruct(x_test)
+        order, var = active_units(mean)
+        metrics = {
+            "test_kl": float(np.mean(kl)),
+            "test_mse": float(np.mean((recon - targets) ** 2)),
+            "active_units": int(np.sum(var > ACTIVE_UNIT_THRESHOLD)),
+        }
+        if elbo is not None:
+            metrics["test_elbo"] = float(np.mean(elbo))
+            metrics["test_reconstruction_nll"] = float(np.mean(-(elbo + kl)))
+            n = min(job.train["ll_images"], len(x_test))
+            start = time.perf_counter()
+            ll = model.log_likelihood(x_test[:n], n_samples=job.train["ll_samples"], seed=job.seed)
+            metrics["test_log_likelihood"] = float(np.mean(ll))
+            metrics["test_log_likelihood_stderr"] = float(np.std(ll, ddof=1) / np.sqrt(n))
+            metrics["ll_seconds"] = float(time.perf_counter() - start)
+        # The wall time of the `fit` just before (once: a later evaluate has none).
+        train_seconds, self._train_seconds = getattr(self, "_train_seconds", None), None
+        if train_seconds is not None:
+            metrics["train_seconds"] = float(train_seconds)
+        return metrics
+
+    def _pca_anchor(self, model, job):
+        data = self.load_data(job)
+        return pca_test_mse(
+            model_targets(model, data["train"]), model_targets(model, data["test"]),
+            model.latent_dim, seed=job.seed,
+        )
+
+    def card(self, model, metrics, job):
+        d = model.latent_dim
+        if model.binarize is not None:
+            seen = f"binarized at {model.binarize} (a pixel above {model.binarize} is 1, else 0)"
+            binar = (f"{seen}; the model thresholds every image it takes, so it takes the usual "
+                     "grey images in [0, 1]")
+        else:
+            seen = binar = "grey, not binarized"
+        pca = self._pca_anchor(model, job)
+        n_ll = min(job.train["ll_images"], 10000)
+        evaluation = f"""
+All numbers are on the 10,000 Fashion-MNIST test images, {seen}, in nats per image
+unless noted. `test_elbo` is the evidence lower bound (a Monte Carlo mean over
+{job.train['elbo_samples']} draws of z per image, closed-form KL), split into
+`test_reconstruction_nll` = E[-log p(x|z)] and `test_kl` = KL(q(z|x) || N(0, I)).
+`test_log_likelihood` is log p(x) estimated by importance sampling from q(z|x) with
+{job.train['ll_samples']} samples per image (Burda et al., 2016), over the first {n_ll:,}
+test images (`test_log_likelihood_stderr` is the standard error of that mean over
+images); it is comparable with the log-likelihood of a Bernoulli RBM on the same
+binarized images (AIS estimate). `test_mse` is the mean squared error per pixel between
+the images the model sees and `reconstruct(x)` (the decoded posterior mean), next to PCA
+with {d} components fitted on the same training images. `active_units` counts latent
+dimensions whose posterior mean varies over the test set by more than
+{ACTIVE_UNIT_THRESHOLD} (Burda et al., 2016). `train_seconds` and `ll_seconds` are wall
+times on 2 shared CPU cores (noisy).
+"""
+        details = f"""
+A variational autoencoder (Kingma & Welling, 2014): a dense encoder
+784-{'-'.join(map(str, model.hidden_units))}-({d} means, {d} log-variances) giving
+q(z|x) = N(mu(x), diag sigma^2(x)), a standard normal prior on the {d}-dimensional z,
+and a mirrored dense decoder {d}-{'-'.join(map(str, reversed(model.hidden_units)))}-784
+giving the logits of independent {model.likelihood.capitalize()} pixels p(x|z).
+Activation {model.activation}. Trained on the negative ELBO (KL weight {model.kl_weight})
+with the reparameterization trick (`kerazoo.layers.Sampling`).
+
+The latent size is {d}, not 2: this entry is the family's log-likelihood and sample model
+(its number stands next to the RBM's, and later issues compare its samples by Fréchet
+distance), and a 2-D latent gives a much lower log-likelihood and blurrier samples
+(`python benchmarks/vae.py --latent-dim 2` measures it). The latent map in the
+pictures sweeps the two most active latent dimensions with the others at 0; the
+autoencoder family's `ae2d.fashion_mnist` is the 2-D code for scatter maps.
+
+Methods: `encode(x)` (posterior mean), `posterior(x)` (mean, log-variance), `decode(z)`,
+`reconstruct(x)`, `sample(n, seed=None)` (mean images of p(x|z), z ~ N(0, I)),
+`log_likelihood(x, n_samples=1000)`, `elbo(x)`. SavedModel signatures `encode`,
+`decode`, `reconstruct` and `sample` (scalar int32 `count` and `seed`; deterministic in
+the seed, and equal to `model.sample(count, seed=seed)`).
+"""
+        training = f"""
+Fashion-MNIST training images 1-54,000 (the last 6,000 of the official training set are
+the validation split, whose negative ELBO is `val_loss`), {binar}. Adam
+(learning rate {job.train['learning_rate']}), batch size {job.train['batch_size']},
+{job.train['epochs']} epoch{'s' if job.train['epochs'] != 1 else ''}, one sample of z per image and step, seed {job.seed}.
+"""
+        return {
+            "summary": (
+                f"Variational autoencoder with a {d}-dimensional latent and a "
+                f"{model.likelihood.capitalize()} decoder on Fashion-MNIST"
+                + (f" binarized at {model.binarize}" if model.binarize is not None else "")
+                + ": samples, latent maps, and an importance-sampled test log-likelihood."
+            ),
+            "model_details": details,
+            "intended_use": (
+                "Sampling Fashion-MNIST-like images, encoding images to a smooth "
+                f"{d}-dimensional latent space (encode), latent maps and interpolation, and "
+                "as the latent-variable baseline for log-likelihood comparisons with RBMs "
+                "on binarized Fashion-MNIST. Fine-tune with `model.fit(x)` (no targets)."
+            ),
+            "training": training,
+            "evaluation": evaluation,
+            "anchors": {f"PCA-{d}": {"test_mse": pca}},
+            "limitations": (
+                "Samples and reconstructions are blurry (the decoded mean of a factorised "
+                "likelihood). The log-likelihood is an importance-sampling estimate, a "
+                "stochastic lower bound in expectation: the true value is somewhat higher. "
+                + ("It is a likelihood of binarized images only; grey-level detail is lost "
+                   "by the thresholding. " if model.binarize is not None else "")
+                + "Trained on Fashion-MNIST only; other images are out of distribution."
+            ),
+            "tags": ["variational-autoencoder", "vae", "generative", "fashion-mnist"],
+            "datasets": ["fashion_mnist"],
+            "pictures": {
+                "reconstructions.png": "Test images as the model sees them (odd rows) and their reconstructions (even rows).",
+                "samples.png": "Mean images of p(x|z) at 64 draws z ~ N(0, I) (seed 0).",
+                "latent_grid.png": "Decoded latent map over the two most active latent dimensions (Gaussian quantiles 0.05-0.95; others at 0).",
+                "interpolation.png": "Decoded spherical interpolation between the posterior means of test images of two classes per row: T-shirt to sneaker, trouser to dress, sandal to ankle boot, pullover to bag.",
+            },
+        }
+
+    def artifacts(self, model, data, job, directory):
+        from kerazoo.viz.latent import interpolation_grid, latent_grid
+
+        try:
+            from kerazoo.viz.grids import image_grid
+        except ImportError:  # the shared grid helper is not merged yet
+            from kerazoo.viz.latent import _image_grid as image_grid
+
+        directory = Path(directory)
+        x_test, y_test = data["test"], data["test_labels"]
+        seen = model_targets(model, x_test[:16])
+        recon = model.reconstruct(x_test[:16])
+        rows = np.concatenate([seen[:8], recon[:8], seen[8:], recon[8:]])
+        image_grid(rows, directory / "reconstructions.png", ncols=8,
+                   title="Test images and reconstructions")
+        image_grid(model.sample(64, seed=0), directory / "samples.png", ncols=8, title="Samples")
+        order, _ = active_units(model.encode(x_test[:2000]))
+        dims = tuple(int(i) for i in order[:2])
+        latent_grid(model, model.latent_dim, path=directory / "latent_grid.png", n=15, dims=dims,
+                    title=f"Latent map over dimensions {dims}")
+        # One pair of different classes per row: the first test image of each class.
+        first = {int(c): int(np.argmax(y_test == c)) for c in np.unique(y_test)}
+        pairs = [(0, 7), (1, 3), (5, 9), (2, 8)]
+        z = model.encode(x_test[[first[c] for pair in pairs for c in pair]])
+        interpolation_grid(model, [(z[2 * i], z[2 * i + 1]) for i in range(len(pairs))], n=10,
+                           path=directory / "interpolation.png", method="slerp",
+                           title="Interpolation between test images")
+        return [str(directory / f) for f in
+                ("reconstructions.png", "samples.png", "latent_grid.png", "interpolation.png")]
