@@ -1,4 +1,6 @@
 """The model families. Importing this package registers every family and every
 serializable class (under the package name `kerazoo`)."""
 
-__all__ = []
+from kerazoo.models.rbm import BernoulliRBM, GaussianBernoulliRBM
+
+__all__ = ["BernoulliRBM", "GaussianBernoulliRBM"]

@@ -1,0 +1,7 @@
+"""Restricted Boltzmann machines trained by contrastive divergence (CD-k and PCD)."""
+
+from kerazoo.models.rbm.base import RBM, LogLikelihood
+from kerazoo.models.rbm.bernoulli_rbm import BernoulliRBM
+from kerazoo.models.rbm.gaussian_bernoulli_rbm import GaussianBernoulliRBM
+
+__all__ = ["BernoulliRBM", "GaussianBernoulliRBM", "LogLikelihood", "RBM"]
