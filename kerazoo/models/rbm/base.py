@@ -64,6 +64,10 @@ from kerazoo.layers import sampling
 from kerazoo.utils import check_images, check_positive_int
 
 
+#: The largest hidden layer whose log partition function is computed exactly; the
+#: same number as `kerazoo.metrics.MAX_EXACT_HIDDEN` (checked by the tests).
+MAX_EXACT_HIDDEN = 24
+
 
 @dataclasses.dataclass(frozen=True)
 class LogLikelihood:
@@ -308,6 +312,15 @@ class RBM(keras.Model):
                 f"{self.__class__.__name__} reports its own monitors (reconstruction_error, "
                 "pseudo_log_likelihood, free_energy, free_energy_gap) and takes no compiled "
                 f"metrics. Received: metrics={metrics!r}"
+            )
+        strategy = tf.distribute.get_strategy()
+        if strategy.num_replicas_in_sync > 1 and steps_per_execution != 1:
+            raise ValueError(
+                "Keras 3 cannot run steps_per_execution > 1 under a distribution strategy "
+                "with several replicas (fit fails with 'You must feed a value for "
+                "placeholder tensor', for any model: keras-team/keras#19246). Received: "
+                f"steps_per_execution={steps_per_execution} with "
+                f"{strategy.num_replicas_in_sync} replicas; use steps_per_execution=1."
             )
         if optimizer is None:
             optimizer = keras.optimizers.SGD(

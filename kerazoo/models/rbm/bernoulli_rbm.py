@@ -6,7 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerazoo.layers import BernoulliRBMLayer
-from kerazoo.models.rbm.base import RBM, LogLikelihood, _check_float
+from kerazoo.models.rbm.base import MAX_EXACT_HIDDEN, RBM, LogLikelihood, _check_float
 from kerazoo.utils import check_images
 
 
@@ -150,29 +150,32 @@ class BernoulliRBM(RBM):
             method: "exact" (sums over all 2^H hidden states; H <= 24) or "ais"
                 (annealed importance sampling, Salakhutdinov & Murray 2008).
             n_chains, n_betas: AIS runs and intermediate temperatures.
-            base_visible_bias: the AIS base-rate model's visible biases: "data" (the
-                smoothed log-odds of the pixels of `x`, the usual choice), None (the
-                estimator's default) or an array (n_visible,).
+            base_visible_bias: the AIS base-rate model's visible biases: "data"
+                (`kerazoo.metrics.base_rate_visible_bias` of the binarized `x`: the
+                smoothed log-odds of its pixels), None (zeros: a uniform base model) or
+                an array (n_visible,), e.g. the base rates of the training data.
             seed: seed of the AIS chains.
 
         Returns:
             A `LogLikelihood` (`float(result)` is the mean; `result.std` the spread of
             the AIS estimate of log Z, which carries over to the mean).
         """
-        from kerazoo import metrics
-
+        if method not in ("ais", "exact"):
+            raise ValueError(f"`method` must be 'ais' or 'exact'. Received: method={method!r}")
+        if method == "exact" and self.n_hidden > MAX_EXACT_HIDDEN:
+            raise ValueError(
+                f"The exact log-likelihood enumerates 2^n_hidden hidden states and is "
+                f"limited to n_hidden <= {MAX_EXACT_HIDDEN}. Received: a model "
+                f"with n_hidden={self.n_hidden}; use method='ais'."
+            )
         v = self.visible_numpy(x)
         if not len(v):
             raise ValueError("log_likelihood() needs at least one image. Received: 0 images.")
+        from kerazoo import metrics
+
         kernel, visible_bias, hidden_bias = self.weights_numpy()
         details = None
         if method == "exact":
-            if self.n_hidden > metrics.MAX_EXACT_HIDDEN:
-                raise ValueError(
-                    f"The exact log-likelihood enumerates 2^n_hidden hidden states and is "
-                    f"limited to n_hidden <= {metrics.MAX_EXACT_HIDDEN}. Received: a model "
-                    f"with n_hidden={self.n_hidden}; use method='ais'."
-                )
             log_z = float(
                 metrics.bernoulli_rbm_log_partition_exact(kernel, visible_bias, hidden_bias)
             )
@@ -184,8 +187,7 @@ class BernoulliRBM(RBM):
                         "`base_visible_bias` must be 'data', None or an array of shape "
                         f"({self.n_visible},). Received: {base_visible_bias!r}"
                     )
-                p = (v.sum(axis=0) + 0.5) / (len(v) + 1.0)
-                base_visible_bias = np.log(p) - np.log1p(-p)
+                base_visible_bias = metrics.base_rate_visible_bias(v)
             details = metrics.bernoulli_rbm_log_partition_ais(
                 kernel,
                 visible_bias,
@@ -196,8 +198,6 @@ class BernoulliRBM(RBM):
                 seed=seed,
             )
             log_z, std = float(details.log_z), float(details.log_z_std)
-        else:
-            raise ValueError(f"`method` must be 'ais' or 'exact'. Received: method={method!r}")
         free_energy = np.asarray(
             metrics.bernoulli_rbm_free_energy(v, kernel, visible_bias, hidden_bias), np.float64
         )

@@ -6,7 +6,7 @@ import tensorflow as tf
 from keras import ops
 
 from kerazoo.layers import GaussianBernoulliRBMLayer
-from kerazoo.models.rbm.base import RBM, LogLikelihood, _check_float
+from kerazoo.models.rbm.base import MAX_EXACT_HIDDEN, RBM, LogLikelihood, _check_float
 from kerazoo.utils import check_images
 
 
@@ -124,19 +124,19 @@ class GaussianBernoulliRBM(RBM):
         hidden states, so it needs `n_hidden <= 24`; there is no AIS estimator for
         Gaussian visible units in `kerazoo.metrics`, and `method="ais"` raises.
         """
-        from kerazoo import metrics
-
         if method != "exact":
             raise ValueError(
                 "GaussianBernoulliRBM.log_likelihood supports method='exact' only "
-                f"(n_hidden <= {metrics.MAX_EXACT_HIDDEN}). Received: method={method!r}"
+                f"(n_hidden <= {MAX_EXACT_HIDDEN}). Received: method={method!r}"
             )
-        if self.n_hidden > metrics.MAX_EXACT_HIDDEN:
+        if self.n_hidden > MAX_EXACT_HIDDEN:
             raise ValueError(
                 f"The exact log-likelihood enumerates 2^n_hidden hidden states and is limited "
-                f"to n_hidden <= {metrics.MAX_EXACT_HIDDEN}. Received: a model with "
+                f"to n_hidden <= {MAX_EXACT_HIDDEN}. Received: a model with "
                 f"n_hidden={self.n_hidden}."
             )
+        from kerazoo import metrics
+
         v = self.visible_numpy(x)
         if not len(v):
             raise ValueError("log_likelihood() needs at least one image. Received: 0 images.")
