@@ -2,5 +2,6 @@
 serializable class (under the package name `kerazoo`)."""
 
 from kerazoo.models.autoencoders import VariationalAutoencoder
+from kerazoo.models.rbm import BernoulliRBM, GaussianBernoulliRBM
 
-__all__ = ["VariationalAutoencoder"]
+__all__ = ["BernoulliRBM", "GaussianBernoulliRBM", "VariationalAutoencoder"]

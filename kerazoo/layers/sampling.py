@@ -1,0 +1,66 @@
+"""Stateless random draws for Gibbs chains.
+
+Every random number in kerazoo's energy-based models comes from TensorFlow's
+counter-based ("stateless") generators, keyed by a seed tensor of shape `(2,)`:
+
+- during training the key is drawn from the model's `keras.random.SeedGenerator`
+  (`seed_generator.next()`), so runs are reproducible from the model's `seed`;
+- in an exported SavedModel the key is an input of the signature (a
+  `SeedGenerator` holds a variable and takes only Python ints, so it cannot take a
+  seed given at serving time).
+
+Inside one step several draws are keyed by `fold_seed(seed, i)`, which gives
+statistically independent streams for different `i` (Salmon et al. 2011, "Parallel
+random numbers: as easy as 1, 2, 3", the Philox construction behind these ops).
+"""
+
+import numbers
+
+import keras
+import tensorflow as tf
+
+
+def as_seed(seed):
+    """Returns `seed` as an int32 tensor of shape (2,) for the stateless ops.
+
+    Args:
+        seed: a `keras.random.SeedGenerator` (its next key is drawn), a Python int,
+            or an integer tensor of shape `()` or `(2,)`.
+    """
+    if isinstance(seed, keras.random.SeedGenerator):
+        seed = seed.next()
+    elif isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        seed = tf.constant([int(seed) % (2**31 - 1), 0], dtype="int32")
+    elif seed is None or isinstance(seed, (bool, float, str)):
+        raise TypeError(
+            "`seed` must be a keras.random.SeedGenerator, an int or an integer tensor. "
+            f"Received: seed={seed!r}"
+        )
+    seed = tf.convert_to_tensor(seed)
+    if not seed.dtype.is_integer:
+        raise TypeError(f"`seed` must be an integer tensor. Received: dtype={seed.dtype.name}")
+    if seed.dtype != tf.int32:
+        seed = tf.cast(tf.math.floormod(seed, tf.constant(2**31 - 1, seed.dtype)), "int32")
+    if seed.shape.rank == 0:
+        seed = tf.stack([seed, tf.constant(0, "int32")])
+    return seed
+
+
+def fold_seed(seed, index):
+    """An independent key derived from `seed` for the `index`-th draw of a step."""
+    return tf.random.experimental.stateless_fold_in(seed, index)
+
+
+def bernoulli(probabilities, seed):
+    """Binary samples `h ~ Bernoulli(p)`, as floats of the same dtype and shape as `p`.
+
+    `h = 1[u < p]` with `u ~ U[0, 1)` from the stateless Philox generator.
+    """
+    u = tf.random.stateless_uniform(tf.shape(probabilities), seed=seed, dtype=probabilities.dtype)
+    return tf.cast(u < probabilities, probabilities.dtype)
+
+
+def gaussian(mean, stddev, seed):
+    """Samples `v ~ N(mean, stddev^2)` elementwise (`stddev` broadcasts against `mean`)."""
+    noise = tf.random.stateless_normal(tf.shape(mean), seed=seed, dtype=mean.dtype)
+    return mean + stddev * noise

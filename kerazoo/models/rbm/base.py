@@ -1,0 +1,755 @@
+"""Contrastive divergence inside Keras: the training machinery shared by kerazoo's RBMs.
+
+How CD lives in Keras
+---------------------
+The CD-k update of an RBM with free energy `F` is (Hinton 2002; Tieleman 2008)
+
+    dtheta ~ -<dF/dtheta>_data + <dF/dtheta>_model,
+
+the model expectation taken over the end states `v-` of Gibbs chains started at the
+data (CD-k) or kept from the previous step (persistent CD, PCD). It is the gradient
+descent direction of the surrogate loss
+
+    L = mean_batch F(v) - mean_chains F(stop_gradient(v-))
+
+so a training step here is the ordinary Keras one: the Gibbs chain runs outside the
+gradient tape (it only draws `v-`), `L` plus the penalties (weight decay
+`0.5 * wd * |W|^2`, the optional sparsity cross-entropy) is differentiated by
+`tf.GradientTape`, and `optimizer.apply_gradients` does the update. Any Keras
+optimizer works, the learned variances of the Gaussian RBM and the sparsity penalty
+need no hand-derived gradient, and the loss Keras reports is the free-energy gap
+between data and model samples.
+
+The alternative is to write the sufficient statistics (`v^T h` of data minus chain)
+by hand and pass them to the optimizer. `benchmarks/rbm_speed.py` runs both on one
+CD-1 epoch of Fashion-MNIST (500 hidden, batch 100): both execute the same five
+matrix products per step (autodiff reuses the forward products `vW` of the data and of
+the chain, and the products of the gradient are exactly `v^T sigmoid(vW + c)`), and the
+measured difference stayed within the run-to-run noise of a few percent
+(numbers in the benchmark's output and the module docstring of
+`benchmarks/rbm_speed.py`). At equal speed the loss wins on generality, so it is the
+design.
+
+Monitors (all `keras.metrics.Mean` trackers, reported per epoch, and with the `val_`
+prefix on validation data):
+
+- `reconstruction_error`: mean squared error per pixel between the (binarized or
+  standardized) data `v` and `E[v | h]`, `h ~ p(h | v)`: one Gibbs step, the
+  reconstruction CD-1 computes anyway (in the Gaussian RBM measured in pixel units);
+- `pseudo_log_likelihood` (binary visible units only): the one-flip stochastic
+  estimate of `sum_i log p(v_i | v_-i)`, as scikit-learn's `score_samples`;
+- `free_energy`: mean `F(v)` of the batches;
+- `free_energy_gap` (evaluation only): mean `F(v_val) - F_train`, where `F_train` is
+  the mean free energy, at the same weights, of a fixed sample of the training data
+  (the first 1,000 images of the last `fit`). It grows when the model starts to
+  overfit (Hinton 2010, section 6).
+
+Distribution: under a `tf.distribute` strategy Keras sums the gradients of the replicas,
+so the loss is divided by the number of replicas before differentiation. The persistent
+chains are a mirrored variable with aggregation `"only_first_replica"`: every replica
+advances its copy of the chains with its own random stream, and the first replica's
+new state is kept for all.
+"""
+
+import dataclasses
+import math
+import numbers
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from kerazoo.layers import sampling
+from kerazoo.utils import check_images, check_positive_int
+
+
+#: The largest hidden layer whose log partition function is computed exactly; the
+#: same number as `kerazoo.metrics.MAX_EXACT_HIDDEN` (checked by the tests).
+MAX_EXACT_HIDDEN = 24
+
+
+@dataclasses.dataclass(frozen=True)
+class LogLikelihood:
+    """The result of `RBM.log_likelihood`: a mean log-likelihood in nats.
+
+    Attributes:
+        value: mean of `log p(x)` over the examples, `-mean F(x) - log Z`.
+        std: the spread of `value` from the partition function estimate: the
+            standard deviation of AIS's `log Z` estimate (from the spread of the
+            importance weights); 0 for the exact method.
+        log_partition: `log Z` (exact, or the AIS estimate).
+        mean_free_energy: mean `F(x)` over the examples.
+        method: "exact" or "ais".
+        n_examples: number of examples averaged.
+        details: the estimator's own result (e.g. the `AISResult`), or None.
+
+    `float(result)` is `result.value`.
+    """
+
+    value: float
+    std: float
+    log_partition: float
+    mean_free_energy: float
+    method: str
+    n_examples: int
+    details: object = None
+
+    def __float__(self):
+        return float(self.value)
+
+    def as_dict(self):
+        """Plain floats, for logs and model cards."""
+        return {
+            "log_likelihood": float(self.value),
+            "log_likelihood_std": float(self.std),
+            "log_partition": float(self.log_partition),
+            "mean_free_energy": float(self.mean_free_energy),
+            "method": self.method,
+            "n_examples": int(self.n_examples),
+        }
+
+
+def _num_replicas():
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+class RBM(keras.Model):
+    """Base class of kerazoo's RBMs: CD-k / PCD training in `fit`, sampling, export.
+
+    Subclasses set `layer_class` (the RBM layer), and define how images become
+    visible vectors (`_to_visible`) and back (`_to_images`).
+    """
+
+    layer_class = None
+    #: Training images kept (in memory only) as the reference of `free_energy_gap`.
+    n_reference = 1000
+    #: The optimizer of `compile()` with no arguments: SGD with these settings.
+    default_learning_rate = 0.05
+    default_momentum = 0.9
+    #: Whether the negative statistics of CD use E[v|h] rather than a sample of v.
+    _cd_uses_visible_mean = True
+
+    def __init__(
+        self,
+        n_hidden,
+        cd_k=1,
+        persistent=False,
+        n_chains=100,
+        weight_decay=0.0,
+        sparsity_target=None,
+        sparsity_cost=0.1,
+        image_shape=(28, 28, 1),
+        seed=None,
+        layer_kwargs=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.n_hidden = check_positive_int(n_hidden, "n_hidden")
+        self.cd_k = check_positive_int(cd_k, "cd_k")
+        if not isinstance(persistent, bool):
+            raise TypeError(f"`persistent` must be a bool. Received: persistent={persistent!r}")
+        self.persistent = persistent
+        self.n_chains = check_positive_int(n_chains, "n_chains")
+        self.weight_decay = _check_float(weight_decay, "weight_decay", low=0.0)
+        if sparsity_target is not None:
+            sparsity_target = _check_float(sparsity_target, "sparsity_target", low=0.0)
+            if not 0.0 < sparsity_target < 1.0:
+                raise ValueError(
+                    "`sparsity_target` must lie strictly between 0 and 1 (a target mean "
+                    f"activation of the hidden units). Received: sparsity_target={sparsity_target}"
+                )
+        self.sparsity_target = sparsity_target
+        self.sparsity_cost = _check_float(sparsity_cost, "sparsity_cost", low=0.0)
+        if isinstance(image_shape, numbers.Integral):
+            image_shape = (image_shape,)
+        image_shape = tuple(image_shape)
+        if not image_shape or not all(
+            isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in image_shape
+        ):
+            raise ValueError(
+                "`image_shape` must be a tuple of positive ints (the shape of one input, e.g. "
+                f"(28, 28, 1)). Received: image_shape={image_shape!r}"
+            )
+        self.image_shape = tuple(int(d) for d in image_shape)
+        self.n_visible = int(np.prod(self.image_shape))
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+            raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
+        self.layer_kwargs = dict(layer_kwargs or {})
+        kernel_init = keras.initializers.RandomNormal(
+            stddev=0.01, seed=None if seed is None else int(seed)
+        )
+        self.rbm = self.layer_class(
+            self.n_hidden, kernel_initializer=kernel_init, name="rbm", **self.layer_kwargs
+        )
+        self._create_monitors()
+        self._compiled_fns = {}
+        self.build((None,) + self.image_shape)
+
+    def _create_monitors(self):
+        self.reconstruction_error_tracker = keras.metrics.Mean(name="reconstruction_error")
+        self.free_energy_tracker = keras.metrics.Mean(name="free_energy")
+        self.free_energy_gap_tracker = keras.metrics.Mean(name="free_energy_gap")
+
+    # -- variables ------------------------------------------------------------------
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.rbm.build((None, self.n_visible))
+        self.persistent_chains = self.add_weight(
+            name="persistent_chains",
+            shape=(self.n_chains, self.n_hidden) if self.persistent else (0, self.n_hidden),
+            initializer="zeros",
+            trainable=False,
+            aggregation="only_first_replica",
+        )
+        self.adapted = self.add_weight(
+            name="adapted", shape=(), initializer="zeros", trainable=False,
+            aggregation="only_first_replica",
+        )
+        self._build_preprocessing()
+        # Not a tracked weight (it is not part of the model): the mean free energy of
+        # a sample of the training data, the reference of `free_energy_gap`.
+        object.__setattr__(
+            self,
+            "_train_free_energy",
+            tf.Variable(float("nan"), trainable=False, dtype="float32", name="train_free_energy"),
+        )
+        self.built = True
+
+    def _build_preprocessing(self):
+        pass
+
+    @property
+    def kernel(self):
+        """`W`, shape `(n_visible, n_hidden)`."""
+        return self.rbm.kernel
+
+    @property
+    def visible_bias(self):
+        return self.rbm.visible_bias
+
+    @property
+    def hidden_bias(self):
+        return self.rbm.hidden_bias
+
+    # -- images <-> visible vectors ---------------------------------------------------
+
+    def _flatten(self, x):
+        x = tf.convert_to_tensor(x)
+        if x.dtype != tf.float32:
+            if x.dtype.is_floating or x.dtype.is_integer or x.dtype == tf.bool:
+                x = tf.cast(x, "float32")
+            else:
+                raise TypeError(
+                    f"{self.__class__.__name__} takes float32 images. Received: dtype={x.dtype.name}"
+                )
+        shape = tuple(x.shape)
+        if len(shape) != len(self.image_shape) + 1 or any(
+            s is not None and s != e for s, e in zip(shape[1:], self.image_shape)
+        ):
+            raise ValueError(
+                f"{self.__class__.__name__} takes images of shape (N, "
+                f"{', '.join(map(str, self.image_shape))}) with values in [0, 1]. "
+                f"Received: shape={shape}"
+            )
+        return tf.reshape(x, (-1, self.n_visible))
+
+    def _to_visible(self, x):
+        """Images (N, *image_shape) in [0, 1] -> visible vectors (N, n_visible)."""
+        raise NotImplementedError
+
+    def _to_images(self, v):
+        """Visible means (N, n_visible) -> images (N, *image_shape) in [0, 1]."""
+        raise NotImplementedError
+
+    def _pixel_scale(self):
+        """Per-visible-unit factor from model units to pixel units (for monitors)."""
+        return None
+
+    def call(self, inputs, training=None):
+        """`p(h = 1 | v)` of a batch of images: the features of `transform`."""
+        return self.rbm(self._to_visible(inputs))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n_hidden)
+
+    # -- compile ----------------------------------------------------------------------
+
+    def compile(
+        self,
+        optimizer=None,
+        loss=None,
+        metrics=None,
+        *,
+        steps_per_execution=1,
+        jit_compile="auto",
+        run_eagerly=False,
+        **kwargs,
+    ):
+        """Configures training. With no arguments: SGD, learning rate 0.05, momentum 0.9.
+
+        The learning rate is per example: the CD statistics are batch means, so the
+        step does not depend on the batch size (0.05 is scikit-learn's `BernoulliRBM`
+        default learning rate, which it too divides by the batch size). Momentum 0.9 is
+        the late-training value of Hinton (2010), section 9.
+
+        RBMs are trained by contrastive divergence, so there is no `loss` to give, and
+        their monitors (reconstruction error, pseudo-log-likelihood, free energies) are
+        built in: `loss` and `metrics` must stay `None`. `steps_per_execution` (run that
+        many CD steps per call into TensorFlow) is the main speed lever on CPU.
+        """
+        if loss is not None:
+            raise ValueError(
+                f"{self.__class__.__name__} is trained by contrastive divergence and takes no "
+                f"loss in compile(). Received: loss={loss!r}"
+            )
+        if metrics is not None or kwargs.get("weighted_metrics") is not None:
+            raise ValueError(
+                f"{self.__class__.__name__} reports its own monitors (reconstruction_error, "
+                "pseudo_log_likelihood, free_energy, free_energy_gap) and takes no compiled "
+                f"metrics. Received: metrics={metrics!r}"
+            )
+        strategy = tf.distribute.get_strategy()
+        if strategy.num_replicas_in_sync > 1 and steps_per_execution != 1:
+            raise ValueError(
+                "Keras 3 cannot run steps_per_execution > 1 under a distribution strategy "
+                "with several replicas (fit fails with 'You must feed a value for "
+                "placeholder tensor', for any model: keras-team/keras#19246). Received: "
+                f"steps_per_execution={steps_per_execution} with "
+                f"{strategy.num_replicas_in_sync} replicas; use steps_per_execution=1."
+            )
+        if optimizer is None:
+            optimizer = keras.optimizers.SGD(
+                learning_rate=self.default_learning_rate, momentum=self.default_momentum
+            )
+        super().compile(
+            optimizer=optimizer,
+            steps_per_execution=steps_per_execution,
+            jit_compile=jit_compile,
+            run_eagerly=run_eagerly,
+            **kwargs,
+        )
+        # Plain data only: an optimizer object in a dict attribute would be saved
+        # with the model's state.
+        object.__setattr__(
+            self,
+            "_rbm_compile_config",
+            {
+                "optimizer": keras.optimizers.serialize(self.optimizer),
+                "steps_per_execution": steps_per_execution,
+                "jit_compile": bool(self.jit_compile),
+                "run_eagerly": bool(run_eagerly),
+            },
+        )
+
+    def get_compile_config(self):
+        """The optimizer (its config, not its state) and the execution settings.
+
+        The optimizer's current config when it is attached, else the one of the last
+        `compile()`: a model saved with `model.optimizer = None` (how the zoo saves,
+        without optimizer state) still loads compiled, with a fresh optimizer.
+        """
+        config = getattr(self, "_rbm_compile_config", None)
+        if not self.compiled or config is None:
+            return {}
+        config = dict(config)
+        if getattr(self, "optimizer", None) is not None:
+            config["optimizer"] = keras.optimizers.serialize(self.optimizer)
+        return config
+
+    def compile_from_config(self, config):
+        config = dict(config or {})
+        optimizer = config.pop("optimizer", None)
+        if optimizer is not None:
+            optimizer = keras.optimizers.deserialize(optimizer)
+        self.compile(optimizer=optimizer, **config)
+        # Create the optimizer's variables now, so that a saved optimizer state loads;
+        # a file saved without optimizer state (as the zoo saves) keeps the fresh
+        # state without Keras's warning about 0 saved variables.
+        optimizer = self.optimizer
+        optimizer.build(self.trainable_variables)
+        load_saved_state = optimizer.load_own_variables
+
+        def load_own_variables(store):
+            if len(store.keys()) == 0:
+                return
+            load_saved_state(store)
+
+        optimizer.load_own_variables = load_own_variables
+
+    # -- training ---------------------------------------------------------------------
+
+    def _negative_phase(self, v0, a0, seed):
+        """Runs the Gibbs chain, outside the gradient tape.
+
+        Returns `(v_neg, reconstruction)`: the chain end states whose free energy is
+        the negative term of the loss, and `E[v | h0]` with `h0 ~ p(h | v0)` (the
+        one-step reconstruction of the data, for the monitor).
+        """
+        rbm = self.rbm
+        h = sampling.bernoulli(ops.sigmoid(a0), sampling.fold_seed(seed, 0))
+        reconstruction = rbm.visible_mean(h)
+        if not self.persistent:
+            mean = reconstruction
+            for step in range(1, self.cd_k):
+                v = rbm.draw_visible(mean, sampling.fold_seed(seed, 2 * step - 1))
+                h = rbm.sample_hidden(v, sampling.fold_seed(seed, 2 * step))
+                mean = rbm.visible_mean(h)
+            if self._cd_uses_visible_mean:
+                return mean, reconstruction
+            return rbm.draw_visible(mean, sampling.fold_seed(seed, 2 * self.cd_k - 1)), reconstruction
+        h = ops.convert_to_tensor(self.persistent_chains)
+        v = None
+        for step in range(self.cd_k):
+            v = rbm.draw_visible(rbm.visible_mean(h), sampling.fold_seed(seed, 2 * step + 1))
+            if step < self.cd_k - 1:
+                h = rbm.sample_hidden(v, sampling.fold_seed(seed, 2 * step + 2))
+        return v, reconstruction
+
+    def _penalty(self, a0):
+        penalty = ops.convert_to_tensor(0.0)
+        if self.weight_decay:
+            penalty = penalty + 0.5 * self.weight_decay * ops.sum(ops.square(self.rbm.kernel))
+        if self.sparsity_target is not None and self.sparsity_cost:
+            # Cross-entropy between the target and the mean activation q_j of each
+            # hidden unit over the batch (Hinton 2010, section 11; Lee et al. 2008).
+            q = ops.clip(ops.mean(ops.sigmoid(a0), axis=0), 1e-6, 1.0 - 1e-6)
+            p = self.sparsity_target
+            penalty = penalty + self.sparsity_cost * ops.sum(
+                -p * ops.log(q) - (1.0 - p) * ops.log(1.0 - q)
+            )
+        return penalty
+
+    def _cd_terms(self, v0, seed, tape=None):
+        """Forward pass of a CD step. Returns a dict of tensors (loss and monitors)."""
+        rbm = self.rbm
+        a0 = rbm.hidden_logits(v0)
+        if tape is not None:
+            with tape.stop_recording():
+                v_neg, reconstruction = self._negative_phase(v0, tf.stop_gradient(a0), seed)
+        else:
+            v_neg, reconstruction = self._negative_phase(v0, a0, seed)
+        v_neg = tf.stop_gradient(v_neg)
+        a_neg = rbm.hidden_logits(v_neg)
+        f0 = rbm.free_energy(v0, a0)
+        f_neg = rbm.free_energy(v_neg, a_neg)
+        loss = ops.mean(f0) - ops.mean(f_neg) + self._penalty(a0)
+        return {
+            "loss": loss,
+            "a0": a0,
+            "a_neg": a_neg,
+            "f0": f0,
+            "reconstruction": tf.stop_gradient(reconstruction),
+        }
+
+    def _update_monitors(self, v0, terms, seed):
+        diff = v0 - terms["reconstruction"]
+        scale = self._pixel_scale()
+        if scale is not None:
+            diff = diff * scale
+        self.reconstruction_error_tracker.update_state(ops.mean(ops.square(diff), axis=-1))
+        self.free_energy_tracker.update_state(terms["f0"])
+
+    def _unpack(self, data):
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return x
+
+    def train_step(self, data):
+        v0 = self._to_visible(self._unpack(data))
+        seed = sampling.as_seed(self.seed_generator)
+        variables = self.trainable_variables
+        with tf.GradientTape() as tape:
+            terms = self._cd_terms(v0, seed, tape=tape)
+            loss = terms["loss"]
+            scaled = loss / _num_replicas()
+            if self.optimizer is not None:
+                scaled = self.optimizer.scale_loss(scaled)
+        grads = tape.gradient(scaled, variables)
+        self.optimizer.apply_gradients(zip(grads, variables))
+        if self.persistent:
+            new_chains = sampling.bernoulli(
+                ops.sigmoid(tf.stop_gradient(terms["a_neg"])), sampling.fold_seed(seed, 1000)
+            )
+            self.persistent_chains.assign(new_chains)
+        self._loss_tracker.update_state(loss, sample_weight=tf.shape(v0)[0])
+        self._update_monitors(v0, terms, sampling.fold_seed(seed, 1001))
+        return self._logs(training=True)
+
+    def test_step(self, data):
+        v0 = self._to_visible(self._unpack(data))
+        seed = sampling.as_seed(self.seed_generator)
+        terms = self._cd_terms(v0, seed)
+        self._loss_tracker.update_state(terms["loss"], sample_weight=tf.shape(v0)[0])
+        self._update_monitors(v0, terms, sampling.fold_seed(seed, 1001))
+        self.free_energy_gap_tracker.update_state(terms["f0"] - self._train_free_energy)
+        return self._logs(training=False)
+
+    def _logs(self, training):
+        logs = {}
+        for metric in self.metrics:
+            if training and metric is self.free_energy_gap_tracker:
+                continue
+            logs[metric.name] = metric.result()
+        return logs
+
+    def adapt(self, x, max_examples=60000):
+        """Sets the data-dependent initial state from a sample of training images.
+
+        Called by `fit` when the model has not been adapted (nor trained) yet;
+        call it yourself to adapt on other data. `x` is an array of images or a
+        `tf.data.Dataset` of them (or of `(x, y)` pairs); at most `max_examples`
+        are used.
+        """
+        arr = _collect_images(x, max_examples, self.image_shape)
+        if arr is None:
+            raise TypeError(
+                "adapt() takes an array of images or a tf.data.Dataset of them. "
+                f"Received: {type(x).__name__}"
+            )
+        arr = check_images(arr, "x", self.image_shape)
+        if not len(arr):
+            raise ValueError("adapt() needs at least one image. Received: an empty array.")
+        self._adapt_from(arr)
+        self.adapted.assign(1.0)
+
+    def _adapt_from(self, x):
+        raise NotImplementedError
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """Keras `fit`; images are checked first, and the model adapts on first use.
+
+        Arrays (training and `validation_data`) are checked for shape, range and
+        NaN before training; a `tf.data.Dataset` is checked batch by batch for its
+        shape only. If the model was never adapted, it adapts on `x` first (see
+        `adapt`).
+        """
+        x = _check_maybe_array(x, "x", self.image_shape)
+        if "validation_data" in kwargs and kwargs["validation_data"] is not None:
+            kwargs["validation_data"] = _check_validation(
+                kwargs["validation_data"], self.image_shape
+            )
+        if not float(self.adapted.numpy()):
+            if _collect_images(x, 0, self.image_shape) is None:
+                raise TypeError(
+                    f"{self.__class__.__name__} adapts to its training data before the first "
+                    "fit, which needs an array or a tf.data.Dataset. Call "
+                    f"adapt(images) first to fit on a {type(x).__name__}."
+                )
+            self.adapt(x)
+        reference = _collect_images(x, self.n_reference, self.image_shape)
+        if reference is not None and len(reference):
+            object.__setattr__(self, "_reference_images", reference)
+        return super().fit(x, y, *args, **kwargs)
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        """Keras `evaluate`; `free_energy_gap` compares with the last `fit`'s data.
+
+        The reference is the mean free energy, at the current weights, of the first
+        `n_reference` training images of the last `fit` in this session (NaN
+        before any `fit`, e.g. right after loading).
+        """
+        x = _check_maybe_array(x, "x", self.image_shape)
+        reference = getattr(self, "_reference_images", None)
+        if reference is None:
+            self._train_free_energy.assign(float("nan"))
+        else:
+            self._train_free_energy.assign(float(np.mean(self.free_energy(reference))))
+        return super().evaluate(x, y, *args, **kwargs)
+
+    # -- inference --------------------------------------------------------------------
+
+    def _compiled(self, name, fn, signature):
+        key = name
+        compiled = self._compiled_fns.get(key)
+        if compiled is None:
+            compiled = tf.function(fn, input_signature=signature, reduce_retracing=True)
+            self._compiled_fns[key] = compiled
+        return compiled
+
+    def _image_spec(self):
+        return tf.TensorSpec((None,) + self.image_shape, tf.float32)
+
+    def _batched(self, name, fn, x, batch_size):
+        x = check_images(x, "x", self.image_shape)
+        batch_size = check_positive_int(batch_size, "batch_size")
+        compiled = self._compiled(name, fn, [self._image_spec()])
+        outputs = [compiled(x[i : i + batch_size]).numpy() for i in range(0, len(x), batch_size)]
+        if not outputs:
+            return compiled(x).numpy()
+        return np.concatenate(outputs, axis=0)
+
+    def _transform_graph(self, x):
+        return self.rbm.hidden_probabilities(self._to_visible(x))
+
+    def _reconstruct_graph(self, x):
+        h = self.rbm.hidden_probabilities(self._to_visible(x))
+        return self._to_images(self.rbm.visible_mean(h))
+
+    def _free_energy_graph(self, x):
+        return self.rbm.free_energy(self._to_visible(x))
+
+    def _sample_graph(self, n, seed, gibbs_steps):
+        """`n` samples after `gibbs_steps` steps of block Gibbs sampling.
+
+        The chains start at `h = 0` (so the first visible draw comes from the visible
+        biases alone) and each step draws `v ~ p(v | h)`, then `h ~ p(h | v)`. The
+        images are the means `E[v | h]` of the last step.
+        """
+        seed = sampling.as_seed(seed)
+        n = tf.cast(n, "int32")
+        gibbs_steps = tf.cast(gibbs_steps, "int32")
+        h0 = tf.zeros(tf.stack([n, self.n_hidden]), dtype="float32")
+        rbm = self.rbm
+
+        def body(i, h):
+            v = rbm.draw_visible(rbm.visible_mean(h), sampling.fold_seed(seed, 2 * i))
+            h = rbm.sample_hidden(v, sampling.fold_seed(seed, 2 * i + 1))
+            return i + 1, h
+
+        _, h = tf.while_loop(lambda i, h: i < gibbs_steps, body, (tf.constant(0), h0))
+        return self._to_images(rbm.visible_mean(h))
+
+    def transform(self, x, batch_size=1000):
+        """`p(h = 1 | v)` for each image: features of shape (N, n_hidden), numpy."""
+        return self._batched("transform", self._transform_graph, x, batch_size)
+
+    def reconstruct(self, x, batch_size=1000):
+        """The mean-field reconstruction `E[v | h = p(h | v)]`, as images in [0, 1]."""
+        return self._batched("reconstruct", self._reconstruct_graph, x, batch_size)
+
+    def free_energy(self, x, batch_size=1000):
+        """`F(v)` of each image (nats), shape (N,): `p(v) = exp(-F(v)) / Z`."""
+        return self._batched("free_energy", self._free_energy_graph, x, batch_size)
+
+    def sample(self, n, gibbs_steps=1000, seed=None):
+        """`n` images drawn by block Gibbs sampling, shape (n, *image_shape), in [0, 1].
+
+        Args:
+            n: number of independent chains (images).
+            gibbs_steps: Gibbs steps per chain (0 gives the visible biases' mean).
+            seed: int for a reproducible draw; None draws the key from the model's
+                seed generator (reproducible from the model's `seed`).
+        """
+        n = check_positive_int(n, "n")
+        if isinstance(gibbs_steps, bool) or not isinstance(gibbs_steps, numbers.Integral) or gibbs_steps < 0:
+            raise ValueError(
+                f"`gibbs_steps` must be a non-negative integer. Received: gibbs_steps={gibbs_steps!r}"
+            )
+        if seed is None:
+            seed = sampling.as_seed(self.seed_generator)
+        elif isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+            raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
+        else:
+            seed = sampling.as_seed(int(seed))
+        spec = tf.TensorSpec((), tf.int32)
+        compiled = self._compiled(
+            "sample", self._sample_graph, [spec, tf.TensorSpec((2,), tf.int32), spec]
+        )
+        return compiled(tf.constant(n), seed, tf.constant(int(gibbs_steps))).numpy()
+
+    def serving_endpoints(self):
+        """{endpoint_name: (fn, input_signature)} for the SavedModel export.
+
+        - `transform(x)`: `p(h = 1 | v)`, float32 (N, n_hidden);
+        - `reconstruct(x)`: mean-field reconstructions, images in [0, 1];
+        - `sample(n, seed, gibbs_steps)`: `n` images after `gibbs_steps` Gibbs steps
+          from the stateless generator keyed by `seed` (all three int32 scalars);
+        - `free_energy(x)`: `F(v)` per image, float32 (N,).
+
+        `x` is float32 (N, *image_shape) in [0, 1]; it is not range-checked in the
+        graph (validate before serving).
+        """
+        image = self._image_spec()
+        scalar = tf.TensorSpec((), tf.int32)
+
+        def sample(n, seed, gibbs_steps):
+            return self._sample_graph(n, tf.stack([seed, tf.constant(0, tf.int32)]), gibbs_steps)
+
+        return {
+            "transform": (self._transform_graph, [image]),
+            "reconstruct": (self._reconstruct_graph, [image]),
+            "sample": (sample, [scalar, scalar, scalar]),
+            "free_energy": (self._free_energy_graph, [image]),
+        }
+
+    def weights_numpy(self):
+        """`(kernel, visible_bias, hidden_bias)` as float64 numpy arrays."""
+        return tuple(
+            np.asarray(ops.convert_to_numpy(w), dtype=np.float64)
+            for w in (self.kernel, self.visible_bias, self.hidden_bias)
+        )
+
+    # -- config -----------------------------------------------------------------------
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "n_hidden": self.n_hidden,
+                "cd_k": self.cd_k,
+                "persistent": self.persistent,
+                "n_chains": self.n_chains,
+                "weight_decay": self.weight_decay,
+                "sparsity_target": self.sparsity_target,
+                "sparsity_cost": self.sparsity_cost,
+                "image_shape": list(self.image_shape),
+                "seed": self.seed,
+            }
+        )
+        return config
+
+
+def _check_float(value, name, low=None):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise TypeError(f"`{name}` must be a finite number. Received: {name}={value!r}")
+    if low is not None and value < low:
+        raise ValueError(f"`{name}` must be >= {low}. Received: {name}={value!r}")
+    return float(value)
+
+
+def _is_array(x):
+    return isinstance(x, (np.ndarray, list)) or (tf.is_tensor(x) and not isinstance(x, tf.data.Dataset))
+
+
+def _check_maybe_array(x, name, image_shape):
+    if x is None or not _is_array(x):
+        return x
+    return check_images(x, name, image_shape)
+
+
+def _check_validation(data, image_shape):
+    if _is_array(data):
+        return check_images(data, "validation_data", image_shape)
+    if isinstance(data, tuple) and data and _is_array(data[0]):
+        return (check_images(data[0], "validation_data[0]", image_shape),) + tuple(data[1:])
+    return data
+
+
+def _collect_images(x, max_examples, image_shape):
+    """Up to `max_examples` images from an array or a `tf.data.Dataset`, else None."""
+    if isinstance(x, tf.data.Dataset):
+        batches, total = [], 0
+        for element in x:
+            xb = element[0] if isinstance(element, (tuple, list)) else element
+            xb = np.asarray(xb)
+            if xb.ndim == len(image_shape):
+                xb = xb[None]
+            batches.append(xb)
+            total += len(xb)
+            if total >= max_examples:
+                break
+        if not batches:
+            return np.zeros((0,) + tuple(image_shape), np.float32)
+        return np.concatenate(batches)[:max_examples]
+    if _is_array(x):
+        if hasattr(x, "numpy") and not isinstance(x, np.ndarray):
+            x = x.numpy()
+        return np.asarray(x)[:max_examples]
+    return None
+
+
+__all__ = ["RBM", "LogLikelihood"]

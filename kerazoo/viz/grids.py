@@ -1,0 +1,125 @@
+"""Image grids as PNG files: samples, reconstructions and RBM filters.
+
+Both functions draw with matplotlib's non-interactive Agg backend (no display
+needed) and write the file atomically, so a crash never leaves half a PNG.
+"""
+
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+
+from kerazoo.utils import atomic_write_bytes, check_images
+
+
+def _figure(n_rows, n_cols, tile_inches):
+    from matplotlib.figure import Figure  # Agg canvas, no pyplot state
+
+    fig = Figure(figsize=(n_cols * tile_inches, n_rows * tile_inches + 0.1), dpi=100)
+    return fig
+
+
+def _write_png(fig, path):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    path = Path(path)
+    atomic_write_bytes(path, buffer.getvalue())
+    return path
+
+
+def _tile(tiles, ncols, pad=1, fill=1.0):
+    """(N, h, w) tiles -> one (rows*(h+pad)-pad, cols*(w+pad)-pad) mosaic."""
+    n, h, w = tiles.shape
+    nrows = math.ceil(n / ncols)
+    mosaic = np.full((nrows * (h + pad) - pad, ncols * (w + pad) - pad), fill, np.float32)
+    for k in range(n):
+        r, c = divmod(k, ncols)
+        mosaic[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = tiles[k]
+    return mosaic
+
+
+def _check_ncols(ncols, n):
+    if ncols is None:
+        return max(1, math.ceil(math.sqrt(n)))
+    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
+        raise ValueError(f"`ncols` must be a positive int or None. Received: ncols={ncols!r}")
+    return min(ncols, n)
+
+
+def image_grid(images, path, ncols=None, title=None, tile_inches=0.5):
+    """Writes images `(N, 28, 28, 1)` in [0, 1] as a grid PNG (1 = white).
+
+    Args:
+        images: float images, shape (N, 28, 28, 1), values in [0, 1] (checked).
+        path: where to write the PNG (parent folders are created).
+        ncols: columns of the grid; by default about sqrt(N).
+        title: optional title above the grid.
+        tile_inches: size of one image in the figure, in inches (at 100 dpi).
+
+    Returns:
+        The `Path` written.
+    """
+    images = check_images(images, "images")
+    if not len(images):
+        raise ValueError("image_grid() needs at least one image. Received: 0 images.")
+    ncols = _check_ncols(ncols, len(images))
+    mosaic = _tile(images.reshape(images.shape[:3]), ncols, fill=0.5)
+    nrows = math.ceil(len(images) / ncols)
+    fig = _figure(nrows, ncols, tile_inches)
+    ax = fig.add_axes((0, 0, 1, 0.92 if title else 1))
+    ax.imshow(mosaic, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
+    ax.set_axis_off()
+    if title:
+        fig.suptitle(title, fontsize=8, y=0.995)
+    return _write_png(fig, path)
+
+
+def filter_grid(kernel, path, image_shape=(28, 28), n_filters=100, ncols=None, title=None,
+                tile_inches=0.5):
+    """Writes the receptive fields of an RBM (columns of `kernel`) as a grid PNG.
+
+    Each filter `W[:, j]` is reshaped to `image_shape` and scaled on its own to its
+    largest absolute weight (gray = 0, white = positive, black = negative).
+
+    Args:
+        kernel: array (n_visible, n_hidden), e.g. `rbm.kernel`; n_visible must equal
+            the product of `image_shape`.
+        path: where to write the PNG.
+        image_shape: (height, width) of one filter.
+        n_filters: how many filters to draw (the first ones).
+        ncols, title, tile_inches: as in `image_grid`.
+
+    Returns:
+        The `Path` written.
+    """
+    if hasattr(kernel, "numpy") and not isinstance(kernel, np.ndarray):
+        kernel = kernel.numpy()
+    kernel = np.asarray(kernel, dtype=np.float64)
+    image_shape = tuple(image_shape)
+    if kernel.ndim != 2 or kernel.shape[0] != int(np.prod(image_shape)):
+        raise ValueError(
+            f"`kernel` must have shape ({int(np.prod(image_shape))}, n_hidden) for filters of "
+            f"shape {image_shape}. Received: shape={kernel.shape}"
+        )
+    if not np.all(np.isfinite(kernel)):
+        raise ValueError("`kernel` contains NaN or infinite values.")
+    if isinstance(n_filters, bool) or not isinstance(n_filters, int) or n_filters < 1:
+        raise ValueError(f"`n_filters` must be a positive int. Received: n_filters={n_filters!r}")
+    filters = kernel[:, :n_filters].T.reshape((-1,) + image_shape[:2])
+    scale = np.abs(filters).reshape(len(filters), -1).max(axis=1)
+    scale[scale == 0] = 1.0
+    tiles = (0.5 + 0.5 * filters / scale[:, None, None]).astype(np.float32)
+    ncols = _check_ncols(ncols, len(tiles))
+    mosaic = _tile(tiles, ncols, fill=0.5)
+    nrows = math.ceil(len(tiles) / ncols)
+    fig = _figure(nrows, ncols, tile_inches)
+    ax = fig.add_axes((0, 0, 1, 0.92 if title else 1))
+    ax.imshow(mosaic, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
+    ax.set_axis_off()
+    if title:
+        fig.suptitle(title, fontsize=8, y=0.995)
+    return _write_png(fig, path)
