@@ -1,0 +1,14 @@
+"""The autoencoder family: deep, sparse, denoising, contractive (and variational)."""
+
+from kerazoo.models.autoencoders.autoencoder import Autoencoder
+from kerazoo.models.autoencoders.contractive import ContractiveAutoencoder
+from kerazoo.models.autoencoders.denoising import DenoisingAutoencoder
+from kerazoo.models.autoencoders.sparse import SparseAutoencoder
+from kerazoo.models.autoencoders import family  # noqa: F401  (registers the families)
+
+__all__ = [
+    "Autoencoder",
+    "ContractiveAutoencoder",
+    "DenoisingAutoencoder",
+    "SparseAutoencoder",
+]
