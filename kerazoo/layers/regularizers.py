@@ -184,6 +184,7 @@ def jacobian_sq_norm_estimate(fn, x, n_projections=1, seed=None):
     """
     import tensorflow as tf
 
+    x = tf.convert_to_tensor(x)
     sq = None
     codes = None
     for _ in range(int(n_projections)):
