@@ -171,12 +171,18 @@ class Autoencoder(keras.Model):
         if self.penalty_name:
             self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
             self.penalty_tracker = keras.metrics.Mean(name=self.penalty_name)
+        self._make_state()
+        # Every sublayer is built: build now, so `summary()` and `count_params()` work.
+        self.build((None,) + self.image_shape)
 
     # -- construction hooks for subclasses -------------------------------------------
 
     def _code_layers(self):
         """Layers appended to the encoder after the code layer (none here)."""
         return []
+
+    def _make_state(self):
+        """Creates the subclass's own layers and seed generators (before the model is built)."""
 
     def _extra_loss(self, x, training):
         """A penalty added in `compute_loss` (a scalar tensor), or None."""

@@ -71,10 +71,10 @@ class ContractiveAutoencoder(Autoencoder):
             )
         if jacobian not in JACOBIANS:
             raise ValueError(f"`jacobian` must be one of {list(JACOBIANS)}. Received: jacobian={jacobian!r}")
-        super().__init__(code_size=code_size, seed=seed, **kwargs)
         self.contraction_weight = float(contraction_weight)
         self.n_projections = int(n_projections)
         self.jacobian = jacobian
+        super().__init__(code_size=code_size, seed=seed, **kwargs)
         closed = (
             self.architecture == "dense"
             and not self.hidden_units
@@ -90,7 +90,9 @@ class ContractiveAutoencoder(Autoencoder):
                 f"batch_norm={self.batch_norm}"
             )
         self.uses_closed_form = closed and jacobian != "estimate"
-        self.projection_seed = keras.random.SeedGenerator(None if seed is None else seed + 3000)
+
+    def _make_state(self):
+        self.projection_seed = keras.random.SeedGenerator(None if self.seed is None else self.seed + 3000)
 
     def jacobian_sq_norm(self, x, training=False):
         """Per-image ||J(x)||_F^2 (a tensor): exact for one sigmoid layer, else the estimate."""

@@ -66,9 +66,12 @@ class DenoisingAutoencoder(Autoencoder):
         self.corruption_level = (
             levels[0] if not isinstance(corruption_level, (list, tuple)) else levels
         )
+        self._pairs = list(zip(kinds, levels))
         super().__init__(code_size=code_size, seed=seed, **kwargs)
+
+    def _make_state(self):
         self.corrupt_layer = RandomCorruption(
-            list(zip(kinds, levels)), seed=None if seed is None else seed + 2000, name="corruption"
+            self._pairs, seed=None if self.seed is None else self.seed + 2000, name="corruption"
         )
 
     def call(self, inputs, training=False):
