@@ -4,6 +4,8 @@
     kerazoo info NAME                  a model's card and metrics
     kerazoo verify [NAME]              check every file's sha256 and run each SavedModel signature
     kerazoo train JOB [--publish NAME] re-create a zoo entry from its job file
+    kerazoo reconstruct NAME           reconstruct (denoise, inpaint) images with an autoencoder: PNG + .npy
+    kerazoo encode NAME                encode images to codes with an autoencoder: .npy
 """
 
 import argparse
@@ -121,6 +123,175 @@ def _train(sub):
             print(f"  {key}: {value:.6g}" if isinstance(value, float) else f"  {key}: {value}")
         if result.entry is not None:
             print(f"published as {args.publish} in {result.entry}")
+        return 0
+
+    return run
+
+
+def _image_args(sub, default_n):
+    sub.add_argument(
+        "--input", metavar="FILE.npy",
+        help="images to use: a .npy of float32 (N, 28, 28, 1) in [0, 1] (default: Fashion-MNIST)",
+    )
+    sub.add_argument(
+        "--split", default="test", choices=("train", "validation", "test"),
+        help="the Fashion-MNIST split used without --input (default: test)",
+    )
+    sub.add_argument("--n", type=int, default=default_n,
+                     help=f"use the first N images (default: {default_n or 'all'})")
+    sub.add_argument("--batch-size", type=int, default=256, help="images per batch (default: 256)")
+
+
+def _load_images(args):
+    """The images a verb works on, checked, and their labels (None for --input)."""
+    import numpy as np
+
+    from kerazoo.utils import check_images
+
+    if args.n is not None and args.n < 1:
+        raise ValueError(f"--n must be a positive integer. Received: --n {args.n}")
+    if args.input:
+        try:
+            x = np.load(args.input, allow_pickle=False)
+        except (OSError, ValueError) as e:
+            raise ValueError(f"--input {args.input}: not a readable .npy file ({e})") from None
+        labels = None
+    else:
+        from kerazoo import datasets
+
+        if args.split == "test" and args.n is not None and args.n <= 1000:
+            x, labels = datasets.load_fashion_mnist_sample()  # shipped: no download
+        else:
+            x, labels = datasets.load_fashion_mnist(args.split)
+    if args.n is not None:
+        x = x[: args.n]
+        labels = None if labels is None else labels[: args.n]
+    return check_images(x, args.input or f"Fashion-MNIST {args.split} images"), labels
+
+
+def _load_autoencoder(name, zoo):
+    from kerazoo.hub import load
+
+    model = load(name, zoo)
+    for method in ("encode", "reconstruct"):
+        if not callable(getattr(model, method, None)):
+            raise ValueError(
+                f"{name} is a {type(model).__name__}, not an autoencoder: it has no `{method}`."
+            )
+    return model
+
+
+def _parse_corruption(text):
+    from kerazoo.layers.corruption import CORRUPTIONS, check_level
+
+    kind, _, level = text.partition(":")
+    if kind not in CORRUPTIONS:
+        raise ValueError(
+            f"--corrupt must be KIND:LEVEL with KIND one of {sorted(CORRUPTIONS)}. Received: {text!r}"
+        )
+    try:
+        value = float(level) if level else 0.3
+    except ValueError:
+        raise ValueError(f"--corrupt {text!r}: the level must be a number in [0, 1].") from None
+    return kind, check_level(value, "--corrupt level")
+
+
+@verb("reconstruct", "reconstruct images with a zoo autoencoder (optionally corrupted first): PNG + .npy")
+def _reconstruct(sub):
+    sub.add_argument("name", help="a zoo autoencoder, e.g. dae.fashion_mnist")
+    _image_args(sub, default_n=16)
+    sub.add_argument(
+        "--corrupt", metavar="KIND:LEVEL",
+        help="corrupt the images first and restore them: gaussian:0.3 (denoising), "
+        "block_masking:0.4 (inpainting: known pixels are kept), masking:0.25, salt_and_pepper:0.2",
+    )
+    sub.add_argument("--seed", type=int, default=0, help="seed of the corruption (default: 0)")
+    sub.add_argument("--out", metavar="DIR", help="output folder (default: reconstruct-NAME/)")
+    sub.add_argument("--columns", type=int, default=16, help="images per row of the PNG (default: 16)")
+    _zoo_arg(sub)
+
+    def run(args):
+        from pathlib import Path
+
+        import numpy as np
+
+        from kerazoo.applications import block_masks, corrupt, inpaint
+        from kerazoo.metrics import mse, psnr
+        from kerazoo.viz import reconstruction_grid
+
+        corruption = _parse_corruption(args.corrupt) if args.corrupt else None
+        x, _ = _load_images(args)
+        model = _load_autoencoder(args.name, args.zoo)
+        out = Path(args.out or f"reconstruct-{args.name}")
+        out.mkdir(parents=True, exist_ok=True)
+        print(f"{args.name}: reconstructing {len(x)} images ...", flush=True)
+
+        def restore(images):
+            return model.reconstruct(images, batch_size=args.batch_size)
+
+        rows, labels = [x], ["input"]
+        if corruption is None:
+            result = restore(x)
+            print(f"  mse {mse(x, result):.6f}, psnr {psnr(x, result):.2f} dB")
+        else:
+            kind, level = corruption
+            if kind == "block_masking":
+                mask = block_masks(len(x), x.shape[1:], size=level, seed=args.seed)
+                corrupted = x * (1.0 - mask)
+                result = inpaint(restore, x, mask)
+            else:
+                corrupted = corrupt(x, kind, level, seed=args.seed)
+                result = restore(corrupted)
+            np.save(out / "corrupted.npy", corrupted)
+            rows.append(corrupted)
+            labels.append(f"{kind} {level:g}")
+            print(f"  psnr corrupted {psnr(x, corrupted):.2f} dB -> restored {psnr(x, result):.2f} dB")
+        rows.append(result)
+        labels.append("reconstruction")
+        np.save(out / "reconstructions.npy", result.astype(np.float32))
+        png = reconstruction_grid(rows, out / "reconstructions.png", labels=labels,
+                                  n=min(args.columns, len(x)), title=args.name)
+        print(f"wrote {out / 'reconstructions.npy'} ({result.shape}) and {png}")
+        return 0
+
+    return run
+
+
+@verb("encode", "encode images to codes with a zoo autoencoder: .npy (and a map for 2-D codes)")
+def _encode(sub):
+    sub.add_argument("name", help="a zoo autoencoder, e.g. ae.fashion_mnist")
+    _image_args(sub, default_n=None)
+    sub.add_argument("--out", metavar="FILE.npy", help="where to write the codes (default: codes-NAME.npy)")
+    sub.add_argument("--map", metavar="FILE.png",
+                     help="also draw the codes (2-D codes only), coloured by class when known")
+    _zoo_arg(sub)
+
+    def run(args):
+        from pathlib import Path
+
+        import numpy as np
+
+        x, labels = _load_images(args)
+        model = _load_autoencoder(args.name, args.zoo)
+        print(f"{args.name}: encoding {len(x)} images ...", flush=True)
+        codes = model.encode(x, batch_size=args.batch_size)
+        out = Path(args.out or f"codes-{args.name}.npy")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        np.save(out, codes.astype(np.float32))
+        print(f"wrote {out} {codes.shape}")
+        if labels is not None:
+            label_path = out.with_name(out.stem + "-labels.npy")
+            np.save(label_path, labels)
+            print(f"wrote {label_path} (class ids)")
+        if args.map:
+            if codes.shape[1] != 2:
+                raise ValueError(f"--map draws 2-D codes; {args.name} has {codes.shape[1]}-D codes.")
+            from kerazoo.datasets import FASHION_MNIST_CLASS_NAMES
+            from kerazoo.viz import latent_scatter
+
+            ids = labels if labels is not None else np.zeros(len(codes), int)
+            names = FASHION_MNIST_CLASS_NAMES if labels is not None else ["images"]
+            print(f"wrote {latent_scatter(codes, ids, args.map, class_names=names, title=args.name)}")
         return 0
 
     return run

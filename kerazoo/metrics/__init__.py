@@ -4,7 +4,8 @@ RBM likelihood tools (`kerazoo.metrics.likelihood`, `.partition`, `.pseudo_likel
 free energies, exact and AIS log partition functions, log-likelihoods and the stochastic
 pseudo-log-likelihood of scikit-learn's `BernoulliRBM.score_samples`.
 VAE tools (`kerazoo.metrics.vae_likelihood`): the ELBO terms and the importance-sampled
-log-likelihood.
+log-likelihood. Reconstruction (`kerazoo.metrics.reconstruction`): MSE, PSNR, encoder
+Jacobian norms.
 """
 
 from kerazoo.metrics.likelihood import (
@@ -24,6 +25,7 @@ from kerazoo.metrics.partition import (
     gaussian_rbm_log_partition_exact,
 )
 from kerazoo.metrics.pseudo_likelihood import bernoulli_rbm_pseudo_log_likelihood
+from kerazoo.metrics.reconstruction import encoder_jacobian_norm, mse, psnr
 from kerazoo.metrics.vae_likelihood import (
     bernoulli_log_prob,
     evidence_lower_bound,
@@ -47,6 +49,9 @@ __all__ = [
     "gaussian_rbm_log_partition_ais",
     "gaussian_rbm_log_partition_exact",
     "bernoulli_log_prob",
+    "encoder_jacobian_norm",
+    "mse",
+    "psnr",
     "evidence_lower_bound",
     "gaussian_kl_divergence",
     "gaussian_log_prob",

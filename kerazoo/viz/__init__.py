@@ -1,7 +1,18 @@
-"""Pictures (PNG, matplotlib Agg): sample and reconstruction grids, RBM filters, latent maps
-and interpolations."""
+"""Pictures (PNG, matplotlib Agg): sample and reconstruction grids, RBM filters, latent maps,
+decoded latent grids and interpolations."""
 
 from kerazoo.viz.grids import filter_grid, image_grid
 from kerazoo.viz.latent import interpolate_latents, interpolation_grid, latent_grid
+from kerazoo.viz.latent_maps import latent_manifold, latent_scatter
+from kerazoo.viz.reconstructions import reconstruction_grid
 
-__all__ = ["filter_grid", "image_grid", "interpolate_latents", "interpolation_grid", "latent_grid"]
+__all__ = [
+    "filter_grid",
+    "image_grid",
+    "interpolate_latents",
+    "interpolation_grid",
+    "latent_grid",
+    "latent_manifold",
+    "latent_scatter",
+    "reconstruction_grid",
+]

@@ -1,6 +1,17 @@
 """The autoencoder family: deep, sparse, denoising, contractive and variational."""
 
+from kerazoo.models.autoencoders.autoencoder import Autoencoder
+from kerazoo.models.autoencoders.contractive import ContractiveAutoencoder
+from kerazoo.models.autoencoders.denoising import DenoisingAutoencoder
+from kerazoo.models.autoencoders.sparse import SparseAutoencoder
 from kerazoo.models.autoencoders.variational import ImageLikelihood, VariationalAutoencoder
-from kerazoo.models.autoencoders import vae_family  # noqa: F401  (registers the "vae" family)
+from kerazoo.models.autoencoders import family, vae_family  # noqa: F401  (registers the families)
 
-__all__ = ["ImageLikelihood", "VariationalAutoencoder"]
+__all__ = [
+    "Autoencoder",
+    "ContractiveAutoencoder",
+    "DenoisingAutoencoder",
+    "ImageLikelihood",
+    "SparseAutoencoder",
+    "VariationalAutoencoder",
+]

@@ -1,0 +1,126 @@
+"""Encoder and decoder stacks shared by the autoencoders: dense and convolutional.
+
+Dense (Hinton & Salakhutdinov, 2006, shape 784-1000-500-250-30):
+
+    encoder  x -> Flatten -> [Dense(h) -> (BatchNorm) -> act] for h in hidden_units -> Dense(code)
+    decoder  z -> [Dense(h) -> (BatchNorm) -> act] for h in reversed(hidden_units)
+               -> Dense(H*W*C, output_activation) -> Reshape(H, W, C)
+
+Convolutional: stride-2 3x3 convolutions halve the image per entry of `conv_filters`,
+then the dense part; the decoder mirrors it with stride-2 transposed convolutions:
+
+    encoder  x -> [Conv2D(f, 3, stride 2) -> (BatchNorm) -> act] for f in conv_filters
+               -> Flatten -> dense hidden layers -> Dense(code)
+    decoder  z -> dense hidden layers -> Dense(h*w*f_last) -> act -> Reshape(h, w, f_last)
+               -> [Conv2DTranspose(f, 3, stride 2) -> (BatchNorm) -> act] for the other f, reversed
+               -> Conv2DTranspose(C, 3, stride 2, output_activation)
+"""
+
+import math
+
+import keras
+
+ARCHITECTURES = ("dense", "conv")
+
+
+def _initializer(seed, index):
+    return keras.initializers.GlorotUniform(seed=None if seed is None else seed + index)
+
+
+class _Stack:
+    """Appends layers to a list, numbering the seeded initializers."""
+
+    def __init__(self, seed, batch_norm, activation):
+        self.layers = []
+        self.seed = seed
+        self.batch_norm = batch_norm
+        self.activation = activation
+        self.count = 0
+
+    def _next_init(self):
+        self.count += 1
+        return _initializer(self.seed, self.count)
+
+    def dense(self, units, activation="hidden", name=None):
+        hidden = activation == "hidden"
+        bn = hidden and self.batch_norm
+        self.layers.append(
+            keras.layers.Dense(
+                units,
+                activation=None if hidden else activation,
+                use_bias=not bn,
+                kernel_initializer=self._next_init(),
+                name=name,
+            )
+        )
+        if hidden:
+            self._norm_act()
+
+    def conv(self, filters, transpose=False, activation="hidden", name=None):
+        hidden = activation == "hidden"
+        bn = hidden and self.batch_norm
+        cls = keras.layers.Conv2DTranspose if transpose else keras.layers.Conv2D
+        self.layers.append(
+            cls(
+                filters,
+                3,
+                strides=2,
+                padding="same",
+                activation=None if hidden else activation,
+                use_bias=not bn,
+                kernel_initializer=self._next_init(),
+                name=name,
+            )
+        )
+        if hidden:
+            self._norm_act()
+
+    def _norm_act(self):
+        if self.batch_norm:
+            self.layers.append(keras.layers.BatchNormalization())
+        self.layers.append(keras.layers.Activation(self.activation))
+
+
+def build_encoder(
+    image_shape, code_size, architecture, hidden_units, conv_filters, activation,
+    code_activation, batch_norm, seed, code_layers=(), name="encoder",
+):
+    """The encoder `keras.Sequential`: images (N, H, W, C) -> codes (N, code_size).
+
+    `code_layers` are appended after the code layer (e.g. a `SparsityRegularization`).
+    """
+    stack = _Stack(seed, batch_norm, activation)
+    stack.layers.append(keras.Input(shape=tuple(image_shape), name="images"))
+    if architecture == "conv":
+        for f in conv_filters:
+            stack.conv(f)
+    stack.layers.append(keras.layers.Flatten())
+    for units in hidden_units:
+        stack.dense(units)
+    stack.dense(code_size, activation=code_activation, name="code")
+    stack.layers.extend(code_layers)
+    return keras.Sequential(stack.layers, name=name)
+
+
+def build_decoder(
+    image_shape, code_size, architecture, hidden_units, conv_filters, activation,
+    output_activation, batch_norm, seed, name="decoder",
+):
+    """The decoder `keras.Sequential`: codes (N, code_size) -> images (N, H, W, C)."""
+    height, width, channels = image_shape
+    stack = _Stack(None if seed is None else seed + 1000, batch_norm, activation)
+    stack.layers.append(keras.Input(shape=(code_size,), name="codes"))
+    for units in reversed(tuple(hidden_units)):
+        stack.dense(units)
+    if architecture == "conv":
+        scale = 2 ** len(conv_filters)
+        h, w, f = height // scale, width // scale, conv_filters[-1]
+        stack.dense(h * w * f)
+        stack.layers.append(keras.layers.Reshape((h, w, f)))
+        for f in reversed(tuple(conv_filters[:-1])):
+            stack.conv(f, transpose=True)
+        stack.conv(channels, transpose=True, activation=output_activation, name="reconstruction")
+    else:
+        stack.dense(math.prod(image_shape), activation=output_activation, name="reconstruction")
+        stack.layers.append(keras.layers.Reshape(tuple(image_shape)))
+    return keras.Sequential(stack.layers, name=name)
