@@ -166,8 +166,18 @@ class AutoRec(RecommenderMixin, keras.Model):
         x = matrix.T.copy() if self.orientation == "item" else matrix
         return x, x
 
+    def init_output_bias(self, history):
+        """Sets the decoder bias b to each output's mean rating in `history` (users for
+        I-AutoRec, items for U-AutoRec; the global mean for outputs without ratings)."""
+        x, _ = self.training_data(history)
+        counts = (x > 0).sum(axis=0)
+        overall = x.sum() / max(counts.sum(), 1)
+        means = np.where(counts > 0, x.sum(axis=0) / np.maximum(counts, 1), overall)
+        self.decoder.bias.assign(means.astype("float32"))
+
     def fit_ratings(self, history, epochs=60, batch_size=32, learning_rate=None, lr_decay=1.0,
-                    validation=None, callbacks=(), verbose="auto", shuffle=True):
+                    validation=None, callbacks=(), verbose="auto", shuffle=True,
+                    init_biases="auto"):
         """Trains on a rating history (n, 3) [user_id, item_id, rating].
 
         Args:
@@ -175,10 +185,17 @@ class AutoRec(RecommenderMixin, keras.Model):
             learning_rate: compile with Adam(learning_rate), multiplied by `lr_decay` after
                 every epoch; None keeps the model's compile() (or the defaults).
             validation: optional (m, 3) held-out ratings: `val_rmse` after every epoch.
+            init_biases: "auto" starts the decoder bias at the mean ratings
+                (`init_output_bias`) when it is still all zero (a new model); True or
+                False forces it.
         Returns:
             The Keras `History`.
         """
         x, y = self.training_data(history)
+        if init_biases is True or (
+            init_biases == "auto" and not np.any(ops.convert_to_numpy(self.decoder.bias))
+        ):
+            self.init_output_bias(history)
         if learning_rate is not None:
             lr_decay = float(lr_decay)
             if not 0 < lr_decay <= 1:

@@ -109,7 +109,7 @@ class _MovieLensFamily(Family):
         x, y = model.training_data(train)
         if isinstance(x, dict):
             return {key: value[:n] for key, value in x.items()}, None
-        return x[:n], (None if y is None else y[:n])
+        return x[:n], y[:n]
 
     def artifacts(self, model, data, job, directory):
         per_fold = getattr(self, "_per_fold", None)

@@ -418,7 +418,8 @@ class RBMRecommender(RecommenderMixin, keras.Model):
     # ------------------------------------------------------------------ data and training
 
     def training_data(self, history, rated=None):
-        """`fit`'s x from a rating history (n, 3): {"ratings": int32, "rated": float32}.
+        """`fit`'s (x, y) from a rating history (n, 3): x = {"ratings": int32, "rated":
+        float32} (users x items), y = None (CD is unsupervised).
 
         Args:
             history: (n, 3) [user_id, item_id, rating], e.g. ``u1.base``.
@@ -427,7 +428,7 @@ class RBMRecommender(RecommenderMixin, keras.Model):
                 e.g. the test pairs).
         """
         matrix = ratings_matrix(history, self.n_users, self.n_items)
-        return {"ratings": matrix.astype(np.int32), "rated": self._rated(matrix, rated)}
+        return {"ratings": matrix.astype(np.int32), "rated": self._rated(matrix, rated)}, None
 
     def _rated(self, matrix, rated):
         out = (matrix > 0).astype(np.float32)
@@ -474,7 +475,7 @@ class RBMRecommender(RecommenderMixin, keras.Model):
             validation = check_history(validation, self.n_users, self.n_items, "validation")
             extra = validation if rated is None else np.concatenate(
                 [np.asarray(rated)[:, :2], validation[:, :2]])
-        x = self.training_data(history, extra)
+        x, _ = self.training_data(history, extra)
         if not self.compiled:
             self.compile()
         val = None

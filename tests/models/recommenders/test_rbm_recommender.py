@@ -281,7 +281,8 @@ def test_saves_loads_and_fine_tunes(planted, planted_rbm, tmp_path):
     np.testing.assert_allclose(again.predict_matrix(history=train),
                                planted_rbm.predict_matrix(history=train), rtol=1e-6)
     assert again.compiled and isinstance(again.optimizer, keras.optimizers.Adam)
-    x = again.training_data(train)
+    x, y = again.training_data(train)
+    assert y is None
     history = again.fit(x, epochs=1, batch_size=32, verbose=0)
     assert np.isfinite(history.history["loss"][0])
 
