@@ -38,8 +38,8 @@ TARGETS = {"autorec": 0.895, "rbm": 0.930}
 TIME_LIMIT = 300.0
 METRICS = ("rmse", "mae", "precision@10", "recall@10", "ndcg@10", "train_seconds")
 
-#: The biased MF baseline's recipe (Keras, Adam).
-MF_RECIPE = dict(n_factors=50, l2=0.05, epochs=30, batch_size=256, learning_rate=2e-3)
+#: The biased MF baseline's recipe (Keras, Adam), chosen on a 10% validation split of u1.base.
+MF_RECIPE = dict(n_factors=50, l2=0.1, epochs=15, batch_size=256, learning_rate=2e-3)
 
 
 def from_recipe(job_file):

@@ -125,7 +125,7 @@ class BiasedMF(RecommenderMixin, keras.Model):
     `fit(x, y)`: x is an int (n, 2) array of 1-based [user_id, item_id], y the ratings.
     """
 
-    def __init__(self, n_factors=50, l2=0.05, n_users=943, n_items=1682, history_fold=1,
+    def __init__(self, n_factors=50, l2=0.1, n_users=943, n_items=1682, history_fold=1,
                  seed=None, **kwargs):
         super().__init__(**kwargs)
         self.n_factors = check_count(n_factors, "n_factors")

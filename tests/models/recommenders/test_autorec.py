@@ -54,7 +54,7 @@ def planted_autorec(request, planted):
     keras.utils.set_random_seed(0)
     model = AutoRec(n_hidden=16, n_users=120, n_items=40, l2=1e-3, orientation=request.param,
                     seed=0)
-    model.fit_ratings(train, epochs=150, batch_size=16, learning_rate=0.01, lr_decay=0.99,
+    model.fit_ratings(train, epochs=60, batch_size=64, learning_rate=0.02, lr_decay=0.99,
                       verbose=0)
     return model
 

@@ -53,7 +53,7 @@ def planted_mf(planted):
     train, _ = planted
     keras.utils.set_random_seed(0)
     model = BiasedMF(n_factors=4, l2=0.01, n_users=120, n_items=40, seed=0)
-    model.fit_ratings(train, epochs=60, batch_size=32, learning_rate=0.02, verbose=0)
+    model.fit_ratings(train, epochs=40, batch_size=512, learning_rate=0.05, verbose=0)
     return model
 
 
