@@ -6,6 +6,7 @@
     kerazoo train JOB [--publish NAME] re-create a zoo entry from its job file
     kerazoo reconstruct NAME           reconstruct (denoise, inpaint) images with an autoencoder: PNG + .npy
     kerazoo encode NAME                encode images to codes with an autoencoder: .npy
+    kerazoo recommend NAME --user U    top-k movies for a MovieLens-100k user
 """
 
 import argparse
@@ -292,6 +293,63 @@ def _encode(sub):
             ids = labels if labels is not None else np.zeros(len(codes), int)
             names = FASHION_MNIST_CLASS_NAMES if labels is not None else ["images"]
             print(f"wrote {latent_scatter(codes, ids, args.map, class_names=names, title=args.name)}")
+        return 0
+
+    return run
+
+
+@verb("recommend", "recommend movies to a MovieLens-100k user with a zoo recommender")
+def _recommend(sub):
+    sub.add_argument("name", help="a zoo recommender, e.g. autorec.movielens_100k")
+    sub.add_argument("--user", type=int, metavar="U", help="a MovieLens-100k user id, 1..943")
+    sub.add_argument(
+        "--rating", action="append", default=[], metavar="ITEM:STARS",
+        help="instead of --user: a new user's rating of a movie id, e.g. --rating 50:5 "
+        "(repeat it; folds the new user in)",
+    )
+    sub.add_argument("-k", type=int, default=10, help="how many movies (default: 10)")
+    sub.add_argument(
+        "--fold", type=int, default=None,
+        help="the history is uFOLD.base of your MovieLens-100k copy (default: the fold the "
+        "model was trained on)",
+    )
+    sub.add_argument("--include-seen", action="store_true",
+                     help="also list movies the user already rated")
+    sub.add_argument("--data-dir", default=None,
+                     help="your ml-100k folder (default: $KERAZOO_DATA_DIR, else a download)")
+    _zoo_arg(sub)
+
+    def run(args):
+        from kerazoo.datasets import load_movielens_100k, movielens_titles
+        from kerazoo.hub import load
+
+        if (args.user is None) == (not args.rating):
+            raise ValueError("Give either --user U or one or more --rating ITEM:STARS.")
+        model = load(args.name, args.zoo)
+        if not hasattr(model, "recommend"):
+            raise ValueError(f"{args.name} is a {type(model).__name__}, not a recommender.")
+        titles = movielens_titles(args.data_dir)
+        if args.user is not None:
+            fold = args.fold or model.history_fold
+            history, _ = load_movielens_100k(fold, data_dir=args.data_dir)
+            items, preds = model.recommend(args.user, k=args.k, history=history,
+                                           exclude_seen=not args.include_seen)
+            print(f"{args.name}: top {len(items)} for user {args.user} (history u{fold}.base)")
+        else:
+            ratings = {}
+            for text in args.rating:
+                item, sep, stars = text.partition(":")
+                if not sep or not item.strip().isdigit() or not stars.strip().isdigit():
+                    raise ValueError(f"--rating takes ITEM:STARS, e.g. 50:5. Received: {text!r}")
+                ratings[int(item)] = int(stars)
+            try:
+                items, preds = model.recommend_new_user(ratings, k=args.k,
+                                                        exclude_seen=not args.include_seen)
+            except NotImplementedError as e:
+                raise ValueError(str(e)) from None
+            print(f"{args.name}: top {len(items)} for a new user with {len(ratings)} rating(s)")
+        for rank, (item, pred) in enumerate(zip(items, preds), 1):
+            print(f"{rank:3d}. {titles[item - 1]}  (movie {item}, predicted {pred:.2f})")
         return 0
 
     return run

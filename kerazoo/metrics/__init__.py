@@ -5,7 +5,7 @@ free energies, exact and AIS log partition functions, log-likelihoods and the st
 pseudo-log-likelihood of scikit-learn's `BernoulliRBM.score_samples`.
 VAE tools (`kerazoo.metrics.vae_likelihood`): the ELBO terms and the importance-sampled
 log-likelihood. Reconstruction (`kerazoo.metrics.reconstruction`): MSE, PSNR, encoder
-Jacobian norms.
+Jacobian norms. Recommenders (`kerazoo.metrics.ranking`): RMSE, MAE, precision/recall/NDCG@k.
 """
 
 from kerazoo.metrics.likelihood import (
@@ -25,6 +25,15 @@ from kerazoo.metrics.partition import (
     gaussian_rbm_log_partition_exact,
 )
 from kerazoo.metrics.pseudo_likelihood import bernoulli_rbm_pseudo_log_likelihood
+from kerazoo.metrics.ranking import (
+    mae,
+    ndcg_at_k,
+    precision_at_k,
+    ranking_metrics,
+    recall_at_k,
+    rmse,
+    top_k_items,
+)
 from kerazoo.metrics.reconstruction import encoder_jacobian_norm, mse, psnr
 from kerazoo.metrics.vae_likelihood import (
     bernoulli_log_prob,
@@ -56,4 +65,11 @@ __all__ = [
     "gaussian_kl_divergence",
     "gaussian_log_prob",
     "importance_sampled_log_likelihood",
+    "mae",
+    "ndcg_at_k",
+    "precision_at_k",
+    "ranking_metrics",
+    "recall_at_k",
+    "rmse",
+    "top_k_items",
 ]

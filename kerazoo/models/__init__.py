@@ -9,13 +9,19 @@ from kerazoo.models.autoencoders import (
     VariationalAutoencoder,
 )
 from kerazoo.models.rbm import BernoulliRBM, GaussianBernoulliRBM
+from kerazoo.models.recommenders import AutoRec, BiasedMF, GlobalMean, RBMRecommender, UserItemBiases
 
 __all__ = [
+    "AutoRec",
     "Autoencoder",
     "BernoulliRBM",
+    "BiasedMF",
     "ContractiveAutoencoder",
     "DenoisingAutoencoder",
     "GaussianBernoulliRBM",
+    "GlobalMean",
+    "RBMRecommender",
     "SparseAutoencoder",
+    "UserItemBiases",
     "VariationalAutoencoder",
 ]
