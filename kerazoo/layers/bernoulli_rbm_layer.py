@@ -113,19 +113,23 @@ class BernoulliRBMLayer(keras.layers.Layer):
         """`E[v | h]` (the reconstruction); equal to `visible_probabilities` here."""
         return self.visible_probabilities(h)
 
-    def sample_hidden(self, v, seed, hidden_logits=None):
-        """A draw `h ~ p(h | v)`; pass `hidden_logits` if already computed."""
+    def sample_hidden(self, v, seed, hidden_logits=None, alg="auto_select"):
+        """A draw `h ~ p(h | v)`; pass `hidden_logits` if already computed.
+
+        `seed` is a stateless key (see `kerazoo.layers.sampling`), `alg` its bit
+        generator.
+        """
         v = self._tensor(v)
         logits = self.hidden_logits(v) if hidden_logits is None else hidden_logits
-        return sampling.bernoulli(ops.sigmoid(logits), seed)
+        return sampling.bernoulli(ops.sigmoid(logits), seed, alg=alg)
 
-    def sample_visible(self, h, seed):
+    def sample_visible(self, h, seed, alg="auto_select"):
         """A draw `v ~ p(v | h)`."""
-        return self.draw_visible(self.visible_mean(h), seed)
+        return self.draw_visible(self.visible_mean(h), seed, alg=alg)
 
-    def draw_visible(self, mean, seed):
+    def draw_visible(self, mean, seed, alg="auto_select"):
         """A draw of the visible units given their conditional mean `E[v | h]`."""
-        return sampling.bernoulli(mean, seed)
+        return sampling.bernoulli(self._tensor(mean), seed, alg=alg)
 
     def call(self, inputs):
         return self.hidden_probabilities(inputs)
@@ -155,7 +159,7 @@ class BernoulliRBMLayer(keras.layers.Layer):
             - ops.sum(ops.matmul(v, self.kernel) * h, axis=-1)
         )
 
-    def pseudo_log_likelihood(self, v, seed, hidden_logits=None):
+    def pseudo_log_likelihood(self, v, seed, hidden_logits=None, alg="auto_select"):
         """A one-sample stochastic estimate of the pseudo-log-likelihood of each row.
 
         `PL(v) = sum_i log p(v_i | v_{-i})` (Besag 1975). With one unit `i` drawn
@@ -170,9 +174,7 @@ class BernoulliRBMLayer(keras.layers.Layer):
         v = self._tensor(v)
         logits = self.hidden_logits(v) if hidden_logits is None else hidden_logits
         n_visible = tf.shape(v)[-1]
-        index = tf.random.stateless_uniform(
-            tf.shape(v)[:1], seed=seed, minval=0, maxval=n_visible, dtype="int32"
-        )
+        index = sampling.uniform_int(tf.shape(v)[:1], n_visible, seed, alg=alg)
         v_i = tf.gather(v, index, axis=1, batch_dims=1)
         delta = 1.0 - 2.0 * v_i  # the change of v_i when flipped (for v in [0, 1])
         flipped_logits = logits + delta[:, None] * tf.gather(self.kernel, index)

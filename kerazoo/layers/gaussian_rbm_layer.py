@@ -78,11 +78,11 @@ class GaussianBernoulliRBMLayer(BernoulliRBMLayer):
             "or sample_visible()."
         )
 
-    def draw_visible(self, mean, seed):
+    def draw_visible(self, mean, seed, alg="auto_select"):
         """A draw `v ~ N(mean, sigma^2)` given the conditional mean `E[v | h]`."""
         mean = self._tensor(mean)
         stddev = 1.0 if not self.learn_sigma else ops.exp(self.log_sigma)
-        return sampling.gaussian(mean, stddev, seed)
+        return sampling.gaussian(mean, stddev, seed, alg=alg)
 
     def free_energy(self, v, hidden_logits=None):
         v = self._tensor(v)
@@ -103,7 +103,7 @@ class GaussianBernoulliRBMLayer(BernoulliRBMLayer):
             - ops.sum(ops.matmul(self._scaled(v), self.kernel) * h, axis=-1)
         )
 
-    def pseudo_log_likelihood(self, v, seed, hidden_logits=None):
+    def pseudo_log_likelihood(self, v, seed, hidden_logits=None, alg="auto_select"):
         raise NotImplementedError(
             "The pseudo-log-likelihood monitor is defined for binary visible units only."
         )

@@ -126,7 +126,7 @@ class RBM(keras.Model):
     n_reference = 1000
     #: The optimizer of `compile()` with no arguments: SGD with these settings.
     default_learning_rate = 0.05
-    default_momentum = 0.9
+    default_momentum = 0.5
     #: Whether the negative statistics of CD use E[v|h] rather than a sample of v.
     _cd_uses_visible_mean = True
 
@@ -383,6 +383,10 @@ class RBM(keras.Model):
 
     # -- training ---------------------------------------------------------------------
 
+    def _rng_alg(self):
+        """The stateless generator of training: ThreeFry under XLA, else Philox."""
+        return "threefry" if self._jit_compile else "auto_select"
+
     def _negative_phase(self, v0, a0, seed):
         """Runs the Gibbs chain, outside the gradient tape.
 
@@ -391,23 +395,25 @@ class RBM(keras.Model):
         one-step reconstruction of the data, for the monitor).
         """
         rbm = self.rbm
-        h = sampling.bernoulli(ops.sigmoid(a0), sampling.fold_seed(seed, 0))
+        alg = self._rng_alg()
+        key = sampling.fold_seed
+        h = sampling.bernoulli(ops.sigmoid(a0), key(seed, 0), alg=alg)
         reconstruction = rbm.visible_mean(h)
         if not self.persistent:
             mean = reconstruction
             for step in range(1, self.cd_k):
-                v = rbm.draw_visible(mean, sampling.fold_seed(seed, 2 * step - 1))
-                h = rbm.sample_hidden(v, sampling.fold_seed(seed, 2 * step))
+                v = rbm.draw_visible(mean, key(seed, 2 * step - 1), alg=alg)
+                h = rbm.sample_hidden(v, key(seed, 2 * step), alg=alg)
                 mean = rbm.visible_mean(h)
             if self._cd_uses_visible_mean:
                 return mean, reconstruction
-            return rbm.draw_visible(mean, sampling.fold_seed(seed, 2 * self.cd_k - 1)), reconstruction
+            return rbm.draw_visible(mean, key(seed, 2 * self.cd_k - 1), alg=alg), reconstruction
         h = ops.convert_to_tensor(self.persistent_chains)
         v = None
         for step in range(self.cd_k):
-            v = rbm.draw_visible(rbm.visible_mean(h), sampling.fold_seed(seed, 2 * step + 1))
+            v = rbm.draw_visible(rbm.visible_mean(h), key(seed, 2 * step + 1), alg=alg)
             if step < self.cd_k - 1:
-                h = rbm.sample_hidden(v, sampling.fold_seed(seed, 2 * step + 2))
+                h = rbm.sample_hidden(v, key(seed, 2 * step + 2), alg=alg)
         return v, reconstruction
 
     def _penalty(self, a0):
@@ -472,7 +478,9 @@ class RBM(keras.Model):
         self.optimizer.apply_gradients(zip(grads, variables))
         if self.persistent:
             new_chains = sampling.bernoulli(
-                ops.sigmoid(tf.stop_gradient(terms["a_neg"])), sampling.fold_seed(seed, 1000)
+                ops.sigmoid(tf.stop_gradient(terms["a_neg"])),
+                sampling.fold_seed(seed, 1000),
+                alg=self._rng_alg(),
             )
             self.persistent_chains.assign(new_chains)
         self._loss_tracker.update_state(loss, sample_weight=tf.shape(v0)[0])
@@ -563,11 +571,15 @@ class RBM(keras.Model):
     # -- inference --------------------------------------------------------------------
 
     def _compiled(self, name, fn, signature):
-        key = name
-        compiled = self._compiled_fns.get(key)
+        compiled = self._compiled_fns.get(name)
         if compiled is None:
-            compiled = tf.function(fn, input_signature=signature, reduce_retracing=True)
-            self._compiled_fns[key] = compiled
+            # A closure per model: TensorFlow's retracing warning counts traces per
+            # Python function, and a bound method is shared by all instances.
+            def run(*args):
+                return fn(*args)
+
+            compiled = tf.function(run, input_signature=signature)
+            self._compiled_fns[name] = compiled
         return compiled
 
     def _image_spec(self):
