@@ -146,9 +146,10 @@ def run(args, repeats):
             seed = sampling.as_seed(self.seed_generator)
             rbm = self.rbm
             a0 = rbm.hidden_logits(v0)
-            v_neg, reconstruction = self._negative_phase(v0, a0, seed)
+            h0 = tf.sigmoid(a0)
+            v_neg, reconstruction = self._negative_phase(v0, h0, seed)
             a_neg = rbm.hidden_logits(v_neg)
-            h0, h_neg = tf.sigmoid(a0), tf.sigmoid(a_neg)
+            h_neg = tf.sigmoid(a_neg)
             scale = 1.0 / tf.cast(tf.shape(v0)[0], tf.float32)
             # both statistics in one GEMM: [v0; v-]^T [h0; -h-]
             g_kernel = -scale * tf.matmul(
@@ -161,8 +162,8 @@ def run(args, repeats):
             replicas = tf.distribute.get_strategy().num_replicas_in_sync
             grads = [g / replicas for g in (g_kernel, g_visible, g_hidden)]
             self.optimizer.apply_gradients(zip(grads, [rbm.kernel, rbm.visible_bias, rbm.hidden_bias]))
-            f0 = rbm.free_energy(v0, a0)
-            loss = tf.reduce_mean(f0) - tf.reduce_mean(rbm.free_energy(v_neg, a_neg))
+            f0 = rbm.free_energy(v0, a0, h0)
+            loss = tf.reduce_mean(f0) - tf.reduce_mean(rbm.free_energy(v_neg, a_neg, h_neg))
             self._loss_tracker.update_state(loss, sample_weight=tf.shape(v0)[0])
             self._update_monitors(v0, {"reconstruction": reconstruction, "f0": f0, "a0": a0},
                                   sampling.fold_seed(seed, 1001))

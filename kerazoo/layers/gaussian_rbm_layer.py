@@ -84,13 +84,14 @@ class GaussianBernoulliRBMLayer(BernoulliRBMLayer):
         stddev = 1.0 if not self.learn_sigma else ops.exp(self.log_sigma)
         return sampling.gaussian(mean, stddev, seed, alg=alg)
 
-    def free_energy(self, v, hidden_logits=None):
+    def free_energy(self, v, hidden_logits=None, hidden_probabilities=None):
         v = self._tensor(v)
-        logits = self.hidden_logits(v) if hidden_logits is None else hidden_logits
         quadratic = ops.square(v - self.visible_bias)
         if self.learn_sigma:
             quadratic = quadratic * ops.exp(-2.0 * self.log_sigma)
-        return 0.5 * ops.sum(quadratic, axis=-1) - ops.sum(ops.softplus(logits), axis=-1)
+        return 0.5 * ops.sum(quadratic, axis=-1) - self._softplus_sum(
+            v, hidden_logits, hidden_probabilities
+        )
 
     def energy(self, v, h):
         v, h = self._tensor(v), self._tensor(h)

@@ -87,3 +87,24 @@ def uniform_int(shape, maxval, seed, alg="auto_select"):
     return tf.random.stateless_uniform(
         shape, seed=seed, minval=0, maxval=maxval, dtype="int32", alg=alg
     )
+
+
+@tf.custom_gradient
+def softplus_sum(logits, probabilities):
+    """`sum_j softplus(a_j)` over the last axis, given `a` and `p = sigmoid(a)`.
+
+    `softplus(a) = max(a, 0) + log(1 + exp(-|a|)) = max(a, 0) - log(max(p, 1 - p))`:
+    one logarithm per unit instead of an exponential and a logarithm, and the
+    gradient `d/da = p` reuses the sigmoid the Gibbs step computes anyway (no
+    gradient flows into `probabilities`). `max(p, 1 - p)` lies in [1/2, 1], so the
+    logarithm is accurate in float32 for every `a`.
+    """
+
+    value = tf.reduce_sum(
+        tf.nn.relu(logits) - tf.math.log(tf.maximum(probabilities, 1.0 - probabilities)), axis=-1
+    )
+
+    def grad(upstream):
+        return upstream[..., None] * probabilities, None
+
+    return value, grad

@@ -387,7 +387,7 @@ class RBM(keras.Model):
         """The stateless generator of training: ThreeFry under XLA, else Philox."""
         return "threefry" if self._jit_compile else "auto_select"
 
-    def _negative_phase(self, v0, a0, seed):
+    def _negative_phase(self, v0, p0, seed):
         """Runs the Gibbs chain, outside the gradient tape.
 
         Returns `(v_neg, reconstruction)`: the chain end states whose free energy is
@@ -397,7 +397,7 @@ class RBM(keras.Model):
         rbm = self.rbm
         alg = self._rng_alg()
         key = sampling.fold_seed
-        h = sampling.bernoulli(ops.sigmoid(a0), key(seed, 0), alg=alg)
+        h = sampling.bernoulli(p0, key(seed, 0), alg=alg)
         reconstruction = rbm.visible_mean(h)
         if not self.persistent:
             mean = reconstruction
@@ -416,14 +416,14 @@ class RBM(keras.Model):
                 h = rbm.sample_hidden(v, key(seed, 2 * step + 2), alg=alg)
         return v, reconstruction
 
-    def _penalty(self, a0):
+    def _penalty(self, p0):
         penalty = ops.convert_to_tensor(0.0)
         if self.weight_decay:
             penalty = penalty + 0.5 * self.weight_decay * ops.sum(ops.square(self.rbm.kernel))
         if self.sparsity_target is not None and self.sparsity_cost:
             # Cross-entropy between the target and the mean activation q_j of each
             # hidden unit over the batch (Hinton 2010, section 11; Lee et al. 2008).
-            q = ops.clip(ops.mean(ops.sigmoid(a0), axis=0), 1e-6, 1.0 - 1e-6)
+            q = ops.clip(ops.mean(p0, axis=0), 1e-6, 1.0 - 1e-6)
             p = self.sparsity_target
             penalty = penalty + self.sparsity_cost * ops.sum(
                 -p * ops.log(q) - (1.0 - p) * ops.log(1.0 - q)
@@ -434,20 +434,22 @@ class RBM(keras.Model):
         """Forward pass of a CD step. Returns a dict of tensors (loss and monitors)."""
         rbm = self.rbm
         a0 = rbm.hidden_logits(v0)
+        p0 = ops.sigmoid(a0)
         if tape is not None:
             with tape.stop_recording():
-                v_neg, reconstruction = self._negative_phase(v0, tf.stop_gradient(a0), seed)
+                v_neg, reconstruction = self._negative_phase(v0, tf.stop_gradient(p0), seed)
         else:
-            v_neg, reconstruction = self._negative_phase(v0, a0, seed)
+            v_neg, reconstruction = self._negative_phase(v0, p0, seed)
         v_neg = tf.stop_gradient(v_neg)
         a_neg = rbm.hidden_logits(v_neg)
-        f0 = rbm.free_energy(v0, a0)
-        f_neg = rbm.free_energy(v_neg, a_neg)
-        loss = ops.mean(f0) - ops.mean(f_neg) + self._penalty(a0)
+        p_neg = ops.sigmoid(a_neg)
+        f0 = rbm.free_energy(v0, a0, p0)
+        f_neg = rbm.free_energy(v_neg, a_neg, p_neg)
+        loss = ops.mean(f0) - ops.mean(f_neg) + self._penalty(p0)
         return {
             "loss": loss,
             "a0": a0,
-            "a_neg": a_neg,
+            "p_neg": p_neg,
             "f0": f0,
             "reconstruction": tf.stop_gradient(reconstruction),
         }
@@ -478,7 +480,7 @@ class RBM(keras.Model):
         self.optimizer.apply_gradients(zip(grads, variables))
         if self.persistent:
             new_chains = sampling.bernoulli(
-                ops.sigmoid(tf.stop_gradient(terms["a_neg"])),
+                tf.stop_gradient(terms["p_neg"]),
                 sampling.fold_seed(seed, 1000),
                 alg=self._rng_alg(),
             )

@@ -114,7 +114,7 @@ class BernoulliRBM(RBM):
         super()._update_monitors(v0, terms, seed)
         self.pseudo_log_likelihood_tracker.update_state(
             self.rbm.pseudo_log_likelihood(
-                v0, seed, hidden_logits=terms["a0"], alg=self._rng_alg()
+                v0, seed, hidden_logits=terms["a0"], free_energy=terms["f0"], alg=self._rng_alg()
             )
         )
 
