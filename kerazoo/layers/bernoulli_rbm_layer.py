@@ -113,19 +113,23 @@ class BernoulliRBMLayer(keras.layers.Layer):
         """`E[v | h]` (the reconstruction); equal to `visible_probabilities` here."""
         return self.visible_probabilities(h)
 
-    def sample_hidden(self, v, seed, hidden_logits=None):
-        """A draw `h ~ p(h | v)`; pass `hidden_logits` if already computed."""
+    def sample_hidden(self, v, seed, hidden_logits=None, alg="auto_select"):
+        """A draw `h ~ p(h | v)`; pass `hidden_logits` if already computed.
+
+        `seed` is a stateless key (see `kerazoo.layers.sampling`), `alg` its bit
+        generator.
+        """
         v = self._tensor(v)
         logits = self.hidden_logits(v) if hidden_logits is None else hidden_logits
-        return sampling.bernoulli(ops.sigmoid(logits), seed)
+        return sampling.bernoulli(ops.sigmoid(logits), seed, alg=alg)
 
-    def sample_visible(self, h, seed):
+    def sample_visible(self, h, seed, alg="auto_select"):
         """A draw `v ~ p(v | h)`."""
-        return self.draw_visible(self.visible_mean(h), seed)
+        return self.draw_visible(self.visible_mean(h), seed, alg=alg)
 
-    def draw_visible(self, mean, seed):
+    def draw_visible(self, mean, seed, alg="auto_select"):
         """A draw of the visible units given their conditional mean `E[v | h]`."""
-        return sampling.bernoulli(mean, seed)
+        return sampling.bernoulli(self._tensor(mean), seed, alg=alg)
 
     def call(self, inputs):
         return self.hidden_probabilities(inputs)
@@ -135,16 +139,23 @@ class BernoulliRBMLayer(keras.layers.Layer):
 
     # -- energies -----------------------------------------------------------------
 
-    def free_energy(self, v, hidden_logits=None):
+    def free_energy(self, v, hidden_logits=None, hidden_probabilities=None):
         """`F(v) = -b.v - sum_j softplus(c_j + (v W)_j)`, one value per row of `v`.
 
-        `hidden_logits`, when given, must be `self.hidden_logits(v)`: passing it
-        lets a training step share one matrix product between sampling and the
-        free energy.
+        `hidden_logits` and `hidden_probabilities`, when given, must be
+        `self.hidden_logits(v)` and its sigmoid: a training step shares them between
+        sampling and the free energy (one matrix product and one sigmoid per unit;
+        see `kerazoo.layers.sampling.softplus_sum`).
         """
         v = self._tensor(v)
-        logits = self.hidden_logits(v) if hidden_logits is None else hidden_logits
-        return -ops.sum(v * self.visible_bias, axis=-1) - ops.sum(ops.softplus(logits), axis=-1)
+        return -ops.sum(v * self.visible_bias, axis=-1) - self._softplus_sum(
+            v, hidden_logits, hidden_probabilities
+        )
+
+    def _softplus_sum(self, v, logits, probabilities):
+        logits = self.hidden_logits(v) if logits is None else logits
+        probabilities = ops.sigmoid(logits) if probabilities is None else probabilities
+        return sampling.softplus_sum(logits, probabilities)
 
     def energy(self, v, h):
         """`E(v, h) = -b.v - c.h - v^T W h`, one value per row."""
@@ -155,7 +166,8 @@ class BernoulliRBMLayer(keras.layers.Layer):
             - ops.sum(ops.matmul(v, self.kernel) * h, axis=-1)
         )
 
-    def pseudo_log_likelihood(self, v, seed, hidden_logits=None):
+    def pseudo_log_likelihood(self, v, seed, hidden_logits=None, free_energy=None,
+                              alg="auto_select"):
         """A one-sample stochastic estimate of the pseudo-log-likelihood of each row.
 
         `PL(v) = sum_i log p(v_i | v_{-i})` (Besag 1975). With one unit `i` drawn
@@ -165,20 +177,25 @@ class BernoulliRBMLayer(keras.layers.Layer):
 
         (the estimator of scikit-learn's `BernoulliRBM.score_samples`). Flipping
         one unit changes the hidden inputs by `(1 - 2 v_i) W_i`, so no new matrix
-        product is needed.
+        product is needed; `hidden_logits` and `free_energy` of `v`, when given,
+        are reused.
         """
         v = self._tensor(v)
         logits = self.hidden_logits(v) if hidden_logits is None else hidden_logits
+        if free_energy is None:
+            free_energy = self.free_energy(v, logits)
         n_visible = tf.shape(v)[-1]
-        index = tf.random.stateless_uniform(
-            tf.shape(v)[:1], seed=seed, minval=0, maxval=n_visible, dtype="int32"
-        )
+        index = sampling.uniform_int(tf.shape(v)[:1], n_visible, seed, alg=alg)
         v_i = tf.gather(v, index, axis=1, batch_dims=1)
         delta = 1.0 - 2.0 * v_i  # the change of v_i when flipped (for v in [0, 1])
         flipped_logits = logits + delta[:, None] * tf.gather(self.kernel, index)
-        # F(v~) - F(v)
-        gap = -delta * tf.gather(self.visible_bias, index) - ops.sum(
-            ops.softplus(flipped_logits) - ops.softplus(logits), axis=-1
+        # F(v~) - F(v) = -delta b_i - sum_j softplus(a~_j) + sum_j softplus(a_j),
+        # the last sum being -F(v) - b.v
+        softplus_sum = -free_energy - ops.sum(v * self.visible_bias, axis=-1)
+        gap = (
+            -delta * tf.gather(self.visible_bias, index)
+            - ops.sum(ops.softplus(flipped_logits), axis=-1)
+            + softplus_sum
         )
         return ops.cast(n_visible, v.dtype) * ops.log_sigmoid(gap)
 

@@ -78,19 +78,20 @@ class GaussianBernoulliRBMLayer(BernoulliRBMLayer):
             "or sample_visible()."
         )
 
-    def draw_visible(self, mean, seed):
+    def draw_visible(self, mean, seed, alg="auto_select"):
         """A draw `v ~ N(mean, sigma^2)` given the conditional mean `E[v | h]`."""
         mean = self._tensor(mean)
         stddev = 1.0 if not self.learn_sigma else ops.exp(self.log_sigma)
-        return sampling.gaussian(mean, stddev, seed)
+        return sampling.gaussian(mean, stddev, seed, alg=alg)
 
-    def free_energy(self, v, hidden_logits=None):
+    def free_energy(self, v, hidden_logits=None, hidden_probabilities=None):
         v = self._tensor(v)
-        logits = self.hidden_logits(v) if hidden_logits is None else hidden_logits
         quadratic = ops.square(v - self.visible_bias)
         if self.learn_sigma:
             quadratic = quadratic * ops.exp(-2.0 * self.log_sigma)
-        return 0.5 * ops.sum(quadratic, axis=-1) - ops.sum(ops.softplus(logits), axis=-1)
+        return 0.5 * ops.sum(quadratic, axis=-1) - self._softplus_sum(
+            v, hidden_logits, hidden_probabilities
+        )
 
     def energy(self, v, h):
         v, h = self._tensor(v), self._tensor(h)
@@ -103,7 +104,7 @@ class GaussianBernoulliRBMLayer(BernoulliRBMLayer):
             - ops.sum(ops.matmul(self._scaled(v), self.kernel) * h, axis=-1)
         )
 
-    def pseudo_log_likelihood(self, v, seed, hidden_logits=None):
+    def pseudo_log_likelihood(self, v, seed, hidden_logits=None, alg="auto_select"):
         raise NotImplementedError(
             "The pseudo-log-likelihood monitor is defined for binary visible units only."
         )

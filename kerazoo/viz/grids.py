@@ -13,11 +13,21 @@ import numpy as np
 from kerazoo.utils import atomic_write_bytes, check_images
 
 
-def _figure(n_rows, n_cols, tile_inches):
+_TITLE_INCHES = 0.3
+
+
+def _figure(n_rows, n_cols, tile_inches, title):
+    """A figure whose axes (the grid) fill it exactly, with a band on top for the title."""
     from matplotlib.figure import Figure  # Agg canvas, no pyplot state
 
-    fig = Figure(figsize=(n_cols * tile_inches, n_rows * tile_inches + 0.1), dpi=100)
-    return fig
+    grid_height = n_rows * tile_inches
+    height = grid_height + (_TITLE_INCHES if title else 0.0)
+    fig = Figure(figsize=(n_cols * tile_inches, height), dpi=100)
+    ax = fig.add_axes((0, 0, 1, grid_height / height))
+    ax.set_axis_off()
+    if title:
+        fig.suptitle(title, fontsize=8, y=1.0 - 0.1 * _TITLE_INCHES / height)
+    return fig, ax
 
 
 def _write_png(fig, path):
@@ -69,12 +79,8 @@ def image_grid(images, path, ncols=None, title=None, tile_inches=0.5):
     ncols = _check_ncols(ncols, len(images))
     mosaic = _tile(images.reshape(images.shape[:3]), ncols, fill=0.5)
     nrows = math.ceil(len(images) / ncols)
-    fig = _figure(nrows, ncols, tile_inches)
-    ax = fig.add_axes((0, 0, 1, 0.92 if title else 1))
-    ax.imshow(mosaic, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
-    ax.set_axis_off()
-    if title:
-        fig.suptitle(title, fontsize=8, y=0.995)
+    fig, ax = _figure(nrows, ncols, tile_inches, title)
+    ax.imshow(mosaic, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest", aspect="auto")
     return _write_png(fig, path)
 
 
@@ -116,10 +122,6 @@ def filter_grid(kernel, path, image_shape=(28, 28), n_filters=100, ncols=None, t
     ncols = _check_ncols(ncols, len(tiles))
     mosaic = _tile(tiles, ncols, fill=0.5)
     nrows = math.ceil(len(tiles) / ncols)
-    fig = _figure(nrows, ncols, tile_inches)
-    ax = fig.add_axes((0, 0, 1, 0.92 if title else 1))
-    ax.imshow(mosaic, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
-    ax.set_axis_off()
-    if title:
-        fig.suptitle(title, fontsize=8, y=0.995)
+    fig, ax = _figure(nrows, ncols, tile_inches, title)
+    ax.imshow(mosaic, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest", aspect="auto")
     return _write_png(fig, path)

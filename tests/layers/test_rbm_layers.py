@@ -163,3 +163,15 @@ def test_layers_serialize_and_reject_bad_arguments():
         layer(np.zeros((2, 5), np.float32))  # built for 4 visible units
     with pytest.raises(ValueError, match="known number of visible units"):
         BernoulliRBMLayer(3).build((None, None))
+
+
+def test_softplus_sum_from_sigmoid_is_exact_and_stable():
+    logits = tf.constant([[-120.0, -30.0, -1e-3, 0.0, 2.5, 40.0, 150.0]])
+    with tf.GradientTape() as tape:
+        tape.watch(logits)
+        value = sampling.softplus_sum(logits, tf.sigmoid(logits))
+    grad = tape.gradient(value, logits)
+    expected = np.logaddexp(0, logits.numpy().astype(np.float64)).sum()
+    assert np.isfinite(value.numpy()).all()
+    np.testing.assert_allclose(value.numpy()[0], expected, rtol=1e-6)
+    np.testing.assert_allclose(grad.numpy(), tf.sigmoid(logits).numpy(), rtol=1e-6)

@@ -126,7 +126,7 @@ class RBM(keras.Model):
     n_reference = 1000
     #: The optimizer of `compile()` with no arguments: SGD with these settings.
     default_learning_rate = 0.05
-    default_momentum = 0.9
+    default_momentum = 0.5
     #: Whether the negative statistics of CD use E[v|h] rather than a sample of v.
     _cd_uses_visible_mean = True
 
@@ -383,7 +383,11 @@ class RBM(keras.Model):
 
     # -- training ---------------------------------------------------------------------
 
-    def _negative_phase(self, v0, a0, seed):
+    def _rng_alg(self):
+        """The stateless generator of training: ThreeFry under XLA, else Philox."""
+        return "threefry" if self._jit_compile else "auto_select"
+
+    def _negative_phase(self, v0, p0, seed):
         """Runs the Gibbs chain, outside the gradient tape.
 
         Returns `(v_neg, reconstruction)`: the chain end states whose free energy is
@@ -391,33 +395,35 @@ class RBM(keras.Model):
         one-step reconstruction of the data, for the monitor).
         """
         rbm = self.rbm
-        h = sampling.bernoulli(ops.sigmoid(a0), sampling.fold_seed(seed, 0))
+        alg = self._rng_alg()
+        key = sampling.fold_seed
+        h = sampling.bernoulli(p0, key(seed, 0), alg=alg)
         reconstruction = rbm.visible_mean(h)
         if not self.persistent:
             mean = reconstruction
             for step in range(1, self.cd_k):
-                v = rbm.draw_visible(mean, sampling.fold_seed(seed, 2 * step - 1))
-                h = rbm.sample_hidden(v, sampling.fold_seed(seed, 2 * step))
+                v = rbm.draw_visible(mean, key(seed, 2 * step - 1), alg=alg)
+                h = rbm.sample_hidden(v, key(seed, 2 * step), alg=alg)
                 mean = rbm.visible_mean(h)
             if self._cd_uses_visible_mean:
                 return mean, reconstruction
-            return rbm.draw_visible(mean, sampling.fold_seed(seed, 2 * self.cd_k - 1)), reconstruction
+            return rbm.draw_visible(mean, key(seed, 2 * self.cd_k - 1), alg=alg), reconstruction
         h = ops.convert_to_tensor(self.persistent_chains)
         v = None
         for step in range(self.cd_k):
-            v = rbm.draw_visible(rbm.visible_mean(h), sampling.fold_seed(seed, 2 * step + 1))
+            v = rbm.draw_visible(rbm.visible_mean(h), key(seed, 2 * step + 1), alg=alg)
             if step < self.cd_k - 1:
-                h = rbm.sample_hidden(v, sampling.fold_seed(seed, 2 * step + 2))
+                h = rbm.sample_hidden(v, key(seed, 2 * step + 2), alg=alg)
         return v, reconstruction
 
-    def _penalty(self, a0):
+    def _penalty(self, p0):
         penalty = ops.convert_to_tensor(0.0)
         if self.weight_decay:
             penalty = penalty + 0.5 * self.weight_decay * ops.sum(ops.square(self.rbm.kernel))
         if self.sparsity_target is not None and self.sparsity_cost:
             # Cross-entropy between the target and the mean activation q_j of each
             # hidden unit over the batch (Hinton 2010, section 11; Lee et al. 2008).
-            q = ops.clip(ops.mean(ops.sigmoid(a0), axis=0), 1e-6, 1.0 - 1e-6)
+            q = ops.clip(ops.mean(p0, axis=0), 1e-6, 1.0 - 1e-6)
             p = self.sparsity_target
             penalty = penalty + self.sparsity_cost * ops.sum(
                 -p * ops.log(q) - (1.0 - p) * ops.log(1.0 - q)
@@ -428,20 +434,22 @@ class RBM(keras.Model):
         """Forward pass of a CD step. Returns a dict of tensors (loss and monitors)."""
         rbm = self.rbm
         a0 = rbm.hidden_logits(v0)
+        p0 = ops.sigmoid(a0)
         if tape is not None:
             with tape.stop_recording():
-                v_neg, reconstruction = self._negative_phase(v0, tf.stop_gradient(a0), seed)
+                v_neg, reconstruction = self._negative_phase(v0, tf.stop_gradient(p0), seed)
         else:
-            v_neg, reconstruction = self._negative_phase(v0, a0, seed)
+            v_neg, reconstruction = self._negative_phase(v0, p0, seed)
         v_neg = tf.stop_gradient(v_neg)
         a_neg = rbm.hidden_logits(v_neg)
-        f0 = rbm.free_energy(v0, a0)
-        f_neg = rbm.free_energy(v_neg, a_neg)
-        loss = ops.mean(f0) - ops.mean(f_neg) + self._penalty(a0)
+        p_neg = ops.sigmoid(a_neg)
+        f0 = rbm.free_energy(v0, a0, p0)
+        f_neg = rbm.free_energy(v_neg, a_neg, p_neg)
+        loss = ops.mean(f0) - ops.mean(f_neg) + self._penalty(p0)
         return {
             "loss": loss,
             "a0": a0,
-            "a_neg": a_neg,
+            "p_neg": p_neg,
             "f0": f0,
             "reconstruction": tf.stop_gradient(reconstruction),
         }
@@ -472,7 +480,9 @@ class RBM(keras.Model):
         self.optimizer.apply_gradients(zip(grads, variables))
         if self.persistent:
             new_chains = sampling.bernoulli(
-                ops.sigmoid(tf.stop_gradient(terms["a_neg"])), sampling.fold_seed(seed, 1000)
+                tf.stop_gradient(terms["p_neg"]),
+                sampling.fold_seed(seed, 1000),
+                alg=self._rng_alg(),
             )
             self.persistent_chains.assign(new_chains)
         self._loss_tracker.update_state(loss, sample_weight=tf.shape(v0)[0])
@@ -563,11 +573,15 @@ class RBM(keras.Model):
     # -- inference --------------------------------------------------------------------
 
     def _compiled(self, name, fn, signature):
-        key = name
-        compiled = self._compiled_fns.get(key)
+        compiled = self._compiled_fns.get(name)
         if compiled is None:
-            compiled = tf.function(fn, input_signature=signature, reduce_retracing=True)
-            self._compiled_fns[key] = compiled
+            # A closure per model: TensorFlow's retracing warning counts traces per
+            # Python function, and a bound method is shared by all instances.
+            def run(*args):
+                return fn(*args)
+
+            compiled = tf.function(run, input_signature=signature)
+            self._compiled_fns[name] = compiled
         return compiled
 
     def _image_spec(self):

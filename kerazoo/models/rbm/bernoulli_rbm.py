@@ -113,7 +113,9 @@ class BernoulliRBM(RBM):
     def _update_monitors(self, v0, terms, seed):
         super()._update_monitors(v0, terms, seed)
         self.pseudo_log_likelihood_tracker.update_state(
-            self.rbm.pseudo_log_likelihood(v0, seed, hidden_logits=terms["a0"])
+            self.rbm.pseudo_log_likelihood(
+                v0, seed, hidden_logits=terms["a0"], free_energy=terms["f0"], alg=self._rng_alg()
+            )
         )
 
     def _adapt_from(self, x):
