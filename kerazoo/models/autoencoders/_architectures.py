@@ -14,6 +14,11 @@ then the dense part; the decoder mirrors it with stride-2 transposed convolution
     decoder  z -> dense hidden layers -> Dense(h*w*f_last) -> act -> Reshape(h, w, f_last)
                -> [Conv2DTranspose(f, 3, stride 2) -> (BatchNorm) -> act] for the other f, reversed
                -> Conv2DTranspose(C, 3, stride 2, output_activation)
+
+With `refine_filters = r`, the last transposed convolution gives r feature maps at full
+resolution (hidden activation) and a stride-1 3x3 Conv2D(C, output_activation) the image:
+a little capacity where the fine detail is drawn, at the cost of one more layer at full
+resolution.
 """
 
 import math
@@ -56,7 +61,7 @@ class _Stack:
         if hidden:
             self._norm_act()
 
-    def conv(self, filters, transpose=False, activation="hidden", name=None):
+    def conv(self, filters, transpose=False, activation="hidden", name=None, strides=2):
         hidden = activation == "hidden"
         bn = hidden and self.batch_norm
         cls = keras.layers.Conv2DTranspose if transpose else keras.layers.Conv2D
@@ -64,7 +69,7 @@ class _Stack:
             cls(
                 filters,
                 3,
-                strides=2,
+                strides=strides,
                 padding="same",
                 activation=None if hidden else activation,
                 use_bias=not bn,
@@ -104,7 +109,7 @@ def build_encoder(
 
 def build_decoder(
     image_shape, code_size, architecture, hidden_units, conv_filters, activation,
-    output_activation, batch_norm, seed, name="decoder",
+    output_activation, batch_norm, seed, refine_filters=0, name="decoder",
 ):
     """The decoder `keras.Sequential`: codes (N, code_size) -> images (N, H, W, C)."""
     height, width, channels = image_shape
@@ -119,7 +124,11 @@ def build_decoder(
         stack.layers.append(keras.layers.Reshape((h, w, f)))
         for f in reversed(tuple(conv_filters[:-1])):
             stack.conv(f, transpose=True)
-        stack.conv(channels, transpose=True, activation=output_activation, name="reconstruction")
+        if refine_filters:
+            stack.conv(refine_filters, transpose=True)
+            stack.conv(channels, activation=output_activation, name="reconstruction", strides=1)
+        else:
+            stack.conv(channels, transpose=True, activation=output_activation, name="reconstruction")
     else:
         stack.dense(math.prod(image_shape), activation=output_activation, name="reconstruction")
         stack.layers.append(keras.layers.Reshape(tuple(image_shape)))

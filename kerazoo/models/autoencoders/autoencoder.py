@@ -86,6 +86,9 @@ class Autoencoder(keras.Model):
             before the dense layers and transposed convolutions after them.
         conv_filters: filters of the convolutions, one halving of the image each (the
             image's sides must be divisible by 2 ** len(conv_filters)).
+        refine_filters: conv only: if > 0, the decoder's last transposed convolution gives
+            this many full-resolution feature maps and a stride-1 3x3 convolution draws the
+            image from them (default 0: the transposed convolution draws the image).
         activation: the hidden layers' activation.
         code_activation: the code layer's activation (None: linear).
         output_activation: the last layer's activation; "sigmoid" keeps reconstructions
@@ -109,6 +112,7 @@ class Autoencoder(keras.Model):
         hidden_units=(1000, 500, 250),
         architecture="dense",
         conv_filters=(32, 64),
+        refine_filters=0,
         activation="relu",
         code_activation=None,
         output_activation="sigmoid",
@@ -146,6 +150,17 @@ class Autoencoder(keras.Model):
                     f"sides divisible by {scale}. Received: image_shape={self.image_shape}, "
                     f"conv_filters={self.conv_filters}"
                 )
+        if isinstance(refine_filters, bool) or not isinstance(refine_filters, numbers.Integral) \
+                or refine_filters < 0:
+            raise ValueError(
+                f"`refine_filters` must be a non-negative integer. Received: refine_filters={refine_filters!r}"
+            )
+        if refine_filters and architecture != "conv":
+            raise ValueError(
+                "`refine_filters` belongs to the conv architecture. Received: "
+                f"refine_filters={refine_filters}, architecture={architecture!r}"
+            )
+        self.refine_filters = int(refine_filters)
         self.activation = _activation_name(activation, "activation")
         self.code_activation = _activation_name(code_activation, "code_activation", allow_none=True)
         self.output_activation = _activation_name(output_activation, "output_activation")
@@ -167,7 +182,9 @@ class Autoencoder(keras.Model):
         self.encoder = build_encoder(
             code_activation=self.code_activation, code_layers=self._code_layers(), **common
         )
-        self.decoder = build_decoder(output_activation=self.output_activation, **common)
+        self.decoder = build_decoder(
+            output_activation=self.output_activation, refine_filters=self.refine_filters, **common
+        )
         if self.penalty_name:
             self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
             self.penalty_tracker = keras.metrics.Mean(name=self.penalty_name)
@@ -260,6 +277,7 @@ class Autoencoder(keras.Model):
             "hidden_units": list(self.hidden_units),
             "architecture": self.architecture,
             "conv_filters": list(self.conv_filters),
+            "refine_filters": self.refine_filters,
             "activation": self.activation,
             "code_activation": self.code_activation,
             "output_activation": self.output_activation,

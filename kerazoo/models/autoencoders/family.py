@@ -164,7 +164,9 @@ class AutoencoderFamily(Family):
         if model.architecture == "conv":
             enc = " -> ".join(f"conv{f}/2" for f in model.conv_filters)
             dec = " -> ".join(f"deconv{f}x2" for f in reversed(model.conv_filters[:-1]))
-            dec = (dec + " -> " if dec else "") + f"deconv{model.image_shape[-1]}x2"
+            last = (f"deconv{model.refine_filters}x2 -> conv{model.image_shape[-1]}"
+                    if model.refine_filters else f"deconv{model.image_shape[-1]}x2")
+            dec = (dec + " -> " if dec else "") + last
         else:
             enc, dec = "784", "784"
         dense = "-".join(str(u) for u in model.hidden_units)
@@ -176,7 +178,8 @@ class AutoencoderFamily(Family):
         norm = ", batch normalization" if model.batch_norm else ""
         return (
             f"{type(model).__name__}, {model.architecture}: {shape}; {model.activation} hidden "
-            f"units{norm}; {model.count_params():,} parameters. `encode` gives the "
+            f"units{norm}; {model.count_params():,} parameters (convN/2: a 3x3 convolution with N "
+            "filters and stride 2; deconvNx2: a 3x3 transposed convolution doubling the size). `encode` gives the "
             f"{model.code_size}-dimensional code, `decode` maps codes to images, "
             "`reconstruct` does both. SavedModel signatures `reconstruct` "
             "(= `serving_default`), `encode`, `decode`."

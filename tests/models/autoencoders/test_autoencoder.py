@@ -29,6 +29,19 @@ def test_shapes_and_ranges(fashion, kwargs):
     np.testing.assert_allclose(model.reconstruct(x), np.clip(model.decode(codes), 0, 1), atol=1e-5)
 
 
+def test_refine_filters_draw_the_image_with_a_stride_1_convolution(fashion):
+    model = Autoencoder(8, hidden_units=(), architecture="conv", conv_filters=(8, 16), refine_filters=4,
+                        activation="silu", seed=0)
+    last, before = model.decoder.layers[-1], model.decoder.layers[-3]
+    assert isinstance(last, keras.layers.Conv2D) and last.strides == (1, 1) and last.filters == 1
+    assert isinstance(before, keras.layers.Conv2DTranspose) and before.filters == 4
+    assert model.reconstruct(fashion[1][:3]).shape == (3, 28, 28, 1)
+    with pytest.raises(ValueError, match="belongs to the conv architecture"):
+        Autoencoder(8, refine_filters=4)
+    with pytest.raises(ValueError, match=r"non-negative integer. Received: refine_filters=-1"):
+        Autoencoder(8, architecture="conv", refine_filters=-1)
+
+
 def test_default_is_the_hinton_salakhutdinov_shape():
     model = Autoencoder()
     dense = [l.units for l in model.encoder.layers + model.decoder.layers if isinstance(l, keras.layers.Dense)]
