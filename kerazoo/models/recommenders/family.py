@@ -60,9 +60,12 @@ class _MovieLensFamily(Family):
     def _validation(self, data, job):
         """(training ratings, validation ratings): a seeded hold-out of the training
         ratings when `validation_fraction` > 0, else the test fold (monitoring only: the
-        recipe trains a fixed number of epochs and selects nothing on it)."""
+        recipe trains a fixed number of epochs and selects nothing on it); no validation
+        at all with `monitor = false` (the benchmark times training without it)."""
         fraction = job.train.get("validation_fraction", 0.0)
         train = data["train"]
+        if not job.train.get("monitor", True):
+            return train, None
         if fraction > 0:
             order = np.random.default_rng(job.seed).permutation(len(train))
             n_val = max(1, int(round(fraction * len(train))))
@@ -157,6 +160,7 @@ class RBMCFFamily(_MovieLensFamily):
         "batch_size": 50,
         "learning_rate": 0.002,
         "validation_fraction": 0.0,
+        "monitor": True,
         "evaluate_folds": [1, 2, 3, 4, 5],
     }
 
@@ -233,6 +237,7 @@ class AutoRecFamily(_MovieLensFamily):
         "learning_rate": 0.001,
         "lr_decay": 0.96,
         "validation_fraction": 0.0,
+        "monitor": True,
         "evaluate_folds": [1, 2, 3, 4, 5],
     }
 
