@@ -81,7 +81,8 @@ class _MovieLensFamily(Family):
             else:
                 train, test = _load(job, fold)
                 fold_model = self.build(job, fold=fold)
-                self.fit(fold_model, {"train": train, "test": test, "fold": fold}, job,
+                quiet = job.with_overrides({"monitor": False}) if "monitor" in job.train else job
+                self.fit(fold_model, {"train": train, "test": test, "fold": fold}, quiet,
                          verbose=0)
             per_fold[fold] = evaluate_fold(fold_model, train, test)
             for name, base in (("global mean", GlobalMean()), ("user+item biases", UserItemBiases())):
