@@ -60,9 +60,12 @@ class _MovieLensFamily(Family):
     def _validation(self, data, job):
         """(training ratings, validation ratings): a seeded hold-out of the training
         ratings when `validation_fraction` > 0, else the test fold (monitoring only: the
-        recipe trains a fixed number of epochs and selects nothing on it)."""
+        recipe trains a fixed number of epochs and selects nothing on it); no validation
+        at all with `monitor = false` (the benchmark times training without it)."""
         fraction = job.train.get("validation_fraction", 0.0)
         train = data["train"]
+        if not job.train.get("monitor", True):
+            return train, None
         if fraction > 0:
             order = np.random.default_rng(job.seed).permutation(len(train))
             n_val = max(1, int(round(fraction * len(train))))
@@ -78,7 +81,8 @@ class _MovieLensFamily(Family):
             else:
                 train, test = _load(job, fold)
                 fold_model = self.build(job, fold=fold)
-                self.fit(fold_model, {"train": train, "test": test, "fold": fold}, job,
+                quiet = job.with_overrides({"monitor": False}) if "monitor" in job.train else job
+                self.fit(fold_model, {"train": train, "test": test, "fold": fold}, quiet,
                          verbose=0)
             per_fold[fold] = evaluate_fold(fold_model, train, test)
             for name, base in (("global mean", GlobalMean()), ("user+item biases", UserItemBiases())):
@@ -153,10 +157,11 @@ class RBMCFFamily(_MovieLensFamily):
     name = "rbm_cf"
     model_class = RBMRecommender
     train_defaults = {
-        "epochs": 60,
-        "batch_size": 50,
+        "epochs": 30,
+        "batch_size": 10,
         "learning_rate": 0.002,
         "validation_fraction": 0.0,
+        "monitor": True,
         "evaluate_folds": [1, 2, 3, 4, 5],
     }
 
@@ -187,6 +192,15 @@ class RBMCFFamily(_MovieLensFamily):
                 + ("The conditional variant also takes which movies the user rated "
                    "(r, with weights D), including the movies whose ratings are predicted. "
                    if model.conditional else "")
+                + ("kerazoo's regularizers for small data: "
+                   + ", ".join(name for name, on in (
+                       ("weights shared by all movies per rating value (the user's rating "
+                        "histogram)", model.shared_rating_weights),
+                       ("per-movie weights linear in the rating value (ordinal)",
+                        model.ordinal_weights),
+                       (f"hidden dropout {model.hidden_dropout:g}", model.hidden_dropout > 0),
+                       (f"weight decay {model.weight_decay:g}", model.weight_decay > 0)) if on)
+                   + "; it is still an RBM trained by CD (see the class docstring). ")
                 + f"Prediction: the expected rating under the {model.prediction.replace('_', '-')} "
                 "rule. CD schedule (start epoch, Gibbs steps): "
                 + ", ".join(f"({e}, {k})" for e, k in model.cd_k) + "."
@@ -205,7 +219,10 @@ class RBMCFFamily(_MovieLensFamily):
                 + ("Training also used which movies of `u1.test` each user rated (not the "
                    "ratings), the paper's implicit information. " if model.conditional else "")
             ),
-            "evaluation": self._evaluation_text(metrics),
+            "evaluation": self._evaluation_text(metrics) + (
+                "\n\nThe conditional RBM's RMSE and MAE use which test movies each user "
+                "rated (not the ratings), as in the paper; its top-N ranking uses the training "
+                "ratings only." if model.conditional else ""),
             "anchors": self._anchors(),
             "limitations": (
                 "Rating prediction is limited to the 943 users and 1,682 movies of "
@@ -228,11 +245,12 @@ class AutoRecFamily(_MovieLensFamily):
     name = "autorec"
     model_class = AutoRec
     train_defaults = {
-        "epochs": 60,
+        "epochs": 80,
         "batch_size": 32,
         "learning_rate": 0.001,
-        "lr_decay": 0.96,
+        "lr_decay": 0.97,
         "validation_fraction": 0.0,
+        "monitor": True,
         "evaluate_folds": [1, 2, 3, 4, 5],
     }
 

@@ -17,7 +17,7 @@ from kerazoo.models.recommenders.rbm_recommender import CDStepsSchedule, cd_step
 def tiny_rbm(conditional=True, prediction="exact", n_hidden=3, n_items=4, seed=0):
     """A small RBM with random weights of every kind (a fixed numpy seed)."""
     model = RBMRecommender(n_hidden=n_hidden, n_items=n_items, n_users=3, conditional=conditional,
-                           prediction=prediction, seed=seed)
+                           prediction=prediction, hidden_dropout=0.0, seed=seed)
     rng = np.random.default_rng(seed)
     model.kernel_flat.assign(rng.normal(0, 0.8, (n_items * 5, n_hidden)).astype("float32"))
     model.visible_bias.assign(rng.normal(0, 0.5, (n_items, 5)).astype("float32"))
@@ -25,6 +25,7 @@ def tiny_rbm(conditional=True, prediction="exact", n_hidden=3, n_items=4, seed=0
     if conditional:
         model.implicit_kernel.assign(rng.normal(0, 0.8, (n_items, n_hidden)).astype("float32"))
     model.rating_kernel.assign(rng.normal(0, 0.5, (5, n_hidden)).astype("float32"))
+    model.ordinal_kernel.assign(rng.normal(0, 0.3, (n_items, n_hidden)).astype("float32"))
     return model
 
 
@@ -118,18 +119,51 @@ def test_cd_leaves_items_nobody_in_the_batch_rated_untouched():
     np.testing.assert_array_equal(kernel[4:], kernel_before[4:])
     np.testing.assert_array_equal(np.array(model.visible_bias)[4:], before["visible_bias"][4:])
     np.testing.assert_array_equal(np.array(model.implicit_kernel)[4:], before["implicit_kernel"][4:])
+    np.testing.assert_array_equal(np.array(model.ordinal_kernel)[4:], before["ordinal_kernel"][4:])
     assert not np.allclose(kernel[:4], kernel_before[:4])
     assert not np.allclose(np.array(model.rating_kernel), before["rating_kernel"])
 
 
-def test_shared_rating_weights_add_to_every_items_weights():
+def test_shared_and_ordinal_weights_add_to_every_items_weights():
     model = tiny_rbm(conditional=False)
     per_item = np.array(model.kernel_flat).reshape(4, 5, 3)
     shared = np.array(model.rating_kernel)
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(model.kernel), per_item + shared[None],
-                               rtol=1e-6)
-    plain = RBMRecommender(n_hidden=3, n_items=4, n_users=3, shared_rating_weights=False)
-    assert not hasattr(plain, "rating_kernel") and len(plain.trainable_variables) == 4
+    ordinal = np.array(model.ordinal_kernel)
+    expected = per_item + shared[None] + np.arange(-2, 3)[None, :, None] * ordinal[:, None, :]
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model.kernel), expected, rtol=1e-5,
+                               atol=1e-6)
+    plain = RBMRecommender(n_hidden=3, n_items=4, n_users=3, shared_rating_weights=False,
+                           ordinal_weights=False)
+    assert not hasattr(plain, "rating_kernel") and not hasattr(plain, "ordinal_kernel")
+    assert len(plain.trainable_variables) == 4  # W', b, c, D
+
+
+def test_hidden_dropout_scales_the_mean_field_prediction():
+    """Dropout's weight-scaling rule: hidden activations times 1 - p at prediction."""
+    model = tiny_rbm(True, prediction="mean_field")
+    dropped = RBMRecommender.from_config({**model.get_config(), "hidden_dropout": 0.5})
+    dropped.set_weights(model.get_weights())
+    ratings = np.array([[2, 0, 5, 0]], "int32")
+    got = keras.ops.convert_to_numpy(dropped(ratings))[0]
+    assert not np.allclose(got, keras.ops.convert_to_numpy(model(ratings))[0])
+    rated = np.array([[1, 1, 1, 0]], "float32")  # item 1 queried: counted as rated
+    p_h = keras.ops.convert_to_numpy(model.transform({"ratings": ratings, "rated": rated}))[0]
+    logits = np.array(model.visible_bias)[1] + keras.ops.convert_to_numpy(model.kernel)[1] @ (0.5 * p_h)
+    p = np.exp(logits - logits.max())
+    assert got[1] == pytest.approx((p / p.sum()) @ np.arange(1, 6), rel=1e-5)
+
+
+def test_hidden_dropout_zeroes_a_fraction_of_units_while_training():
+    model = RBMRecommender(n_hidden=200, n_items=6, n_users=4, hidden_dropout=0.3, seed=0,
+                           weight_decay=0.0, shared_rating_weights=False, ordinal_weights=False,
+                           conditional=False)
+    model.compile(keras.optimizers.SGD(1.0))
+    ratings = np.array([[5, 1, 0, 3, 0, 2]], dtype="int32")
+    before = np.array(model.hidden_bias)
+    model.train_on_batch(ratings)
+    # A dropped unit has no activity in either phase, so its bias gets no update.
+    unchanged = np.isclose(np.array(model.hidden_bias), before, atol=0, rtol=0)
+    assert 0.2 < unchanged.mean() < 0.4
 
 
 def test_cd_update_has_the_sign_of_the_data_statistics():

@@ -14,6 +14,8 @@ JOBS = {
     "autorec": ROOT / "tuning" / "autorec.movielens_100k.toml",
 }
 TINY = {"rbm_cf": {"n_hidden": 4, "cd_k": 1}, "autorec": {"n_hidden": 8}}
+TINY_TRAIN = {"rbm_cf": {"epochs": 1, "batch_size": 100},
+              "autorec": {"epochs": 10, "batch_size": 100, "learning_rate": 0.03}}
 
 
 @pytest.mark.parametrize("family", list(JOBS))
@@ -50,7 +52,7 @@ def test_example_data_fine_tunes_a_model_with_keras_fit(family, fold1):
 def test_a_shrunk_recipe_trains_evaluates_and_describes_itself(family, tmp_path):
     job = load_job(JOBS[family])
     job = job.replace(model={**job.model, **TINY[family]},
-                      train={**job.train, "epochs": 1, "batch_size": 100, "evaluate_folds": [1, 3]},
+                      train={**job.train, **TINY_TRAIN[family], "evaluate_folds": [1, 3]},
                       data={**job.data, "subset": 20000})
     fam = get_family(family)
     data = fam.load_data(job)
