@@ -290,12 +290,14 @@ class RBM(keras.Model):
         run_eagerly=False,
         **kwargs,
     ):
-        """Configures training. With no arguments: SGD, learning rate 0.05, momentum 0.9.
+        """Configures training. With no arguments: SGD with the class's defaults.
 
-        The learning rate is per example: the CD statistics are batch means, so the
-        step does not depend on the batch size (0.05 is scikit-learn's `BernoulliRBM`
-        default learning rate, which it too divides by the batch size). Momentum 0.9 is
-        the late-training value of Hinton (2010), section 9.
+        `default_learning_rate` and `default_momentum`: 0.05 and 0.5 for
+        `BernoulliRBM`, 0.005 and 0.9 for `GaussianBernoulliRBM`. The learning rate is
+        per example: the CD statistics are batch means, so the step does not depend
+        on the batch size (0.05 is scikit-learn's `BernoulliRBM` default learning rate,
+        which it too divides by the batch size). Momentum 0.5 is the early-training
+        value of Hinton (2010), section 9, and 0.9 the late one.
 
         RBMs are trained by contrastive divergence, so there is no `loss` to give, and
         their monitors (reconstruction error, pseudo-log-likelihood, free energies) are

@@ -32,7 +32,7 @@ class BernoulliRBM(RBM):
     The defaults are the recipe that won against scikit-learn's `BernoulliRBM` on
     binarized Fashion-MNIST at equal epochs, batch size and hidden units
     (`benchmarks/rbm_quality.py`): persistent CD with 100 chains, weight decay 1e-4,
-    and `compile()`'s SGD with learning rate 0.05 (per example) and momentum 0.9.
+    and `compile()`'s SGD with learning rate 0.05 (per example) and momentum 0.5.
 
     Args:
         n_hidden: number of hidden units.
