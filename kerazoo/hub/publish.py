@@ -1,7 +1,6 @@
 """Publishing zoo entries, and re-rendering their cards without retraining."""
 
 import datetime
-import json
 import platform
 import shutil
 from pathlib import Path
@@ -167,6 +166,3 @@ def unpublish(name, zoo_dir=None):
             raise unknown_name_error(name, zoo)
         zoo_index.remove_entry(zoo, name)
 
-
-def read_metadata(directory):
-    return json.loads((Path(directory) / METADATA_FILE).read_text(encoding="utf-8"))

@@ -173,3 +173,10 @@ def test_oversized_entry_is_refused_and_leaves_nothing(tmp_zoo, model):
         kerazoo.publish(model, NAME, max_size_mb=0.01)
     assert kerazoo.list_models() == []
     assert not [p for p in tmp_zoo.iterdir() if p.name not in (".lock", "index.json")]
+
+
+def test_unpublish_removes_the_entry_and_its_index_record(entry, tmp_zoo):
+    kerazoo.hub.unpublish(NAME)
+    assert kerazoo.list_models() == [] and not entry.exists()
+    with pytest.raises(UnknownModelError, match="No zoo entry named"):
+        kerazoo.hub.unpublish(NAME)

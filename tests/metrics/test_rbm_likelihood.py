@@ -1,6 +1,5 @@
 """Free energies and log-likelihoods of Bernoulli and Gaussian-Bernoulli RBMs."""
 
-import itertools
 
 import numpy as np
 import pytest
@@ -17,20 +16,9 @@ from kerazoo.metrics import (
     gaussian_rbm_log_likelihood,
     gaussian_rbm_log_partition_exact,
 )
+from rbm_testing import random_rbm, states
 
 
-def states(n):
-    return np.array(list(itertools.product([0.0, 1.0], repeat=n)))
-
-
-def random_rbm(n_visible, n_hidden, seed, scale=1.0):
-    """W ~ N(0, scale^2), b ~ N(0, 1), c ~ N(0, 1)."""
-    rng = np.random.default_rng(seed)
-    return (
-        rng.normal(0.0, scale, (n_visible, n_hidden)),
-        rng.normal(0.0, 1.0, n_visible),
-        rng.normal(0.0, 1.0, n_hidden),
-    )
 
 
 # --- Bernoulli --------------------------------------------------------------------------

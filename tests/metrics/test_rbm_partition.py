@@ -5,7 +5,6 @@ exact value on a small random RBM and on a peaked RBM trained on Fashion-MNIST.
 """
 
 import gzip
-import itertools
 import math
 import os
 from pathlib import Path
@@ -27,10 +26,8 @@ from kerazoo.metrics import (
     gaussian_rbm_log_partition_ais,
     gaussian_rbm_log_partition_exact,
 )
+from rbm_testing import random_rbm, states
 
-
-def states(n):
-    return np.array(list(itertools.product([0.0, 1.0], repeat=n)))
 
 
 def brute_force_log_z(w, b, c):
@@ -38,15 +35,6 @@ def brute_force_log_z(w, b, c):
     v, h = states(w.shape[0]), states(w.shape[1])
     return logsumexp((v @ b)[:, None] + (h @ c)[None, :] + v @ w @ h.T)
 
-
-def random_rbm(n_visible, n_hidden, seed, scale=1.0):
-    """W ~ N(0, scale^2), b ~ N(0, 1), c ~ N(0, 1), float64."""
-    rng = np.random.default_rng(seed)
-    return (
-        rng.normal(0.0, scale, (n_visible, n_hidden)),
-        rng.normal(0.0, 1.0, n_visible),
-        rng.normal(0.0, 1.0, n_hidden),
-    )
 
 
 # --- exact ----------------------------------------------------------------------------
