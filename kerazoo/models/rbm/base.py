@@ -723,6 +723,21 @@ class RBM(keras.Model):
             "free_energy": (self._free_energy_graph, [image]),
         }
 
+    def _likelihood_inputs(self, x, method):
+        """Checks a `log_likelihood` request; returns the visible vectors of `x`."""
+        if method not in ("ais", "exact"):
+            raise ValueError(f"`method` must be 'ais' or 'exact'. Received: method={method!r}")
+        if method == "exact" and self.n_hidden > MAX_EXACT_HIDDEN:
+            raise ValueError(
+                f"The exact log-likelihood enumerates 2^n_hidden hidden states and is "
+                f"limited to n_hidden <= {MAX_EXACT_HIDDEN}. Received: a model "
+                f"with n_hidden={self.n_hidden}; use method='ais'."
+            )
+        v = self.visible_numpy(x)
+        if not len(v):
+            raise ValueError("log_likelihood() needs at least one image. Received: 0 images.")
+        return v
+
     def weights_numpy(self):
         """`(kernel, visible_bias, hidden_bias)` as float64 numpy arrays."""
         return tuple(

@@ -6,7 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerazoo.layers import BernoulliRBMLayer
-from kerazoo.models.rbm.base import MAX_EXACT_HIDDEN, RBM, LogLikelihood, _check_float
+from kerazoo.models.rbm.base import RBM, LogLikelihood, _check_float
 from kerazoo.utils import check_images
 
 
@@ -162,17 +162,7 @@ class BernoulliRBM(RBM):
             A `LogLikelihood` (`float(result)` is the mean; `result.std` the spread of
             the AIS estimate of log Z, which carries over to the mean).
         """
-        if method not in ("ais", "exact"):
-            raise ValueError(f"`method` must be 'ais' or 'exact'. Received: method={method!r}")
-        if method == "exact" and self.n_hidden > MAX_EXACT_HIDDEN:
-            raise ValueError(
-                f"The exact log-likelihood enumerates 2^n_hidden hidden states and is "
-                f"limited to n_hidden <= {MAX_EXACT_HIDDEN}. Received: a model "
-                f"with n_hidden={self.n_hidden}; use method='ais'."
-            )
-        v = self.visible_numpy(x)
-        if not len(v):
-            raise ValueError("log_likelihood() needs at least one image. Received: 0 images.")
+        v = self._likelihood_inputs(x, method)
         from kerazoo import metrics
 
         kernel, visible_bias, hidden_bias = self.weights_numpy()

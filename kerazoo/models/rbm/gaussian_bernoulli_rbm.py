@@ -6,7 +6,7 @@ import tensorflow as tf
 from keras import ops
 
 from kerazoo.layers import GaussianBernoulliRBMLayer
-from kerazoo.models.rbm.base import MAX_EXACT_HIDDEN, RBM, LogLikelihood, _check_float
+from kerazoo.models.rbm.base import RBM, LogLikelihood, _check_float
 from kerazoo.utils import check_images
 
 
@@ -115,38 +115,37 @@ class GaussianBernoulliRBM(RBM):
         std = ops.convert_to_numpy(self.data_std)
         return ((x.reshape(len(x), -1) - mean) / std).astype(np.float32)
 
-    def log_likelihood(self, x, method="exact"):
+    def log_likelihood(self, x, method="exact", *, n_chains=100, n_betas=14500, seed=0):
         """Mean log-density of images `x` in nats, in pixel units.
 
         `log p(x) = -F(v) - log Z - sum_i log std_i` with `v` the standardized
-        image (the last term is the Jacobian of the standardization). The exact
-        `log Z` integrates the Gaussian units analytically and sums over the 2^H
-        hidden states, so it needs `n_hidden <= 24`; there is no AIS estimator for
-        Gaussian visible units in `kerazoo.metrics`, and `method="ais"` raises.
+        image (the last term is the Jacobian of the standardization). `method`:
+        "exact" integrates the Gaussian units analytically and sums over the 2^H
+        hidden states (`n_hidden <= 24`); "ais" estimates `log Z` by annealed
+        importance sampling from a Gaussian base model centred on the mean of the
+        standardized `x` (`kerazoo.metrics.gaussian_rbm_log_partition_ais`), with
+        `n_chains` runs, `n_betas` temperatures and `seed`.
+
+        A density of continuous pixels: comparable with other densities of the same
+        [0, 1] images, not with the Bernoulli models' probabilities of binarized ones.
         """
-        if method != "exact":
-            raise ValueError(
-                "GaussianBernoulliRBM.log_likelihood supports method='exact' only "
-                f"(n_hidden <= {MAX_EXACT_HIDDEN}). Received: method={method!r}"
-            )
-        if self.n_hidden > MAX_EXACT_HIDDEN:
-            raise ValueError(
-                f"The exact log-likelihood enumerates 2^n_hidden hidden states and is limited "
-                f"to n_hidden <= {MAX_EXACT_HIDDEN}. Received: a model with "
-                f"n_hidden={self.n_hidden}."
-            )
+        v = self._likelihood_inputs(x, method)
         from kerazoo import metrics
 
-        v = self.visible_numpy(x)
-        if not len(v):
-            raise ValueError("log_likelihood() needs at least one image. Received: 0 images.")
         kernel, visible_bias, hidden_bias = self.weights_numpy()
         sigma = None
         if self.learn_sigma:
             sigma = np.exp(np.asarray(ops.convert_to_numpy(self.rbm.log_sigma), np.float64))
-        log_z = float(
-            metrics.gaussian_rbm_log_partition_exact(kernel, visible_bias, hidden_bias, sigma=sigma)
-        )
+        details, std = None, 0.0
+        if method == "exact":
+            log_z = float(metrics.gaussian_rbm_log_partition_exact(
+                kernel, visible_bias, hidden_bias, sigma=sigma))
+        else:
+            details = metrics.gaussian_rbm_log_partition_ais(
+                kernel, visible_bias, hidden_bias, sigma=sigma, n_chains=n_chains,
+                n_betas=n_betas, base_visible_bias=v.mean(axis=0), seed=seed,
+            )
+            log_z, std = float(details.log_z), float(details.log_z_std)
         free_energy = np.asarray(
             metrics.gaussian_rbm_free_energy(v, kernel, visible_bias, hidden_bias, sigma=sigma),
             np.float64,
@@ -155,11 +154,12 @@ class GaussianBernoulliRBM(RBM):
         log_jacobian = float(np.log(np.asarray(ops.convert_to_numpy(self.data_std), np.float64)).sum())
         return LogLikelihood(
             value=-mean_f - log_z - log_jacobian,
-            std=0.0,
+            std=std,
             log_partition=log_z,
             mean_free_energy=mean_f,
-            method="exact",
+            method=method,
             n_examples=len(v),
+            details=details,
         )
 
     def get_config(self):

@@ -102,8 +102,8 @@ def test_exact_log_density_integrates_in_pixel_units(learn_sigma):
 
 def test_bad_input_and_unsupported_requests(fmnist_test):
     model = GaussianBernoulliRBM(8, seed=0)
-    with pytest.raises(ValueError, match="method='ais'"):
-        model.log_likelihood(fmnist_test[:5], method="ais")
+    with pytest.raises(ValueError, match="method='mcmc'"):
+        model.log_likelihood(fmnist_test[:5], method="mcmc")
     with pytest.raises(ValueError, match="n_hidden=500"):
         GaussianBernoulliRBM(500).log_likelihood(fmnist_test[:5])
     with pytest.raises(ValueError, match=r"shape=\(5, 28, 28\)"):
@@ -114,3 +114,15 @@ def test_bad_input_and_unsupported_requests(fmnist_test):
         GaussianBernoulliRBM(8, min_std=0.0)
     with pytest.raises(TypeError, match="learn_sigma"):
         GaussianBernoulliRBM(8, learn_sigma=1)
+
+
+def test_ais_log_density_agrees_with_the_exact_one(fmnist_train, fmnist_test):
+    """A small GRBM trained on real images: AIS's log Z within its spread of the exact."""
+    model = GaussianBernoulliRBM(10, seed=3)
+    model.compile()
+    model.fit(fmnist_train[:1000], epochs=2, batch_size=100, verbose=0)
+    exact = model.log_likelihood(fmnist_test[:200], method="exact")
+    ais = model.log_likelihood(fmnist_test[:200], method="ais", n_chains=100, n_betas=2000, seed=1)
+    assert ais.method == "ais" and ais.std > 0.0
+    assert ais.mean_free_energy == pytest.approx(exact.mean_free_energy)
+    assert ais.value == pytest.approx(exact.value, abs=max(0.5, 4 * ais.std))
