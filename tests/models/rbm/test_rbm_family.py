@@ -78,7 +78,7 @@ def test_grbm_family_end_to_end(tmp_path):
     pytest.importorskip("kerazoo.datasets")
     family = get_family("grbm")
     job = _small(load_job(TUNING / "grbm.fashion_mnist.toml"), sample_gibbs_steps=20,
-                 learning_rate_final_fraction=0.0)
+                 learning_rate_final_fraction=0.0, ais_betas=500, ais_chains=20)
     data = family.load_data(job)
     model = family.build(job)
     assert isinstance(model, GaussianBernoulliRBM)
@@ -87,6 +87,11 @@ def test_grbm_family_end_to_end(tmp_path):
     # the linear decay reaches 0 at the last step
     assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(0.0, abs=1e-9)
     metrics = family.evaluate(model, data, job)
-    anchor = family.card(model, metrics, job)["anchors"]["mean training image (no model)"]
+    anchors = family.card(model, metrics, job)["anchors"]
+    anchor = anchors["mean training image (no model)"]
     assert metrics["test_reconstruction_mse"] < anchor["test_reconstruction_mse"]
+    # hidden units model pixel correlations: a higher density than independent pixels
+    independent = anchors["independent Gaussian pixels (same standardization)"]
+    assert metrics["test_log_density"] > independent["test_log_density"]
+    assert 0.0 < metrics["test_log_density_std"] < 5.0
     assert len(family.artifacts(model, data, job, tmp_path)) == 3
