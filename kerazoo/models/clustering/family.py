@@ -6,7 +6,8 @@ A job of this family trains everything from pixels, on the training images only:
    `conv_filters`, ...) is pretrained with the MSE for `pretrain_epochs` (Adam,
    `pretrain_learning_rate`, cosine decay to 1%);
 2. the anchors are measured with its encoder, before any refinement: encoder -> k-means,
-   and encoder -> UMAP -> Gaussian mixture (N2D);
+   and encoder -> UMAP -> Gaussian mixture (N2D; UMAP and the mixture are fitted on
+   `umap_sample` training codes drawn at random, since UMAP's cost grows with N);
 3. the centroids are initialized (`init = "kmeans"`: k-means on the codes, as in DEC;
    `init = "n2d"`: the mean code of each N2D cluster);
 4. `DeepClustering` (encoder + Student's t centroids, the decoder too for IDEC) is
