@@ -142,7 +142,9 @@ class DeepClustering(keras.Model):
             shape=(), initializer="zeros", trainable=False, name="initialized"
         )
         self.kl_tracker = keras.metrics.Mean(name="kl_loss")
-        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
+        self.reconstruction_tracker = (
+            keras.metrics.Mean(name="reconstruction_loss") if self.reconstruction_weight > 0 else None
+        )
         self.built = True
 
     # -- input checks ---------------------------------------------------------------------
@@ -212,20 +214,6 @@ class DeepClustering(keras.Model):
         for loss in self.losses:
             total = total + ops.cast(loss, total.dtype)
         return total
-
-    def compute_metrics(self, x, y, y_pred, sample_weight=None):
-        logs = super().compute_metrics(x, y, y_pred, sample_weight)
-        logs["kl_loss"] = self.kl_tracker.result()
-        if self.reconstruction_weight > 0:
-            logs["reconstruction_loss"] = self.reconstruction_tracker.result()
-        return logs
-
-    @property
-    def metrics(self):
-        extra = [self.kl_tracker]
-        if self.reconstruction_weight > 0:
-            extra.append(self.reconstruction_tracker)
-        return super().metrics + extra
 
     def predict_step(self, data):
         """Hard cluster ids argmax_j q_ij (int32) of a batch: what `predict(x)` returns."""
