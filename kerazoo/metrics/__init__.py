@@ -6,8 +6,17 @@ pseudo-log-likelihood of scikit-learn's `BernoulliRBM.score_samples`.
 VAE tools (`kerazoo.metrics.vae_likelihood`): the ELBO terms and the importance-sampled
 log-likelihood. Reconstruction (`kerazoo.metrics.reconstruction`): MSE, PSNR, encoder
 Jacobian norms. Recommenders (`kerazoo.metrics.ranking`): RMSE, MAE, precision/recall/NDCG@k.
+Clustering (`kerazoo.metrics.clustering`): Hungarian-matched accuracy, NMI, ARI.
 """
 
+from kerazoo.metrics.clustering import (
+    adjusted_rand_index,
+    cluster_to_class_map,
+    clustering_accuracy,
+    clustering_metrics,
+    contingency_table,
+    normalized_mutual_info,
+)
 from kerazoo.metrics.likelihood import (
     bernoulli_rbm_free_energy,
     bernoulli_rbm_log_likelihood,
@@ -44,6 +53,12 @@ from kerazoo.metrics.vae_likelihood import (
 )
 
 __all__ = [
+    "adjusted_rand_index",
+    "cluster_to_class_map",
+    "clustering_accuracy",
+    "clustering_metrics",
+    "contingency_table",
+    "normalized_mutual_info",
     "AISResult",
     "MAX_EXACT_HIDDEN",
     "ais_beta_schedule",

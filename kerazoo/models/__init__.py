@@ -8,6 +8,7 @@ from kerazoo.models.autoencoders import (
     SparseAutoencoder,
     VariationalAutoencoder,
 )
+from kerazoo.models.clustering import DeepClustering
 from kerazoo.models.rbm import BernoulliRBM, GaussianBernoulliRBM
 from kerazoo.models.recommenders import AutoRec, BiasedMF, GlobalMean, RBMRecommender, UserItemBiases
 
@@ -17,6 +18,7 @@ __all__ = [
     "BernoulliRBM",
     "BiasedMF",
     "ContractiveAutoencoder",
+    "DeepClustering",
     "DenoisingAutoencoder",
     "GaussianBernoulliRBM",
     "GlobalMean",

@@ -1,0 +1,84 @@
+"""Clustering benchmark (issue 8): unsupervised accuracy on the Fashion-MNIST test set.
+
+Target: clustering accuracy >= 0.70 on the 10,000 test images, every method fitted on
+training images only (labels never used in fitting). Anchors: k-means on raw pixels
+(measured here), published DEC 0.62 and N2D 0.672.
+
+By default the published entry `dec.fashion_mnist` is evaluated (it was trained from
+tuning/dec.fashion_mnist.toml by `kerazoo train ... --publish`); the anchors measured in
+its training run (the pretrained encoder + k-means, and N2D) are read from its card, and
+k-means on raw pixels is measured again here. `--train` re-trains the recipe from the
+job file first (about 15 minutes on 2 shared cores) and evaluates that model.
+
+    PYTHONPATH=$PWD python benchmarks/clustering.py [--train]
+"""
+
+import argparse
+import time
+
+import numpy as np
+
+TARGET = 0.70
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train", action="store_true", help="re-train the recipe first")
+    parser.add_argument("--job", default="tuning/dec.fashion_mnist.toml")
+    args = parser.parse_args()
+
+    import kerazoo
+    from kerazoo import datasets
+    from kerazoo.metrics import clustering_metrics
+    from kerazoo.models.clustering import kmeans_clusters
+
+    x_train, _ = datasets.load_fashion_mnist("train")
+    x_test, y_test = datasets.load_fashion_mnist("test")
+    rows = {}
+    t0 = time.time()
+    if args.train:
+        from kerazoo.jobs import get_family, load_job
+        from kerazoo.jobs.runner import train_job
+
+        job = load_job(args.job)
+        model = train_job(job).model
+        anchors = get_family(job.family)._anchors.get(id(model), {})
+        source = f"trained now from {args.job} ({time.time() - t0:.0f} s)"
+    else:
+        model = kerazoo.load("dec.fashion_mnist")
+        anchors = kerazoo.hub.entry_metadata("dec.fashion_mnist")["card"]["anchors"]
+        source = "zoo entry dec.fashion_mnist (trained from tuning/dec.fashion_mnist.toml)"
+
+    t = time.time()
+    ids = model.predict(x_test, batch_size=512, verbose=0)
+    rows["DeepClustering (this)"] = clustering_metrics(y_test, ids)
+    print(f"DeepClustering: predict on 10,000 test images in {time.time() - t:.1f} s")
+
+    t = time.time()
+    flat = lambda a: a.reshape(len(a), -1)  # noqa: E731
+    _, raw = kmeans_clusters(flat(x_train), flat(x_test), 10, n_init=3, seed=0)
+    rows["k-means on raw pixels (measured now)"] = clustering_metrics(y_test, raw)
+    print(f"k-means on raw pixels: fitted on {len(x_train):,} training images in {time.time() - t:.1f} s")
+
+    for name in ("encoder + k-means", "N2D (encoder + UMAP + GMM)"):
+        if name in anchors:
+            rows[f"{name} (training run)"] = anchors[name]
+    for name in ("DEC (published)", "N2D (published)"):
+        rows[name] = {"accuracy": anchors.get(name, {}).get("accuracy", {"DEC (published)": 0.62,
+                                                                          "N2D (published)": 0.672}[name])}
+
+    print(f"\nModel: {source}")
+    print("Fashion-MNIST test set (10,000 images), fitted on the 54,000 training images:\n")
+    print(f"{'method':44s} {'accuracy':>9s} {'NMI':>7s} {'ARI':>7s}")
+    for name, m in rows.items():
+        fmt = lambda k: f"{m[k]:.4f}" if k in m else "-"  # noqa: E731
+        print(f"{name:44s} {fmt('accuracy'):>9s} {fmt('nmi'):>7s} {fmt('ari'):>7s}")
+    acc = rows["DeepClustering (this)"]["accuracy"]
+    raw_acc = rows["k-means on raw pixels (measured now)"]["accuracy"]
+    print(f"\naccuracy / k-means on raw pixels: {acc / raw_acc:.3f}")
+    print(f"target accuracy >= {TARGET}: {'MET' if acc >= TARGET else 'NOT MET'} ({acc:.4f})")
+    return 0 if acc >= TARGET else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

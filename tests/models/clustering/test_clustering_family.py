@@ -1,0 +1,32 @@
+"""The deep_clustering family: the job file parses, builds the recipe's model, refuses bad init."""
+
+import pathlib
+
+import numpy as np
+import pytest
+
+from kerazoo.jobs import get_family, load_job
+from kerazoo.models import DeepClustering
+
+JOB = pathlib.Path(__file__).resolve().parents[3] / "tuning" / "dec.fashion_mnist.toml"
+
+
+def test_job_builds_a_dec_model_on_the_recipe_encoder():
+    job = load_job(JOB)
+    family = get_family(job.family)
+    model = family.build(job)
+    assert isinstance(model, DeepClustering)
+    assert model.n_clusters == 10 and model.code_size == job.model["code_size"]
+    assert model.image_shape == (28, 28, 1)
+    assert (model.decoder is not None) == (job.model["reconstruction_weight"] > 0)
+    ids = model.predict(np.zeros((3, 28, 28, 1), "float32"), verbose=0)
+    assert ids.shape == (3,) and ids.dtype == np.int32
+
+
+def test_unknown_init_is_refused():
+    job = load_job(JOB).with_overrides({"init": "spectral"})
+    family = get_family(job.family)
+    model = family.build(job)
+    data = {"train": np.zeros((20, 28, 28, 1), "float32"), "test": np.zeros((5, 28, 28, 1), "float32")}
+    with pytest.raises(ValueError, match="'spectral'"):
+        family.fit(model, data, job)
