@@ -160,20 +160,21 @@ class RBMCFFamily(_MovieLensFamily):
         "epochs": 30,
         "batch_size": 10,
         "learning_rate": 0.002,
+        "lr_decay": 1.0,
+        "ema_momentum": 0.0,
         "validation_fraction": 0.0,
         "monitor": True,
         "evaluate_folds": [1, 2, 3, 4, 5],
     }
 
     def fit(self, model, data, job, callbacks=(), verbose="auto"):
-        import keras
-
         train, validation = self._validation(data, job)
         # The conditional RBM's implicit input: which test pairs are rated (no ratings).
         rated = data["test"][:, :2] if model.conditional else None
-        model.compile(optimizer=keras.optimizers.Adam(job.train["learning_rate"]))
         return model.fit_ratings(
             train, epochs=job.train["epochs"], batch_size=job.train["batch_size"],
+            learning_rate=job.train["learning_rate"], lr_decay=job.train["lr_decay"],
+            ema_momentum=job.train["ema_momentum"],
             validation=validation, rated=rated, callbacks=callbacks, verbose=verbose)
 
     def card(self, model, metrics, job):
