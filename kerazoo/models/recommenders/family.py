@@ -219,6 +219,15 @@ class RBMCFFamily(_MovieLensFamily):
                 "your copy or downloads them from GroupLens with a checksum. "
                 + ("Training also used which movies of `u1.test` each user rated (not the "
                    "ratings), the paper's implicit information. " if model.conditional else "")
+                + f"{job.train['epochs']} epochs of {job.train['batch_size']} users per batch, "
+                f"Adam with learning rate {job.train['learning_rate']:g}"
+                + (f", multiplied by {job.train['lr_decay']:g} after every epoch"
+                   if job.train.get("lr_decay", 1.0) < 1.0 else "")
+                + (f"; the published weights are the exponential moving average of the "
+                   f"iterates (momentum {job.train['ema_momentum']:g}, Keras' `use_ema`), "
+                   "which smooths the noise of the CD updates"
+                   if job.train.get("ema_momentum", 0.0) > 0 else "")
+                + "."
             ),
             "evaluation": self._evaluation_text(metrics) + (
                 "\n\nThe conditional RBM's RMSE and MAE use which test movies each user "
