@@ -160,20 +160,21 @@ class RBMCFFamily(_MovieLensFamily):
         "epochs": 30,
         "batch_size": 10,
         "learning_rate": 0.002,
+        "lr_decay": 1.0,
+        "ema_momentum": 0.0,
         "validation_fraction": 0.0,
         "monitor": True,
         "evaluate_folds": [1, 2, 3, 4, 5],
     }
 
     def fit(self, model, data, job, callbacks=(), verbose="auto"):
-        import keras
-
         train, validation = self._validation(data, job)
         # The conditional RBM's implicit input: which test pairs are rated (no ratings).
         rated = data["test"][:, :2] if model.conditional else None
-        model.compile(optimizer=keras.optimizers.Adam(job.train["learning_rate"]))
         return model.fit_ratings(
             train, epochs=job.train["epochs"], batch_size=job.train["batch_size"],
+            learning_rate=job.train["learning_rate"], lr_decay=job.train["lr_decay"],
+            ema_momentum=job.train["ema_momentum"],
             validation=validation, rated=rated, callbacks=callbacks, verbose=verbose)
 
     def card(self, model, metrics, job):
@@ -218,6 +219,15 @@ class RBMCFFamily(_MovieLensFamily):
                 "your copy or downloads them from GroupLens with a checksum. "
                 + ("Training also used which movies of `u1.test` each user rated (not the "
                    "ratings), the paper's implicit information. " if model.conditional else "")
+                + f"{job.train['epochs']} epochs of {job.train['batch_size']} users per batch, "
+                f"Adam with learning rate {job.train['learning_rate']:g}"
+                + (f", multiplied by {job.train['lr_decay']:g} after every epoch"
+                   if job.train.get("lr_decay", 1.0) < 1.0 else "")
+                + (f"; the published weights are the exponential moving average of the "
+                   f"iterates (momentum {job.train['ema_momentum']:g}, Keras' `use_ema`), "
+                   "which smooths the noise of the CD updates"
+                   if job.train.get("ema_momentum", 0.0) > 0 else "")
+                + "."
             ),
             "evaluation": self._evaluation_text(metrics) + (
                 "\n\nThe conditional RBM's RMSE and MAE use which test movies each user "

@@ -211,6 +211,49 @@ def test_constructor_rejects_bad_arguments():
         RBMRecommender(factor_rank=0)
 
 
+def test_weight_averaging_ends_at_the_moving_average_of_the_iterates(planted):
+    train, _ = planted
+    model = RBMRecommender(n_hidden=4, n_users=120, n_items=40, cd_k=1, seed=0)
+    model.init_visible_bias(train)
+    seen = [[keras.ops.convert_to_numpy(v).copy() for v in model.trainable_variables]]
+    record = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(
+        [keras.ops.convert_to_numpy(v).copy() for v in model.trainable_variables]))
+    model.fit_ratings(train, epochs=2, batch_size=40, learning_rate=0.05, ema_momentum=0.8,
+                      callbacks=[record], verbose=0, shuffle=False)
+    assert len(seen) == 1 + 2 * 3  # the initial weights, then 3 steps per epoch
+    average = seen[1]  # Keras starts the average at the weights after the first step
+    for step in seen[2:]:
+        average = [0.8 * a + 0.2 * w for a, w in zip(average, step)]
+    for got, want in zip(model.trainable_variables, average):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(got), want, rtol=1e-4, atol=1e-6)
+    assert not np.allclose(average[0], seen[-1][0])
+    # Re-compiled plainly: later training moves the weights themselves.
+    assert not model.optimizer.use_ema
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.05)
+
+
+def test_learning_rate_decays_per_epoch(planted):
+    train, _ = planted
+    model = RBMRecommender(n_hidden=4, n_users=120, n_items=40, cd_k=1, seed=0)
+    model.fit_ratings(train, epochs=2, batch_size=40, learning_rate=0.01, lr_decay=0.5, verbose=0)
+    assert model.optimizer.iterations.numpy() == 6
+    # 3 steps per epoch (120 users / 40): after 2 epochs the rate is 0.01 * 0.5**2.
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.0025)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"learning_rate": 0.01, "lr_decay": 0.0}, "lr_decay"),
+    ({"learning_rate": 0.01, "lr_decay": 1.5}, "lr_decay"),
+    ({"learning_rate": 0.01, "ema_momentum": 1.0}, "ema_momentum"),
+    ({"learning_rate": 0.01, "ema_momentum": -0.1}, "ema_momentum"),
+    ({"ema_momentum": 0.9}, "needs `learning_rate`"),
+])
+def test_fit_ratings_rejects_bad_schedules(planted, kwargs, message):
+    model = RBMRecommender(n_hidden=4, n_users=120, n_items=40, seed=0)
+    with pytest.raises(ValueError, match=message):
+        model.fit_ratings(planted[0], epochs=1, verbose=0, **kwargs)
+
+
 def fit_planted(planted, **kwargs):
     train, test = planted
     args = dict(n_hidden=8, n_users=120, n_items=40, cd_k=1, seed=0)
