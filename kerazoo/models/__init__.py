@@ -8,6 +8,7 @@ from kerazoo.models.autoencoders import (
     SparseAutoencoder,
     VariationalAutoencoder,
 )
+from kerazoo.models.dbn import DBN, DBNClassifier, DeepAutoencoder
 from kerazoo.models.rbm import BernoulliRBM, GaussianBernoulliRBM
 from kerazoo.models.recommenders import AutoRec, BiasedMF, GlobalMean, RBMRecommender, UserItemBiases
 
@@ -17,6 +18,9 @@ __all__ = [
     "BernoulliRBM",
     "BiasedMF",
     "ContractiveAutoencoder",
+    "DBN",
+    "DBNClassifier",
+    "DeepAutoencoder",
     "DenoisingAutoencoder",
     "GaussianBernoulliRBM",
     "GlobalMean",
