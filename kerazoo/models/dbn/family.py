@@ -103,18 +103,25 @@ def _benchmark_summary():
         return None
 
 
+def _one_or_list(values):
+    values = list(values)
+    return values[0] if len(set(map(str, values))) == 1 else values
+
+
 def _recipe_text(model, t, data_name, seconds):
-    chains = ", ".join(
+    chains = _one_or_list(
         f"PCD-{k}" if p else f"CD-{k}" for k, p in zip(model.cd_k, model.persistent)
     )
-    epochs = t["layer_epochs"] if t["layer_epochs"] is not None else [t["epochs"]] * model.n_layers
+    epochs = _one_or_list(
+        t["layer_epochs"] if t["layer_epochs"] is not None else [t["epochs"]] * model.n_layers
+    )
     lr = t["learning_rate"] if t["learning_rate"] is not None else "the RBM class defaults"
     mom = t["momentum"] if t["momentum"] is not None else "the RBM class defaults"
     text = (
         f"Greedy layer-wise pretraining on the first 54,000 official {data_name} training "
         f"images (the last 6,000 are the validation set): RBM by RBM ({chains}), "
-        f"{list(epochs)} epochs, batches of {t['batch_size']}, SGD with learning rate {lr} "
-        f"(per example) and momentum {mom}, weight decay {list(model.weight_decay)}; each "
+        f"{epochs} epochs per RBM, batches of {t['batch_size']}, SGD with learning rate {lr} "
+        f"(per example) and momentum {mom}, weight decay {_one_or_list(model.weight_decay)}; each "
         "RBM above the first is trained on the hidden probabilities of the one below."
     )
     if seconds:
