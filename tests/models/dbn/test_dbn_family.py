@@ -45,18 +45,33 @@ def test_job_files_parse_and_name_the_families():
     assert dbn.search["space"] and clf.search["space"]
 
 
-def test_dbn_family_publishes_a_loadable_trainable_entry(tmp_path):
+def test_dbn_family_builds_fits_evaluates_and_describes(tmp_path):
     job = _small(load_job(TUNING / "dbn.fashion_mnist.toml"), sample_gibbs_steps=20)
     family = get_family("dbn")
     model = family.build(job)
     assert isinstance(model, DBN) and model.seed == job.seed
     data = family.load_data(job)
+    assert data["x_train"].shape == (300, 28, 28, 1) and len(data["x_val"]) == 100
     record = _Record()
     logs = family.fit(model, data, job, callbacks=[record], verbose=0)
     assert record.models == ["rbm_1", "rbm_2"]  # the callbacks see every layer's fit
     assert "layer_2_val_reconstruction_error" in logs and "val_reconstruction_error" in logs
     assert model.is_pretrained and model.compiled
+    metrics = family.evaluate(model, data, job)
+    x_test = data["x_test"]
+    assert metrics["test_reconstruction_mse"] == pytest.approx(
+        float(np.mean((model.reconstruct(x_test) - x_test) ** 2)), rel=1e-5)
+    assert metrics["test_rbm1_reconstruction_mse"] < metrics["test_reconstruction_mse"]
+    card = family.card(model, metrics, job)
+    assert "784-32-24" in card["summary"] and "mean training image (no model)" in card["anchors"]
+    paths = family.artifacts(model, data, job, tmp_path)
+    assert sorted(p.name for p in paths) == ["filters.png", "reconstructions.png", "samples.png"]
 
+
+@pytest.mark.slow
+def test_dbn_family_publishes_a_loadable_trainable_entry(tmp_path):
+    job = _small(load_job(TUNING / "dbn.fashion_mnist.toml"), sample_gibbs_steps=20)
+    family = get_family("dbn")
     result = train_job(job, publish="dbn.fashion_mnist", zoo_dir=tmp_path, verbose=0)
     for key in ("test_reconstruction_error_1", "test_reconstruction_error_2",
                 "test_reconstruction_mse", "pretrain_seconds"):
@@ -71,6 +86,7 @@ def test_dbn_family_publishes_a_loadable_trainable_entry(tmp_path):
     assert np.isfinite(history.history["loss"][-1])
 
 
+@pytest.mark.slow
 def test_dbn_classifier_family_publishes_a_classifier(tmp_path):
     job = _small(load_job(TUNING / "dbn_classifier.fashion_mnist.toml"), finetune_epochs=2)
     family = get_family("dbn_classifier")
