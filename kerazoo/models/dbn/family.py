@@ -364,7 +364,10 @@ class DBNClassifierFamily(Family):
         notes = _notes(model)
         notes["pretrain_seconds"] = seconds
         notes["finetune_seconds"] = time.perf_counter() - start
-        notes["dbn"] = dbn
+        # Plain data only: a Keras object in the notes would be saved with the model.
+        notes["pretrain_text"] = _recipe_text(dbn, t, _DATASET_NAMES.get(
+            job.data["dataset"], job.data["dataset"]), seconds)
+        notes["dbn_samples"] = dbn.sample(64, gibbs_steps=1000, seed=job.seed)
         # Publish with a plain Adam (a schedule's step count means nothing to a user).
         model.compile(optimizer=keras.optimizers.Adam(1e-4))
         return history
@@ -399,8 +402,7 @@ class DBNClassifierFamily(Family):
         notes = _notes(model)
         data_name = _DATASET_NAMES.get(job.data["dataset"], job.data["dataset"])
         sizes = "-".join(map(str, [model.n_visible] + model.hidden_units + [model.n_classes]))
-        dbn = notes.get("dbn")
-        pretrain = _recipe_text(dbn, t, data_name, notes.get("pretrain_seconds")) if dbn else ""
+        pretrain = notes.get("pretrain_text", "")
         schedule = (
             "constant" if float(t["finetune_final_fraction"]) >= 1.0
             else f"cosine decay to {float(t['finetune_final_fraction']):g}x"
@@ -488,9 +490,8 @@ class DBNClassifierFamily(Family):
 
         directory = Path(directory)
         paths = []
-        dbn = _notes(model).get("dbn")
-        if dbn is not None:
-            samples = dbn.sample(64, gibbs_steps=1000, seed=job.seed)
+        samples = _notes(model).get("dbn_samples")
+        if samples is not None:
             paths.append(image_grid(samples, directory / "samples.png", ncols=8,
                                     title="Samples of the pretrained DBN"))
         probs = model.predict(data["x_test"], batch_size=1000, verbose=0)

@@ -108,3 +108,18 @@ def test_dbn_classifier_family_publishes_a_classifier(tmp_path):
     np.testing.assert_allclose(probs, model.predict(x, verbose=0), atol=1e-6)
     history = loaded.fit(x, y, epochs=1, batch_size=16, verbose=0)
     assert np.isfinite(history.history["loss"][-1])
+
+
+def test_the_classifier_file_holds_one_copy_of_its_weights(tmp_path):
+    """Nothing the family keeps for the card (the pretrained DBN) is saved with the model."""
+    job = _small(load_job(TUNING / "dbn_classifier.fashion_mnist.toml"), finetune_epochs=1)
+    family = get_family("dbn_classifier")
+    model = family.build(job)
+    family.fit(model, family.load_data(job), job, verbose=0)
+    from kerazoo.hub.export import save_keras
+
+    save_keras(model, tmp_path / "clf.keras")
+    loaded = keras.models.load_model(tmp_path / "clf.keras")
+    assert len(loaded.weights) == len(model.weights)
+    n_bytes = 4 * model.count_params()
+    assert (tmp_path / "clf.keras").stat().st_size < 1.2 * n_bytes + 100_000
