@@ -405,7 +405,7 @@ class DBNClassifierFamily(Family):
         pretrain = notes.get("pretrain_text", "")
         schedule = (
             "constant" if float(t["finetune_final_fraction"]) >= 1.0
-            else f"cosine decay to {float(t['finetune_final_fraction']):g}x"
+            else f"cosine decay to {float(t['finetune_final_fraction']):g} times that by the last step"
         )
         seconds = notes.get("finetune_seconds")
         summary = _benchmark_summary()
