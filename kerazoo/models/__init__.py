@@ -9,6 +9,7 @@ from kerazoo.models.autoencoders import (
     VariationalAutoencoder,
 )
 from kerazoo.models.clustering import DeepClustering
+from kerazoo.models.dbn import DBN, DBNClassifier, DeepAutoencoder
 from kerazoo.models.rbm import BernoulliRBM, GaussianBernoulliRBM
 from kerazoo.models.recommenders import AutoRec, BiasedMF, GlobalMean, RBMRecommender, UserItemBiases
 
@@ -18,6 +19,9 @@ __all__ = [
     "BernoulliRBM",
     "BiasedMF",
     "ContractiveAutoencoder",
+    "DBN",
+    "DBNClassifier",
+    "DeepAutoencoder",
     "DeepClustering",
     "DenoisingAutoencoder",
     "GaussianBernoulliRBM",

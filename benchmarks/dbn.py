@@ -1,0 +1,189 @@
+"""Deep belief net pretraining on Fashion-MNIST: does it pay, and how long does it take?
+
+Side by side in one process, with the recipe of `tuning/dbn_classifier.fashion_mnist.toml`
+(the same network, epochs, batches and optimizer for both arms):
+
+1. greedy layer-wise pretraining of the 784-500-500-2000 DBN on all 60,000 training
+   images (timed; target: under 10 minutes on this 2-core machine);
+2. few labels: the network below with only `--labelled` (1,000) labelled images, a different
+   random subset per seed, the pretraining still on all 60,000 unlabelled images
+   (target: pretrained at least 3 points above random, mean over the seeds).
+3. all labels: the sigmoid 784-500-500-2000-10 network fine-tuned from the DBN
+   (`DBN.to_classifier`) against the same network from random (Glorot) initialisation,
+   trained on all 60,000 labelled images, test accuracy on the 10,000 test images after
+   the last epoch; mean over the seeds (targets: pretrained >= 91% and above random).
+
+The pretraining is done once and reused by every seed (each seed draws the softmax
+head, dropout masks, batch order and, in part 3, the labelled subset). The results
+go to stdout and to `benchmarks/results/dbn.json`, which the model cards quote.
+
+    PYTHONPATH=$PWD python benchmarks/dbn.py | tee benchmarks/results/dbn.txt
+"""
+
+import argparse
+import datetime
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from kerazoo import datasets
+from kerazoo.jobs import load_job
+from kerazoo.models.dbn import DBN, DBNClassifier
+from kerazoo.models.dbn.family import finetune_optimizer
+
+ROOT = Path(__file__).resolve().parents[1]
+JOB = ROOT / "tuning" / "dbn_classifier.fashion_mnist.toml"
+TARGET_ACCURACY = 0.91
+TARGET_FEW_GAIN = 0.03
+TARGET_PRETRAIN_SECONDS = 600
+
+
+def finetune(model, x, y, x_test, y_test, train, epochs, batch_size, seed):
+    keras.utils.set_random_seed(seed)
+    steps = int(np.ceil(len(x) / batch_size))
+    model.compile(optimizer=finetune_optimizer({**train, "finetune_epochs": epochs}, steps),
+                  steps_per_execution=min(steps, 20))
+    start = time.perf_counter()
+    model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True)
+    seconds = time.perf_counter() - start
+    probs = model.predict(x_test, batch_size=1000, verbose=0)
+    return float(np.mean(np.argmax(probs, axis=1) == y_test)), seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--labelled", type=int, default=1000)
+    parser.add_argument("--few-epochs", type=int, default=100,
+                        help="fine-tuning epochs with few labels (default 100)")
+    parser.add_argument("--subset", type=int, default=None, help="smoke test on N images")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "dbn.json"))
+    args = parser.parse_args()
+
+    job = load_job(JOB)
+    model_kwargs = {k: v for k, v in job.model.items() if k not in ("dropout", "input_dropout")}
+    head = {k: job.model.get(k, 0.0) for k in ("dropout", "input_dropout")}
+    t = job.train
+    epochs, batch_size = int(t["finetune_epochs"]), int(t["finetune_batch_size"])
+
+    print(f"date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}")
+    print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+    print(f"keras {keras.__version__}; recipe {JOB.relative_to(ROOT)}: model {job.model}")
+    print(f"pretraining: {t['epochs'] if t['layer_epochs'] is None else t['layer_epochs']} "
+          f"epochs per RBM, batch {t['batch_size']}, SGD lr {t['learning_rate']} momentum "
+          f"{t['momentum']}; fine-tuning: {epochs} epochs, batch {batch_size}, Adam lr "
+          f"{t['finetune_learning_rate']} (final fraction {t['finetune_final_fraction']}), "
+          f"dropout {head['dropout']}, input dropout {head['input_dropout']}")
+
+    x, y = datasets.load_fashion_mnist("train+validation")
+    x_test, y_test = datasets.load_fashion_mnist("test")
+    if args.subset:
+        x, y = x[: args.subset], y[: args.subset]
+        x_test, y_test = x_test[: args.subset], y_test[: args.subset]
+
+    # 1. greedy pretraining on all training images, once.
+    keras.utils.set_random_seed(job.seed)
+    dbn = DBN(**model_kwargs, seed=job.seed)
+    start = time.perf_counter()
+    histories = dbn.pretrain(
+        x,
+        epochs=t["layer_epochs"] if t["layer_epochs"] is not None else int(t["epochs"]),
+        batch_size=int(t["batch_size"]),
+        learning_rate=t["learning_rate"],
+        momentum=t["momentum"],
+        steps_per_execution=int(t["steps_per_execution"]),
+        verbose=0,
+    )
+    pretrain_seconds = time.perf_counter() - start
+    print(f"\n1. greedy pretraining of {dbn.layer_sizes} on {len(x):,} images: "
+          f"{pretrain_seconds:.1f} s ({pretrain_seconds / 60:.2f} min; target < 10 min: "
+          f"{'met' if pretrain_seconds < TARGET_PRETRAIN_SECONDS else 'NOT met'})")
+    for h in histories:
+        print(f"   layer {h.params['layer']}: {h.params['epochs']} epochs in {h.seconds:.1f} s, "
+              f"last reconstruction_error {h.history['reconstruction_error'][-1]:.5f}")
+
+    def arms(seed, n_labelled=None, ep=epochs):
+        xs, ys = x, y
+        if n_labelled:
+            idx = np.random.default_rng(seed).permutation(len(x))[:n_labelled]
+            xs, ys = x[idx], y[idx]
+        pre = dbn.to_classifier(10, seed=seed, **head)
+        rand = DBNClassifier(hidden_units=dbn.layer_sizes[1:], n_classes=10, seed=seed,
+                             binarize=dbn.binarize if dbn.visible == "bernoulli" else None,
+                             standardize=dbn.visible == "gaussian", **head)
+        if dbn.visible == "gaussian":
+            dbn._set_input_statistics(rand)
+        a_pre, s_pre = finetune(pre, xs, ys, x_test, y_test, t, ep, batch_size, seed)
+        a_rand, s_rand = finetune(rand, xs, ys, x_test, y_test, t, ep, batch_size, seed)
+        return a_pre, a_rand, s_pre, s_rand
+
+    seeds = list(range(args.seeds))
+    print(f"\n2. {args.labelled:,} labels (pretraining on all {len(x):,}), {args.few_epochs} epochs")
+    print("   seed  pretrained  random   difference")
+    few = []
+    for seed in seeds:
+        a_pre, a_rand, _, _ = arms(seed, n_labelled=args.labelled, ep=args.few_epochs)
+        few.append((a_pre, a_rand))
+        print(f"   {seed:4d}  {a_pre:.4f}      {a_rand:.4f}   {a_pre - a_rand:+.4f}", flush=True)
+    few = np.array(few)
+    few_pre, few_rand = few.mean(axis=0)
+    print(f"   mean  {few_pre:.4f}      {few_rand:.4f}   {few_pre - few_rand:+.4f}")
+    print(f"   target: pretrained >= random + {TARGET_FEW_GAIN:.2f}: "
+          f"{'met' if few_pre - few_rand >= TARGET_FEW_GAIN else 'NOT met'}")
+    print(f"\n3. all {len(x):,} labels, {epochs} epochs (test accuracy after the last epoch)")
+    print("   seed  pretrained  random   difference  seconds (pre / random)")
+    full = []
+    for seed in seeds:
+        a_pre, a_rand, s_pre, s_rand = arms(seed)
+        full.append((a_pre, a_rand))
+        print(f"   {seed:4d}  {a_pre:.4f}      {a_rand:.4f}   {a_pre - a_rand:+.4f}     "
+              f"{s_pre:.0f} / {s_rand:.0f}", flush=True)
+    full = np.array(full)
+    pre_mean, rand_mean = full.mean(axis=0)
+    print(f"   mean  {pre_mean:.4f}      {rand_mean:.4f}   {pre_mean - rand_mean:+.4f}")
+    print(f"   targets: pretrained >= {TARGET_ACCURACY:.2f}: "
+          f"{'met' if pre_mean >= TARGET_ACCURACY else 'NOT met'}; pretrained > random: "
+          f"{'met' if pre_mean > rand_mean else 'NOT met'}")
+
+    print("\nHistorical reference: Hinton, Osindero & Teh (2006), 784-500-500-2000 DBN, "
+          "1.25% test error on MNIST (a different, easier data set).")
+
+    if args.subset:
+        return
+    summary = {
+        "date": f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d}",
+        "layer_sizes": "-".join(map(str, dbn.layer_sizes)),
+        "n_seeds": len(seeds),
+        "n_labelled": args.labelled,
+        "finetune_epochs": epochs,
+        "few_epochs": args.few_epochs,
+        "pretrain_seconds": pretrain_seconds,
+        "pretrained_mean": float(pre_mean),
+        "random_mean": float(rand_mean),
+        "few_pretrained_mean": float(few_pre),
+        "few_random_mean": float(few_rand),
+        "pretrained": full[:, 0].tolist(),
+        "random": full[:, 1].tolist(),
+        "few_pretrained": few[:, 0].tolist(),
+        "few_random": few[:, 1].tolist(),
+        "anchors": {
+            f"benchmark: random init, same network and recipe, 60,000 labels ({len(seeds)} seeds)": {
+                "test_error": 1.0 - float(rand_mean)},
+            f"benchmark: DBN-pretrained, 60,000 labels ({len(seeds)} seeds)": {
+                "test_error": 1.0 - float(pre_mean)},
+            f"benchmark: random init, {args.labelled:,} labels ({len(seeds)} seeds)": {
+                "test_error": 1.0 - float(few_rand)},
+            f"benchmark: DBN-pretrained, {args.labelled:,} labels ({len(seeds)} seeds)": {
+                "test_error": 1.0 - float(few_pre)},
+        },
+    }
+    Path(args.out).write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"\nsummary written to {Path(args.out).relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+"""`DBNClassifier`: the sigmoid network a DBN turns into for discriminative fine-tuning."""
+
+import numbers
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from kerazoo.models.rbm.base import _check_float
+from kerazoo.utils import check_positive_int
+
+
+class _ImageInput:
+    """Shared input handling of the DBN's conversions: shape check, binarize or standardize."""
+
+    def _init_input(self, image_shape, binarize, standardize):
+        if isinstance(image_shape, numbers.Integral):
+            image_shape = (image_shape,)
+        self.image_shape = tuple(int(d) for d in image_shape)
+        self.n_visible = int(np.prod(self.image_shape))
+        if binarize is not None:
+            binarize = _check_float(binarize, "binarize", low=0.0)
+        if not isinstance(standardize, bool):
+            raise TypeError(f"`standardize` must be a bool. Received: standardize={standardize!r}")
+        if standardize and binarize is not None:
+            raise ValueError(
+                "`binarize` and `standardize` exclude each other (Bernoulli or Gaussian "
+                f"visible units). Received: binarize={binarize}, standardize=True"
+            )
+        self.binarize = binarize
+        self.standardize = standardize
+
+    def _build_input(self):
+        if self.standardize:
+            self.input_mean = self.add_weight(
+                name="input_mean", shape=(self.n_visible,), initializer="zeros", trainable=False
+            )
+            self.input_std = self.add_weight(
+                name="input_std", shape=(self.n_visible,), initializer="ones", trainable=False
+            )
+
+    def _visible(self, x):
+        shape = tuple(x.shape)
+        if len(shape) != len(self.image_shape) + 1 or any(
+            s is not None and s != e for s, e in zip(shape[1:], self.image_shape)
+        ):
+            raise ValueError(
+                f"{self.__class__.__name__} takes images of shape (N, "
+                f"{', '.join(map(str, self.image_shape))}) with values in [0, 1]. "
+                f"Received: shape={shape}"
+            )
+        v = ops.reshape(ops.cast(x, "float32"), (-1, self.n_visible))
+        if self.binarize is not None:
+            v = ops.cast(v > self.binarize, "float32")
+        if self.standardize:
+            v = (v - self.input_mean) / self.input_std
+        return v
+
+
+@keras.saving.register_keras_serializable(package="kerazoo")
+class DBNClassifier(_ImageInput, keras.Model):
+    """A feed-forward sigmoid network with a softmax head, as a DBN is fine-tuned.
+
+    `p(y | x) = softmax(V h_L + d)`, `h_l = sigmoid(W_l^T h_{l-1} + c_l)`, `h_0` the
+    (flattened; binarized or standardized, as the DBN's bottom RBM sees them) image.
+    `DBN.to_classifier(n_classes)` builds one with `W_l`, `c_l` copied from the
+    pretrained RBMs; built directly it starts from Glorot-uniform weights and zero
+    biases (the "random initialisation" baseline of the benchmarks).
+
+    `compile()` with no arguments: Adam (learning rate 1e-3), sparse categorical
+    cross-entropy on class ids, accuracy. `predict(x)` returns class probabilities
+    (N, n_classes).
+
+    Args:
+        hidden_units: the sizes of the sigmoid layers, bottom first.
+        n_classes: number of classes (>= 2).
+        dropout: dropout rate on the hidden layers' outputs, in training only.
+        input_dropout: dropout rate on the pixels, in training only.
+        binarize: threshold the pixels as a Bernoulli DBN with `binarize` does, or None.
+        standardize: standardize the pixels with `input_mean` / `input_std` (weights of
+            the model, copied from a Gaussian DBN), for Gaussian visible units.
+        image_shape: shape of one input image.
+        seed: seed of the initialisers and of dropout.
+    """
+
+    def __init__(
+        self,
+        hidden_units=(500, 500, 2000),
+        n_classes=10,
+        dropout=0.0,
+        input_dropout=0.0,
+        binarize=None,
+        standardize=False,
+        image_shape=(28, 28, 1),
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self._init_input(image_shape, binarize, standardize)
+        if isinstance(hidden_units, numbers.Integral):
+            hidden_units = [hidden_units]
+        self.hidden_units = [check_positive_int(u, "hidden_units") for u in hidden_units]
+        if not self.hidden_units:
+            raise ValueError("`hidden_units` must not be empty. Received: hidden_units=[]")
+        self.n_classes = check_positive_int(n_classes, "n_classes")
+        if self.n_classes < 2:
+            raise ValueError(f"`n_classes` must be at least 2. Received: n_classes={n_classes}")
+        self.dropout = _check_float(dropout, "dropout", low=0.0)
+        if self.dropout >= 1.0:
+            raise ValueError(f"`dropout` must lie in [0, 1). Received: dropout={dropout}")
+        self.input_dropout = _check_float(input_dropout, "input_dropout", low=0.0)
+        if self.input_dropout >= 1.0:
+            raise ValueError(
+                f"`input_dropout` must lie in [0, 1). Received: input_dropout={input_dropout}"
+            )
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+            raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
+        self.seed = seed
+
+        def init(i):
+            return keras.initializers.GlorotUniform(seed=None if seed is None else int(seed) + i)
+
+        self.hidden_layers = [
+            keras.layers.Dense(units, activation="sigmoid", kernel_initializer=init(i),
+                               name=f"dense_{i + 1}")
+            for i, units in enumerate(self.hidden_units)
+        ]
+        self.head = keras.layers.Dense(
+            self.n_classes, activation="softmax", kernel_initializer=init(len(self.hidden_units)),
+            name="softmax",
+        )
+        self.dropout_layers = [
+            keras.layers.Dropout(self.input_dropout if i == 0 else self.dropout,
+                                 seed=None if seed is None else int(seed) + 100 + i)
+            for i in range(len(self.hidden_units) + 1)
+        ]
+        self._build_input()
+        self.build((None,) + self.image_shape)
+
+    def build(self, input_shape=None):
+        size = self.n_visible
+        for dense in self.hidden_layers:
+            dense.build((None, size))
+            size = dense.units
+        self.head.build((None, size))
+        self.built = True
+
+    def features(self, x, training=False):
+        """The last hidden layer's activities (a tensor)."""
+        h = self._visible(x)
+        for drop, dense in zip(self.dropout_layers, self.hidden_layers):
+            if drop.rate:
+                h = drop(h, training=training)
+            h = dense(h)
+        return h
+
+    def call(self, inputs, training=False):
+        h = self.features(inputs, training=training)
+        if self.dropout:
+            h = self.dropout_layers[-1](h, training=training)
+        return self.head(h)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n_classes)
+
+    def compile(self, optimizer="adam", loss="sparse_categorical_crossentropy",
+                metrics=("accuracy",), **kwargs):
+        """`keras.Model.compile` with classification defaults (Adam 1e-3, class ids)."""
+        super().compile(optimizer=optimizer, loss=loss,
+                        metrics=list(metrics) if metrics is not None else None, **kwargs)
+
+    def compile_from_config(self, config):
+        config = keras.saving.deserialize_keras_object(config)
+        self.compile(**config)
+        if getattr(self, "optimizer", None) is not None and self.built:
+            self.optimizer.build(self.trainable_variables)
+
+    def serving_endpoints(self):
+        """`predict` (class probabilities, also `serving_default`) and `features`."""
+        image = [tf.TensorSpec((None,) + self.image_shape, tf.float32, name="images")]
+        return {
+            "predict": (lambda x: self.call(x, training=False), image),
+            "features": (lambda x: self.features(x, training=False), image),
+        }
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "hidden_units": list(self.hidden_units),
+            "n_classes": self.n_classes,
+            "dropout": self.dropout,
+            "input_dropout": self.input_dropout,
+            "binarize": self.binarize,
+            "standardize": self.standardize,
+            "image_shape": list(self.image_shape),
+            "seed": self.seed,
+        }
+
+
+__all__ = ["DBNClassifier"]

@@ -1,0 +1,91 @@
+"""DBN.to_classifier and DBN.to_autoencoder: initialisation from the RBMs, training, saving."""
+
+import keras
+import numpy as np
+import pytest
+
+from kerazoo.models import DBNClassifier, DeepAutoencoder
+
+
+def test_classifier_starts_from_the_rbm_weights(pretrained_dbn, fmnist_small):
+    clf = pretrained_dbn.to_classifier(10, seed=0)
+    assert isinstance(clf, DBNClassifier) and isinstance(clf, keras.Model)
+    assert [d.units for d in clf.hidden_layers] == [32, 16, 24] and clf.head.units == 10
+    for dense, rbm in zip(clf.hidden_layers, pretrained_dbn.rbms):
+        assert dense.activation is keras.activations.sigmoid
+        np.testing.assert_array_equal(dense.kernel.numpy(), rbm.kernel.numpy())
+        np.testing.assert_array_equal(dense.bias.numpy(), rbm.hidden_bias.numpy())
+    x = fmnist_small[0][:40]
+    np.testing.assert_allclose(clf.features(x).numpy(), pretrained_dbn.transform(x), atol=1e-6)
+    probs = clf.predict(x, verbose=0)
+    assert probs.shape == (40, 10)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_classifier_trains_with_fit_and_round_trips(pretrained_dbn, fmnist_small, tmp_path):
+    x, y = fmnist_small
+    keras.utils.set_random_seed(0)
+    clf = pretrained_dbn.to_classifier(10, dropout=0.1, seed=0)
+    clf.compile(optimizer=keras.optimizers.Adam(1e-2))
+    history = clf.fit(x, y, epochs=15, batch_size=50, verbose=0)
+    # 300 images, 10 classes: chance is 0.1.
+    assert history.history["accuracy"][-1] > 0.4
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    path = tmp_path / "clf.keras"
+    clf.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(loaded.predict(x[:8], verbose=0), clf.predict(x[:8], verbose=0),
+                               atol=1e-6)
+    loaded.fit(x[:20], y[:20], epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"n_classes"):
+        pretrained_dbn.to_classifier(1)
+    with pytest.raises(ValueError, match=r"Received: shape=\(2, 784\)"):
+        clf(np.zeros((2, 784), np.float32))
+
+
+def test_autoencoder_is_unrolled_with_tied_weights(pretrained_dbn, fmnist_small):
+    ae = pretrained_dbn.to_autoencoder()
+    assert isinstance(ae, DeepAutoencoder) and ae.code_size == 24
+    assert [d.units for d in ae.encoder_layers] == [32, 16, 24]
+    assert [d.units for d in ae.decoder_layers] == [16, 32, 784]
+    for enc, dec, rbm in zip(ae.encoder_layers, reversed(ae.decoder_layers), pretrained_dbn.rbms):
+        np.testing.assert_array_equal(enc.kernel.numpy(), rbm.kernel.numpy())
+        np.testing.assert_array_equal(enc.bias.numpy(), rbm.hidden_bias.numpy())
+        np.testing.assert_array_equal(dec.kernel.numpy(), rbm.kernel.numpy().T)
+        np.testing.assert_array_equal(dec.bias.numpy(), rbm.visible_bias.numpy())
+    x = fmnist_small[0][:30]
+    # Before fine-tuning the unrolled net is the DBN's up-down pass.
+    np.testing.assert_allclose(ae.reconstruct(x), pretrained_dbn.reconstruct(x), atol=1e-5)
+    np.testing.assert_allclose(ae.encode(x), pretrained_dbn.transform(x), atol=1e-6)
+
+
+def test_autoencoder_fine_tunes_end_to_end(pretrained_dbn, fmnist_small, tmp_path):
+    x = fmnist_small[0]
+    keras.utils.set_random_seed(0)
+    ae = pretrained_dbn.to_autoencoder()
+    before = np.mean((ae.reconstruct(x) - x) ** 2)
+    ae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    history = ae.fit(x, epochs=5, batch_size=50, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert np.mean((ae.reconstruct(x) - x) ** 2) < before
+    # Weights are tied at initialisation only: fine-tuning unties them.
+    assert np.abs(ae.decoder_layers[-1].kernel.numpy()
+                  - ae.encoder_layers[0].kernel.numpy().T).max() > 1e-4
+    path = tmp_path / "ae.keras"
+    ae.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(loaded.reconstruct(x[:5]), ae.reconstruct(x[:5]), atol=1e-6)
+
+
+def test_gaussian_dbn_conversions_fold_in_the_standardization(pretrained_gaussian_dbn, fmnist_small):
+    dbn = pretrained_gaussian_dbn
+    x = fmnist_small[0][:30]
+    clf = dbn.to_classifier(10, seed=0)
+    assert clf.standardize
+    np.testing.assert_array_equal(clf.input_std.numpy(), dbn.rbms[0].data_std.numpy())
+    np.testing.assert_allclose(clf.features(x).numpy(), dbn.transform(x), atol=1e-5)
+    ae = dbn.to_autoencoder()
+    assert ae.output_kind == "linear"
+    np.testing.assert_allclose(ae.reconstruct(x), dbn.reconstruct(x), atol=1e-5)
+    samples = dbn.sample(4, gibbs_steps=10, seed=0)
+    assert samples.shape == (4, 28, 28, 1) and samples.min() >= 0 and samples.max() <= 1
