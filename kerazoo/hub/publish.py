@@ -20,7 +20,7 @@ SAVED_MODEL_DIR = "saved_model"
 CARD_FILE = "README.md"
 METADATA_FILE = "metadata.json"
 METADATA_FORMAT = 1
-MAX_ENTRY_MB = 30
+MAX_ENTRY_MB = 20  # the zoo's budget per entry (model.keras + saved_model + pictures)
 
 
 def _entry_files(directory):
