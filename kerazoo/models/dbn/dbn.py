@@ -39,7 +39,7 @@ import tensorflow as tf
 from keras import ops
 
 from kerazoo.layers import sampling
-from kerazoo.models.rbm.base import _check_float
+from kerazoo.models.rbm.base import _check_float, compile_from_saved_config, saved_compile_config
 from kerazoo.models.rbm.bernoulli_rbm import BernoulliRBM
 from kerazoo.models.rbm.gaussian_bernoulli_rbm import GaussianBernoulliRBM
 from kerazoo.utils import atomic_write_json, check_images, check_positive_int
@@ -629,30 +629,10 @@ class DBN(keras.Model):
         )
 
     def get_compile_config(self):
-        config = getattr(self, "_dbn_compile_config", None)
-        if not self.compiled or config is None:
-            return {}
-        config = dict(config)
-        if getattr(self, "optimizer", None) is not None:
-            config["optimizer"] = keras.optimizers.serialize(self.optimizer)
-        return config
+        return saved_compile_config(self, getattr(self, "_dbn_compile_config", None))
 
     def compile_from_config(self, config):
-        config = dict(config or {})
-        optimizer = config.pop("optimizer", None)
-        if optimizer is not None:
-            optimizer = keras.optimizers.deserialize(optimizer)
-        self.compile(optimizer=optimizer, **config)
-        optimizer = self.optimizer
-        optimizer.build(self.trainable_variables)
-        load_saved_state = optimizer.load_own_variables
-
-        def load_own_variables(store):
-            if len(store.keys()) == 0:
-                return
-            load_saved_state(store)
-
-        optimizer.load_own_variables = load_own_variables
+        compile_from_saved_config(self, config)
 
     def _rng_alg(self):
         return "threefry" if self._jit_compile else "auto_select"

@@ -27,6 +27,7 @@ import numpy as np
 from kerazoo.jobs.families import Family, register_family
 from kerazoo.models.dbn.classifier import DBNClassifier
 from kerazoo.models.dbn.dbn import DBN
+from kerazoo.models.rbm.family import image_loader, load_image_splits
 
 _DATASET_NAMES = {"fashion_mnist": "Fashion-MNIST", "mnist": "MNIST"}
 _PRETRAIN_DEFAULTS = {
@@ -40,30 +41,6 @@ _PRETRAIN_DEFAULTS = {
 #: Where benchmarks/dbn.py leaves its summary; the cards quote it when present.
 BENCHMARK_SUMMARY = Path(__file__).resolve().parents[3] / "benchmarks" / "results" / "dbn.json"
 HINTON_2006_MNIST_ERROR = 0.0125
-
-
-def _loader(dataset):
-    from kerazoo import datasets
-
-    if dataset == "fashion_mnist":
-        return datasets.load_fashion_mnist
-    if dataset == "mnist":
-        return datasets.load_mnist
-    raise ValueError(f"The DBN families train on fashion_mnist or mnist. Received: {dataset!r}")
-
-
-def _load(job):
-    load = _loader(job.data["dataset"])
-    x_train, y_train = load("train")
-    x_val, y_val = load("validation")
-    x_test, y_test = load("test")
-    subset = job.data.get("subset")
-    if subset:
-        x_train, y_train = x_train[:subset], y_train[:subset]
-        n_val = max(100, subset // 9)
-        x_val, y_val = x_val[:n_val], y_val[:n_val]
-    return {"x_train": x_train, "y_train": y_train, "x_val": x_val, "y_val": y_val,
-            "x_test": x_test, "y_test": y_test}
 
 
 def _notes(model):
@@ -148,7 +125,7 @@ class DBNFamily(Family):
     objective = ("val_reconstruction_error", "min")
 
     def load_data(self, job):
-        return _load(job)
+        return load_image_splits(job)
 
     def fit(self, model, data, job, callbacks=(), verbose="auto"):
         histories, seconds = _pretrain(model, data, job, callbacks, verbose)
@@ -165,7 +142,7 @@ class DBNFamily(Family):
         return logs
 
     def example_data(self, job, n=64):
-        x, _ = _loader(job.data["dataset"])("test")
+        x, _ = image_loader(job.data["dataset"])("test")
         return x[:n], None
 
     def evaluate(self, model, data, job):
@@ -341,7 +318,7 @@ class DBNClassifierFamily(Family):
         )
 
     def load_data(self, job):
-        return _load(job)
+        return load_image_splits(job)
 
     def fit(self, model, data, job, callbacks=(), verbose="auto"):
         kwargs, _ = self._split(job)
@@ -373,7 +350,7 @@ class DBNClassifierFamily(Family):
         return history
 
     def example_data(self, job, n=64):
-        x, y = _loader(job.data["dataset"])("test")
+        x, y = image_loader(job.data["dataset"])("test")
         return x[:n], y[:n]
 
     def evaluate(self, model, data, job):

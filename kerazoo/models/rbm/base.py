@@ -360,33 +360,10 @@ class RBM(keras.Model):
         `compile()`: a model saved with `model.optimizer = None` (how the zoo saves,
         without optimizer state) still loads compiled, with a fresh optimizer.
         """
-        config = getattr(self, "_rbm_compile_config", None)
-        if not self.compiled or config is None:
-            return {}
-        config = dict(config)
-        if getattr(self, "optimizer", None) is not None:
-            config["optimizer"] = keras.optimizers.serialize(self.optimizer)
-        return config
+        return saved_compile_config(self, getattr(self, "_rbm_compile_config", None))
 
     def compile_from_config(self, config):
-        config = dict(config or {})
-        optimizer = config.pop("optimizer", None)
-        if optimizer is not None:
-            optimizer = keras.optimizers.deserialize(optimizer)
-        self.compile(optimizer=optimizer, **config)
-        # Create the optimizer's variables now, so that a saved optimizer state loads;
-        # a file saved without optimizer state (as the zoo saves) keeps the fresh
-        # state without Keras's warning about 0 saved variables.
-        optimizer = self.optimizer
-        optimizer.build(self.trainable_variables)
-        load_saved_state = optimizer.load_own_variables
-
-        def load_own_variables(store):
-            if len(store.keys()) == 0:
-                return
-            load_saved_state(store)
-
-        optimizer.load_own_variables = load_own_variables
+        compile_from_saved_config(self, config)
 
     # -- training ---------------------------------------------------------------------
 
@@ -763,6 +740,45 @@ class RBM(keras.Model):
             }
         )
         return config
+
+
+def saved_compile_config(model, config):
+    """`get_compile_config` of a model that keeps its `compile()` arguments as plain data.
+
+    `config` is that data (None before `compile()`); the optimizer's config is added
+    when one is attached. A model saved with `model.optimizer = None` (how the zoo
+    saves, without optimizer state) still loads compiled, with a fresh optimizer.
+    """
+    if not model.compiled or config is None:
+        return {}
+    config = dict(config)
+    if getattr(model, "optimizer", None) is not None:
+        config["optimizer"] = keras.optimizers.serialize(model.optimizer)
+    return config
+
+
+def compile_from_saved_config(model, config):
+    """`compile_from_config` for `saved_compile_config`.
+
+    The optimizer's variables are created now, so that a saved optimizer state loads;
+    a file saved without optimizer state (as the zoo saves) keeps the fresh state
+    without Keras's warning about 0 saved variables.
+    """
+    config = dict(config or {})
+    optimizer = config.pop("optimizer", None)
+    if optimizer is not None:
+        optimizer = keras.optimizers.deserialize(optimizer)
+    model.compile(optimizer=optimizer, **config)
+    optimizer = model.optimizer
+    optimizer.build(model.trainable_variables)
+    load_saved_state = optimizer.load_own_variables
+
+    def load_own_variables(store):
+        if len(store.keys()) == 0:
+            return
+        load_saved_state(store)
+
+    optimizer.load_own_variables = load_own_variables
 
 
 def _check_float(value, name, low=None):

@@ -44,26 +44,37 @@ _COMMON_TRAIN = {
 _DATASET_NAMES = {"fashion_mnist": "Fashion-MNIST", "mnist": "MNIST"}
 
 
-def _loader(dataset):
+def image_loader(dataset):
+    """The `kerazoo.datasets` loader of an image family's `[data] dataset`."""
     from kerazoo import datasets
 
     if dataset == "fashion_mnist":
         return datasets.load_fashion_mnist
     if dataset == "mnist":
         return datasets.load_mnist
-    raise ValueError(f"The RBM families train on fashion_mnist or mnist. Received: {dataset!r}")
+    raise ValueError(
+        f"The RBM and DBN families train on 'fashion_mnist' or 'mnist'. Received: {dataset!r}"
+    )
 
 
-def _load_images(job):
-    load = _loader(job.data["dataset"])
-    x_train, _ = load("train")
-    x_val, _ = load("validation")
+def load_image_splits(job):
+    """`x_train`, `y_train`, `x_val`, `y_val`, `x_test`, `y_test` of an image job.
+
+    Train = the first 54,000 official training images, validation = the last 6,000;
+    `[data] subset = N` keeps the first N training images and at most N / 9 (at least
+    100) validation images.
+    """
+    load = image_loader(job.data["dataset"])
+    x_train, y_train = load("train")
+    x_val, y_val = load("validation")
     x_test, y_test = load("test")
     subset = job.data.get("subset")
     if subset:
-        x_train = x_train[:subset]
-        x_val = x_val[: max(100, subset // 9)]
-    return {"x_train": x_train, "x_val": x_val, "x_test": x_test, "y_test": y_test}
+        x_train, y_train = x_train[:subset], y_train[:subset]
+        n_val = max(100, subset // 9)
+        x_val, y_val = x_val[:n_val], y_val[:n_val]
+    return {"x_train": x_train, "y_train": y_train, "x_val": x_val, "y_val": y_val,
+            "x_test": x_test, "y_test": y_test}
 
 
 def make_optimizer(train, steps_per_epoch):
@@ -182,7 +193,7 @@ class RBMFamily(Family):
     objective = ("val_pseudo_log_likelihood", "max")
 
     def load_data(self, job):
-        return _load_images(job)
+        return load_image_splits(job)
 
     def fit(self, model, data, job, callbacks=(), verbose="auto"):
         return _fit(model, data, job, callbacks, verbose)
@@ -358,7 +369,7 @@ class GRBMFamily(Family):
     objective = ("val_reconstruction_error", "min")
 
     def load_data(self, job):
-        return _load_images(job)
+        return load_image_splits(job)
 
     def fit(self, model, data, job, callbacks=(), verbose="auto"):
         return _fit(model, data, job, callbacks, verbose)
