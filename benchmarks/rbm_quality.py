@@ -47,15 +47,11 @@ def score(weights, v_test, base, n_chains, n_betas, seed):
     from kerazoo import metrics
 
     kernel, visible_bias, hidden_bias = (np.asarray(w, np.float64) for w in weights)
-    if kernel.shape[1] <= metrics.MAX_EXACT_HIDDEN:
-        log_z = metrics.bernoulli_rbm_log_partition_exact(kernel, visible_bias, hidden_bias)
-        std, how = 0.0, "exact"
-    else:
-        ais = metrics.bernoulli_rbm_log_partition_ais(
-            kernel, visible_bias, hidden_bias, n_chains=n_chains, n_betas=n_betas,
-            base_visible_bias=base, seed=seed,
-        )
-        log_z, std, how = ais.log_z, ais.log_z_std, "AIS"
+    log_z, std, details = metrics.bernoulli_rbm_log_partition(
+        kernel, visible_bias, hidden_bias, n_chains=n_chains, n_betas=n_betas,
+        base_visible_bias=base, seed=seed,
+    )
+    how = "exact" if details is None else "AIS"
     free_energy = metrics.bernoulli_rbm_free_energy(v_test, kernel, visible_bias, hidden_bias)
     return float(-np.mean(free_energy) - log_z), float(std), how
 

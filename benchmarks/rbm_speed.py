@@ -11,7 +11,8 @@ One CD-1 epoch over the 60,000 Fashion-MNIST training images (binarized at 0.5, 
 3. kerazoo: `BernoulliRBM(500, cd_k=1, persistent=False, weight_decay=0)` compiled with
    SGD(0.05) (the same update rule as scikit-learn's: no momentum, no weight decay) and
    `steps_per_execution`, timed as the wall time of `fit(x, epochs=1, batch_size=100)`
-   after a warm-up fit (tracing excluded).
+   after a warm-up fit (tracing excluded); once with `compile()`'s default
+   `jit_compile="auto"` (which leaves XLA off for this model) and once with XLA.
 
 It prints the three times and the ratios (targets: kerazoo >= 2x faster than
 scikit-learn, and within 1.3x of the floor), the same for larger batches (how the
@@ -169,9 +170,10 @@ def run(args, repeats):
                                   sampling.fold_seed(seed, 1001))
             return self._logs(training=True)
 
-    def kerazoo_epoch_time(batch, spe, cls=BernoulliRBM):
+    def kerazoo_epoch_time(batch, spe, cls=BernoulliRBM, jit_compile="auto"):
         model = cls(N_HIDDEN, cd_k=1, persistent=False, weight_decay=0.0, seed=0)
-        model.compile(optimizer=keras.optimizers.SGD(0.05), steps_per_execution=spe)
+        model.compile(optimizer=keras.optimizers.SGD(0.05), steps_per_execution=spe,
+                      jit_compile=jit_compile)
         model.fit(binary[: 10 * batch], epochs=1, batch_size=batch, verbose=0)  # trace
         return best(lambda: model.fit(binary, epochs=1, batch_size=batch, verbose=0), repeats)
 
@@ -179,6 +181,7 @@ def run(args, repeats):
     t_ours = kerazoo_epoch_time(100, spe)
     sweep = {b: (t_ours if b == 100 else kerazoo_epoch_time(b, spe)) for b in batches}
     t_explicit = None if args.quick else kerazoo_epoch_time(100, spe, ExplicitCD)
+    t_xla = kerazoo_epoch_time(100, spe, jit_compile=True)
     spe_sweep = {} if args.quick else {s: kerazoo_epoch_time(100, s) for s in (1, 10)}
     floors_after = {b: gemm_floor(b, int(np.ceil(n / b)), repeats) for b in batches}
     floors = {b: min(floors[b], floors_after[b]) for b in batches}
@@ -192,6 +195,8 @@ def run(args, repeats):
     print(f"  kerazoo BernoulliRBM (spe={spe:<4})   {t_ours:7.2f} s")
     print(f"  speed-up over scikit-learn: {t_sklearn / t_ours:5.2f}x   (target >= 2)")
     print(f"  kerazoo / floor:            {t_ours / f:5.2f}x   (target <= 1.3)")
+    print(f"  with compile(jit_compile=True) (XLA; 'auto' leaves it off): {t_xla:.2f} s = "
+          f"{t_sklearn / t_xla:.2f}x faster than scikit-learn, {t_xla / f:.2f}x the floor")
     print(f"\nLarger batches (same {n:,} images, one epoch):")
     print("  batch  floor(s)  kerazoo(s)  kerazoo/floor")
     for b in batches:

@@ -445,6 +445,38 @@ def bernoulli_rbm_log_partition_ais(
     return _ais_result(log_w + log_z_base, n_betas, n_chains, "weights")
 
 
+def bernoulli_rbm_log_partition(
+    kernel,
+    visible_bias,
+    hidden_bias,
+    *,
+    method="auto",
+    n_chains=100,
+    n_betas=14500,
+    base_visible_bias=None,
+    seed=0,
+):
+    """`log Z` of a Bernoulli RBM by the exact sum or by AIS: `(log_z, log_z_std, details)`.
+
+    `method`: "exact" (`bernoulli_rbm_log_partition_exact`, n_hidden <= 24), "ais"
+    (`bernoulli_rbm_log_partition_ais` with `n_chains`, `n_betas`, `base_visible_bias`
+    and `seed`) or "auto" (exact when the hidden layer allows it, else AIS).
+    `log_z_std` is the AIS spread (0 for the exact sum); `details` the `AISResult`, or
+    None.
+    """
+    if method not in ("auto", "exact", "ais"):
+        raise ValueError(f"`method` must be 'auto', 'exact' or 'ais'. Received: method={method!r}")
+    if method == "auto":
+        method = "exact" if np.shape(kernel)[-1] <= MAX_EXACT_HIDDEN else "ais"
+    if method == "exact":
+        return float(bernoulli_rbm_log_partition_exact(kernel, visible_bias, hidden_bias)), 0.0, None
+    ais = bernoulli_rbm_log_partition_ais(
+        kernel, visible_bias, hidden_bias, n_chains=n_chains, n_betas=n_betas,
+        base_visible_bias=base_visible_bias, seed=seed,
+    )
+    return float(ais.log_z), float(ais.log_z_std), ais
+
+
 @tf.function(jit_compile=True)
 def _gaussian_ais_log_weights(kernel, mean, hidden_bias, base_mean, betas, seed, n_chains):
     """AIS loop of a Gaussian-Bernoulli RBM in scaled units x = v / sigma; (n_chains,) float64.

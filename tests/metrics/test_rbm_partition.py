@@ -21,6 +21,7 @@ from kerazoo.metrics import (
     base_rate_visible_bias,
     bernoulli_rbm_free_energy,
     bernoulli_rbm_log_likelihood,
+    bernoulli_rbm_log_partition,
     bernoulli_rbm_log_partition_ais,
     bernoulli_rbm_log_partition_exact,
     gaussian_rbm_log_partition_ais,
@@ -174,6 +175,19 @@ def test_ais_agrees_with_exact_on_a_small_random_rbm():
     # measured over seeds 0-4: |error| <= 0.05 nats with log_z_std ~0.03
     assert abs(res.log_z - exact) < 0.15
     assert abs(res.log_z - exact) < 5 * res.log_z_std
+
+
+def test_log_partition_dispatches_by_method_and_size():
+    small = random_rbm(12, 8, seed=4)
+    exact = bernoulli_rbm_log_partition_exact(*small)
+    assert bernoulli_rbm_log_partition(*small) == (pytest.approx(exact), 0.0, None)
+    log_z, std, details = bernoulli_rbm_log_partition(*small, method="ais", n_betas=500, seed=1)
+    assert isinstance(details, AISResult) and (log_z, std) == (details.log_z, details.log_z_std)
+    assert abs(log_z - exact) < max(0.05, 5 * std)
+    large = random_rbm(12, MAX_EXACT_HIDDEN + 1, seed=5, scale=0.1)
+    assert isinstance(bernoulli_rbm_log_partition(*large, n_betas=200)[2], AISResult)
+    with pytest.raises(ValueError, match="Received: method='mcmc'"):
+        bernoulli_rbm_log_partition(*small, method="mcmc")
 
 
 def test_ais_result_fields():

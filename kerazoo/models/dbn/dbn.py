@@ -39,7 +39,12 @@ import tensorflow as tf
 from keras import ops
 
 from kerazoo.layers import sampling
-from kerazoo.models.rbm.base import _check_float, compile_from_saved_config, saved_compile_config
+from kerazoo.models.rbm.base import (
+    CompiledBatchesMixin,
+    _check_float,
+    compile_from_saved_config,
+    saved_compile_config,
+)
 from kerazoo.models.rbm.bernoulli_rbm import BernoulliRBM
 from kerazoo.models.rbm.gaussian_bernoulli_rbm import GaussianBernoulliRBM
 from kerazoo.utils import atomic_write_json, check_images, check_positive_int
@@ -88,7 +93,7 @@ def _per_layer(value, n_layers, name, check):
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class DBN(keras.Model):
+class DBN(CompiledBatchesMixin, keras.Model):
     """A deep belief net: a stack of RBMs, pretrained greedily, layer by layer.
 
     The bottom RBM is a `BernoulliRBM` (`visible="bernoulli"`) or a
@@ -339,29 +344,6 @@ class DBN(keras.Model):
         return self._down(top, from_layer=self.n_layers - 1)
 
     # -- numpy API -----------------------------------------------------------------------
-
-    def _compiled(self, name, fn, signature):
-        compiled = self._compiled_fns.get(name)
-        if compiled is None:
-
-            def run(*args):
-                return fn(*args)
-
-            compiled = tf.function(run, input_signature=signature)
-            self._compiled_fns[name] = compiled
-        return compiled
-
-    def _image_spec(self):
-        return tf.TensorSpec((None,) + self.image_shape, tf.float32)
-
-    def _batched(self, name, fn, x, batch_size):
-        x = check_images(x, "x", self.image_shape)
-        batch_size = check_positive_int(batch_size, "batch_size")
-        compiled = self._compiled(name, fn, [self._image_spec()])
-        outputs = [compiled(x[i : i + batch_size]).numpy() for i in range(0, len(x), batch_size)]
-        if not outputs:
-            return compiled(x).numpy()
-        return np.concatenate(outputs, axis=0)
 
     def transform(self, x, batch_size=1000):
         """The up pass: `p(hL = 1 | ...)` of the top hidden layer, numpy (N, layer_sizes[-1]).

@@ -70,6 +70,39 @@ from kerazoo.utils import check_images, check_positive_int
 MAX_EXACT_HIDDEN = 24
 
 
+class CompiledBatchesMixin:
+    """Numpy inference through one `tf.function` per method, in batches.
+
+    For image models with `image_shape` and a `_compiled_fns` dict (the RBMs, the DBN):
+    `_batched(name, fn, x, batch_size)` checks the images, traces `fn` once per model
+    with a `(None, *image_shape)` float32 signature and concatenates its outputs.
+    """
+
+    def _compiled(self, name, fn, signature):
+        compiled = self._compiled_fns.get(name)
+        if compiled is None:
+            # A closure per model: TensorFlow's retracing warning counts traces per
+            # Python function, and a bound method is shared by all instances.
+            def run(*args):
+                return fn(*args)
+
+            compiled = tf.function(run, input_signature=signature)
+            self._compiled_fns[name] = compiled
+        return compiled
+
+    def _image_spec(self):
+        return tf.TensorSpec((None,) + self.image_shape, tf.float32)
+
+    def _batched(self, name, fn, x, batch_size):
+        x = check_images(x, "x", self.image_shape)
+        batch_size = check_positive_int(batch_size, "batch_size")
+        compiled = self._compiled(name, fn, [self._image_spec()])
+        outputs = [compiled(x[i : i + batch_size]).numpy() for i in range(0, len(x), batch_size)]
+        if not outputs:
+            return compiled(x).numpy()
+        return np.concatenate(outputs, axis=0)
+
+
 @dataclasses.dataclass(frozen=True)
 class LogLikelihood:
     """The result of `RBM.log_likelihood`: a mean log-likelihood in nats.
@@ -115,7 +148,7 @@ def _num_replicas():
     return tf.distribute.get_strategy().num_replicas_in_sync
 
 
-class RBM(keras.Model):
+class RBM(CompiledBatchesMixin, keras.Model):
     """Base class of kerazoo's RBMs: CD-k / PCD training in `fit`, sampling, export.
 
     Subclasses set `layer_class` (the RBM layer), and define how images become
@@ -296,8 +329,8 @@ class RBM(keras.Model):
         `default_learning_rate` and `default_momentum`: 0.05 and 0.5 for
         `BernoulliRBM`, 0.005 and 0.9 for `GaussianBernoulliRBM`. The learning rate
         decays linearly to zero over each `fit` call (`LinearDecayPerFit`; Tieleman
-        2008): with persistent chains this is worth about 100 nats of test
-        log-likelihood on binarized Fashion-MNIST at 5 epochs. The learning rate is
+        2008): with persistent chains it raised the test log-likelihood on binarized
+        Fashion-MNIST at 5 epochs from -256.28 to -149.78 nats (`LinearDecayPerFit`). The learning rate is
         per example: the CD statistics are batch means, so the step does not depend
         on the batch size (0.05 is scikit-learn's `BernoulliRBM` default learning rate,
         which it too divides by the batch size). Momentum 0.5 is the early-training
@@ -581,30 +614,6 @@ class RBM(keras.Model):
         return super().evaluate(x, y, *args, **kwargs)
 
     # -- inference --------------------------------------------------------------------
-
-    def _compiled(self, name, fn, signature):
-        compiled = self._compiled_fns.get(name)
-        if compiled is None:
-            # A closure per model: TensorFlow's retracing warning counts traces per
-            # Python function, and a bound method is shared by all instances.
-            def run(*args):
-                return fn(*args)
-
-            compiled = tf.function(run, input_signature=signature)
-            self._compiled_fns[name] = compiled
-        return compiled
-
-    def _image_spec(self):
-        return tf.TensorSpec((None,) + self.image_shape, tf.float32)
-
-    def _batched(self, name, fn, x, batch_size):
-        x = check_images(x, "x", self.image_shape)
-        batch_size = check_positive_int(batch_size, "batch_size")
-        compiled = self._compiled(name, fn, [self._image_spec()])
-        outputs = [compiled(x[i : i + batch_size]).numpy() for i in range(0, len(x), batch_size)]
-        if not outputs:
-            return compiled(x).numpy()
-        return np.concatenate(outputs, axis=0)
 
     def _transform_graph(self, x):
         return self.rbm.hidden_probabilities(self._to_visible(x))

@@ -166,30 +166,17 @@ class BernoulliRBM(RBM):
         from kerazoo import metrics
 
         kernel, visible_bias, hidden_bias = self.weights_numpy()
-        details = None
-        if method == "exact":
-            log_z = float(
-                metrics.bernoulli_rbm_log_partition_exact(kernel, visible_bias, hidden_bias)
-            )
-            std = 0.0
-        elif method == "ais":
-            if isinstance(base_visible_bias, str):
-                if base_visible_bias != "data":
-                    raise ValueError(
-                        "`base_visible_bias` must be 'data', None or an array of shape "
-                        f"({self.n_visible},). Received: {base_visible_bias!r}"
-                    )
-                base_visible_bias = metrics.base_rate_visible_bias(v)
-            details = metrics.bernoulli_rbm_log_partition_ais(
-                kernel,
-                visible_bias,
-                hidden_bias,
-                n_chains=n_chains,
-                n_betas=n_betas,
-                base_visible_bias=base_visible_bias,
-                seed=seed,
-            )
-            log_z, std = float(details.log_z), float(details.log_z_std)
+        if method == "ais" and isinstance(base_visible_bias, str):
+            if base_visible_bias != "data":
+                raise ValueError(
+                    "`base_visible_bias` must be 'data', None or an array of shape "
+                    f"({self.n_visible},). Received: {base_visible_bias!r}"
+                )
+            base_visible_bias = metrics.base_rate_visible_bias(v)
+        log_z, std, details = metrics.bernoulli_rbm_log_partition(
+            kernel, visible_bias, hidden_bias, method=method, n_chains=n_chains,
+            n_betas=n_betas, base_visible_bias=base_visible_bias, seed=seed,
+        )
         free_energy = np.asarray(
             metrics.bernoulli_rbm_free_energy(v, kernel, visible_bias, hidden_bias), np.float64
         )

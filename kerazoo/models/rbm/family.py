@@ -202,15 +202,10 @@ class RBMFamily(Family):
         """(test LL, its AIS spread, train LL, log Z) with the family's estimator."""
         from kerazoo import metrics
 
-        if kernel.shape[1] <= metrics.MAX_EXACT_HIDDEN:
-            log_z, std = metrics.bernoulli_rbm_log_partition_exact(kernel, visible_bias, hidden_bias), 0.0
-        else:
-            ais = metrics.bernoulli_rbm_log_partition_ais(
-                kernel, visible_bias, hidden_bias,
-                n_chains=int(job.train["ais_chains"]), n_betas=int(job.train["ais_betas"]),
-                base_visible_bias=base, seed=job.seed,
-            )
-            log_z, std = ais.log_z, ais.log_z_std
+        log_z, std, _ = metrics.bernoulli_rbm_log_partition(
+            kernel, visible_bias, hidden_bias, n_chains=int(job.train["ais_chains"]),
+            n_betas=int(job.train["ais_betas"]), base_visible_bias=base, seed=job.seed,
+        )
         test = -np.mean(metrics.bernoulli_rbm_free_energy(v_test, kernel, visible_bias, hidden_bias))
         train = -np.mean(metrics.bernoulli_rbm_free_energy(v_train, kernel, visible_bias, hidden_bias))
         return float(test - log_z), float(std), float(train - log_z), float(log_z)
