@@ -94,7 +94,7 @@ def _test_images():
         source = (f"the {len(x):,} Fashion-MNIST test images shipped with kerazoo (no copy of "
                   "the full data set found)")
     return sections.TestImages(x, y, source, tuple(datasets.FASHION_MNIST_CLASS_NAMES),
-                               n_map=min(1000, len(x)))
+                               n_map=min(1024, len(x)))
 
 
 def _load_entries(gallery, names, zoo):

@@ -53,7 +53,7 @@ class TestImages:
     y: np.ndarray
     source: str
     class_names: tuple
-    n_map: int = 2000
+    n_map: int = 1024
 
     @property
     def x_map(self):
@@ -64,8 +64,8 @@ class TestImages:
         return self.y[: self.n_map]
 
     def one_per_class(self):
-        """Indices of the first test image of each class, in class order."""
-        return np.array([int(np.flatnonzero(self.y == c)[0]) for c in np.unique(self.y)])
+        """Indices in `x_map` of its first image of each class, in class order."""
+        return np.array([int(np.flatnonzero(self.y_map == c)[0]) for c in np.unique(self.y_map)])
 
 
 def fmt(value):
@@ -316,9 +316,7 @@ def clusters_and_classes(gallery, entries, data):
             continue
         kind = gallery.attempt(f"{entry.name}.predict", lambda: _prediction_kind(entry, data),
                                section)
-        if kind is None:
-            continue
-        if kind == "none":
+        if kind in (None, "none"):
             continue
 
         def draw(path, e=entry, k=kind):
@@ -331,13 +329,14 @@ def clusters_and_classes(gallery, entries, data):
 
 
 def _prediction_kind(entry, data):
-    """'clusters' (integer ids), 'classes' (probabilities (N, C)), or 'none'."""
+    """'clusters' (integer ids (N,)), 'classes' (a score per class (N, n_classes):
+    probabilities or logits), or 'none'."""
     if not hasattr(entry.model, "predict"):
         return "none"
     out = np.asarray(entry.model.predict(data.x[:8], verbose=0))
     if out.shape == (8,) and np.issubdtype(out.dtype, np.integer):
         return "clusters"
-    if out.ndim == 2 and len(out) == 8 and out.shape[1] > 1 and np.allclose(out.sum(axis=1), 1, atol=1e-3):
+    if out.shape == (8, len(data.class_names)):
         return "classes"
     return "none"
 
