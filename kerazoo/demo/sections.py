@@ -251,55 +251,79 @@ def _psnr_table(rows, card_key):
 
 def latent_maps(gallery, entries, data):
     """Maps of every encoder's codes with thumbnails, decoded grids, interpolations."""
-    from kerazoo.viz import interpolation_grid, latent_grid, latent_manifold, latent_scatter
-
     section = gallery.section(
         "latent", "Latent spaces",
         "Test images' codes coloured by class, with some images drawn at their codes: 2-D "
         "codes directly, larger ones through PCA (their first two principal directions). "
         "Then images decoded on a grid over two latent dimensions, and interpolations "
         "between the codes of two test images.")
-    pairs_idx = [(int(np.flatnonzero(data.y_map == a)[1]), int(np.flatnonzero(data.y_map == b)[1]))
-                 for a, b in INTERPOLATION_CLASSES]
     for entry in entries:
         if entry.is_recommender or not entry.can("encode"):
             continue
         mapped = gallery.attempt(f"{entry.name} map", lambda: _map_coords(entry, data), section)
         if mapped is None:
             continue
-        coords, _, _, how = mapped
-        axes = ("code 1", "code 2") if coords is entry.codes else ("PC 1", "PC 2")
-        gallery.picture(section, f"map-{entry.name}.png", lambda p, c=coords, e=entry, a=axes:
-                        latent_scatter(c, data.y_map, p, class_names=data.class_names,
-                                       title=f"{e.name}: test codes", thumbnails=data.x_map,
-                                       limits=_limits(c), axis_labels=a),
-                        caption=f"<code>{escape(entry.name)}</code>: {escape(how)}" + card_line(entry))
-        if not entry.can("decode"):
-            continue
-        codes = entry.codes
-        if codes.shape[1] == 2:
-            gallery.picture(section, f"manifold-{entry.name}.png", lambda p, e=entry, c=codes:
-                            latent_manifold(e.model.decode, c, p, title=f"{e.name}: decoded grid"),
-                            caption=f"<code>{escape(entry.name)}</code>: images decoded on a grid "
-                            "over the 2-D code space (between the 2% and 98% quantiles of the "
-                            "test codes)")
-        elif entry.can("sample"):
-            dims = tuple(int(d) for d in np.argsort(-codes.var(axis=0))[:2])
-            gallery.picture(section, f"latent-grid-{entry.name}.png", lambda p, e=entry, d=dims:
-                            latent_grid(e.model, codes.shape[1], path=p, dims=d,
-                                        title=f"{e.name}: latent dims {d[0]}, {d[1]}"),
-                            caption=f"<code>{escape(entry.name)}</code>: a grid over latent "
-                            f"dimensions {dims[0]} and {dims[1]} (the two whose posterior means "
-                            "vary most over the test images) at the prior's 5%..95% quantiles, "
-                            "the others at 0")
-        method = "slerp" if entry.can("sample") else "linear"
-        gallery.picture(section, f"interpolation-{entry.name}.png", lambda p, e=entry, c=codes, m=method:
-                        interpolation_grid(e.model, [(c[a], c[b]) for a, b in pairs_idx], n=10,
-                                           path=p, method=m, title=f"{e.name}: {m} interpolation"),
-                        caption=f"<code>{escape(entry.name)}</code>: {method} interpolation "
-                        "between the codes of two test images ("
-                        + ", ".join(f"{data.class_names[a]} to {data.class_names[b]}"
-                                    for a, b in INTERPOLATION_CLASSES) + ")")
+        _code_map(gallery, section, entry, data, coords=mapped[0], how=mapped[3])
+        if entry.can("decode"):
+            _decoded_grid(gallery, section, entry)
+            _interpolations(gallery, section, entry, data)
+
+
+def _code_map(gallery, section, entry, data, coords, how):
+    from kerazoo.viz import latent_scatter
+
+    axes = ("code 1", "code 2") if coords is entry.codes else ("PC 1", "PC 2")
+
+    def draw(path):
+        latent_scatter(coords, data.y_map, path, class_names=data.class_names,
+                       title=f"{entry.name}: test codes", thumbnails=data.x_map,
+                       limits=_limits(coords), axis_labels=axes)
+
+    gallery.picture(section, f"map-{entry.name}.png", draw,
+                    caption=f"<code>{escape(entry.name)}</code>: {escape(how)}" + card_line(entry))
+
+
+def _decoded_grid(gallery, section, entry):
+    """A 2-D code space: decoded over the codes' range; a prior: over its two most used
+    latent dimensions (deterministic codes of more dims have no plane worth decoding)."""
+    from kerazoo.viz import latent_grid, latent_manifold
+
+    codes, name = entry.codes, escape(entry.name)
+    if codes.shape[1] == 2:
+        gallery.picture(
+            section, f"manifold-{entry.name}.png",
+            lambda p: latent_manifold(entry.model.decode, codes, p,
+                                      title=f"{entry.name}: decoded grid"),
+            caption=f"<code>{name}</code>: images decoded on a grid over the 2-D code space "
+            "(between the 2% and 98% quantiles of the test codes)")
+    elif entry.can("sample"):
+        dims = tuple(int(d) for d in np.argsort(-codes.var(axis=0))[:2])
+        gallery.picture(
+            section, f"latent-grid-{entry.name}.png",
+            lambda p: latent_grid(entry.model, codes.shape[1], path=p, dims=dims,
+                                  title=f"{entry.name}: latent dims {dims[0]}, {dims[1]}"),
+            caption=f"<code>{name}</code>: a grid over latent dimensions {dims[0]} and "
+            f"{dims[1]} (the two whose posterior means vary most over the test images) at "
+            "the prior's 5%..95% quantiles, the others at 0")
+
+
+def _interpolations(gallery, section, entry, data):
+    """Between the codes of test images of two classes: slerp under a Gaussian prior
+    (models with `sample`), else linear."""
+    from kerazoo.viz import interpolation_grid
+
+    codes = entry.codes
+    pairs = [(codes[np.flatnonzero(data.y_map == a)[1]], codes[np.flatnonzero(data.y_map == b)[1]])
+             for a, b in INTERPOLATION_CLASSES]
+    method = "slerp" if entry.can("sample") else "linear"
+    classes = ", ".join(f"{data.class_names[a]} to {data.class_names[b]}"
+                        for a, b in INTERPOLATION_CLASSES)
+    gallery.picture(
+        section, f"interpolation-{entry.name}.png",
+        lambda p: interpolation_grid(entry.model, pairs, n=10, path=p, method=method,
+                                     title=f"{entry.name}: {method} interpolation"),
+        caption=f"<code>{escape(entry.name)}</code>: {method} interpolation between the codes "
+        f"of two test images ({escape(classes)})")
 
 
 def clusters_and_classes(gallery, entries, data):
