@@ -108,7 +108,8 @@ def _map_coords(entry, data):
     if codes.shape[1] == 2:
         return codes, None, None, "its 2-D code"
     coords, origin, basis, explained = principal_plane(codes)
-    how = (f"the plane of its first two principal directions ({codes.shape[1]}-D code; "
+    space = "latent (posterior means)" if entry.can("sample") else "code"
+    how = (f"the plane of its first two principal directions ({codes.shape[1]}-D {space}; "
            f"{100 * explained.sum():.0f}% of the test codes' variance)")
     return coords, origin, basis, how
 
