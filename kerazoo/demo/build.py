@@ -93,7 +93,7 @@ def _test_images():
         x, y = datasets.load_fashion_mnist_sample()
         source = (f"the {len(x):,} Fashion-MNIST test images shipped with kerazoo (no copy of "
                   "the full data set found)")
-    return sections.TestImages(x, y, source, tuple(datasets.FASHION_MNIST_CLASS_NAMES),
+    return sections.DemoImages(x, y, source, tuple(datasets.FASHION_MNIST_CLASS_NAMES),
                                n_map=min(1024, len(x)))
 
 

@@ -36,7 +36,8 @@ document.querySelectorAll("img.hover-map").forEach(function (map) {
 
 def render(gallery, entries, data, missing):
     """The page's HTML. `missing` lists zoo entries that could not be loaded."""
-    toc = "".join(f'<li><a href="#{s.key}">{escape(s.title)}</a></li>' for s in gallery.sections)
+    shown = [s for s in gallery.sections if s.items]  # no empty headings
+    toc = "".join(f'<li><a href="#{s.key}">{escape(s.title)}</a></li>' for s in shown)
     rows = "".join(
         f"<tr><td><code>{escape(e.name)}</code></td><td>{escape(type(e.model).__name__)}</td>"
         f"<td>{escape(e.summary)}</td></tr>" for e in entries)
@@ -48,7 +49,7 @@ def render(gallery, entries, data, missing):
                         for w, m in gallery.failures + gallery.notes)
         failures = (f"<h2 id=\"failures\">{len(gallery.failures)} failed, "
                     f"{len(gallery.notes)} skipped</h2>{items}")
-    body = "".join(_section(s) for s in gallery.sections)
+    body = "".join(_section(s) for s in shown)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>kerazoo gallery</title>
 <style>{STYLE}</style></head><body>

@@ -3,7 +3,7 @@
 `predict`, first-layer weights over the pixels), never by name, so a new zoo entry shows
 up wherever it fits.
 
-Each function takes the `Gallery`, the loaded `Entry`s and the `TestImages`, and adds its
+Each function takes the `Gallery`, the loaded `Entry`s and the `DemoImages`, and adds its
 pictures; a picture that fails is reported by the gallery and the rest go on.
 """
 
@@ -46,7 +46,7 @@ class Entry:
 
 
 @dataclasses.dataclass
-class TestImages:
+class DemoImages:
     """Labelled test images: `x`, `y` (all, for accuracies) and `x_map` (a subset for maps)."""
 
     x: np.ndarray
@@ -76,11 +76,10 @@ def fmt(value):
     return f"{value:.4g}"
 
 
-def card_line(entry, keys=None, skip=r"_u\d+$"):
-    """The entry's card metrics as one HTML line (all of them, or `keys` in order)."""
+def card_line(entry):
+    """The entry's card metrics as one HTML line (per-fold ones left to the fold charts)."""
     metrics = entry.metrics
-    names = [k for k in (keys or sorted(metrics)) if k in metrics and not (
-        keys is None and skip and re.search(skip, k))]
+    names = [k for k in sorted(metrics) if not re.search(r"_u\d+$", k)]
     parts = ", ".join(f"{escape(k)} <b>{fmt(metrics[k])}</b>" for k in names)
     return f'<p class="card"><code>{escape(entry.name)}</code> card: {parts or "no metrics"}</p>'
 
@@ -393,7 +392,8 @@ def recommendations(gallery, entries, data):
     except Exception as e:  # noqa: BLE001
         gallery.fail("recommendations", e, section)
     else:
-        section.add_html(_recommendation_table(rows, titles, histories[rows[0][1]]))
+        fold = rows[0][1]
+        section.add_html(_recommendation_table(rows, titles, histories[fold], fold))
     for entry in recommenders:
         folds = {k[-2:]: v for k, v in sorted(entry.metrics.items()) if re.fullmatch(r"rmse_u\d", k)}
         anchors = {o.name: o.metrics["rmse"] for o in recommenders
@@ -406,12 +406,12 @@ def recommendations(gallery, entries, data):
                         caption=card_line(entry))
 
 
-def _recommendation_table(rows, titles, history):
+def _recommendation_table(rows, titles, history, fold):
     mine = history[history[:, 0] == SAMPLE_USER]
-    favourites = mine[np.lexsort((mine[:, 1], -mine[:, 2]))][:10]
-    cells = ["<td><b>their best-rated</b> ({} ratings)<ol>{}</ol></td>".format(
-        len(mine), "".join(f"<li>{escape(titles[i - 1])} <small>({r})</small></li>"
-                           for _, i, r in favourites))]
+    favourites = mine[np.lexsort((mine[:, 1], -mine[:, 2]))][:10]  # best rated, then by id
+    cells = ["<td><b>user {}'s best-rated</b> ({} ratings in u{}.base)<ol>{}</ol></td>".format(
+        SAMPLE_USER, len(mine), fold, "".join(
+            f"<li>{escape(titles[i - 1])} <small>({r})</small></li>" for _, i, r in favourites))]
     for entry, fold, items, preds in rows:
         cells.append(
             f"<td><b>{escape(entry.name)}</b> (history u{fold}.base)<ol>"
