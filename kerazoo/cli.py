@@ -7,6 +7,7 @@
     kerazoo reconstruct NAME           reconstruct (denoise, inpaint) images with an autoencoder: PNG + .npy
     kerazoo encode NAME                encode images to codes with an autoencoder: .npy
     kerazoo recommend NAME --user U    top-k movies for a MovieLens-100k user
+    kerazoo demo [--out DIR]           the zoo's gallery: index.html + PNGs
 """
 
 import argparse
@@ -351,6 +352,27 @@ def _recommend(sub):
         for rank, (item, pred) in enumerate(zip(items, preds), 1):
             print(f"{rank:3d}. {titles[item - 1]}  (movie {item}, predicted {pred:.2f})")
         return 0
+
+    return run
+
+
+@verb("demo", "write the zoo's gallery (index.html + PNGs): samples, reconstructions, "
+      "latent maps with a pointer-over explorer, clusters, recommendations, filters")
+def _demo(sub):
+    from kerazoo.demo import DEFAULT_OUT
+
+    sub.add_argument("--out", metavar="DIR", default=DEFAULT_OUT,
+                     help=f"the gallery folder, created if needed (default: {DEFAULT_OUT}/)")
+    sub.add_argument("--model", metavar="NAME", action="append",
+                     help="show only this entry (repeat it; default: every entry)")
+    _zoo_arg(sub)
+
+    def run(args):
+        from kerazoo.demo import build_gallery
+
+        result = build_gallery(args.out, zoo_dir=args.zoo, names=args.model)
+        print(f"open {result.index.resolve()}")
+        return 1 if result.failures else 0
 
     return run
 

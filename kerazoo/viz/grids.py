@@ -1,6 +1,6 @@
-"""Image grids as PNG files: samples, reconstructions and RBM filters.
+"""Image grids as PNG files: samples, reconstructions, RBM filters and sprites.
 
-Both functions draw with matplotlib's non-interactive Agg backend (no display
+The grid functions draw with matplotlib's non-interactive Agg backend (no display
 needed) and write the file atomically, so a crash never leaves half a PNG.
 """
 
@@ -125,3 +125,30 @@ def filter_grid(kernel, path, image_shape=(28, 28), n_filters=100, ncols=None, t
     fig, ax = _figure(nrows, ncols, tile_inches, title)
     ax.imshow(mosaic, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest", aspect="auto")
     return _write_png(fig, path)
+
+
+def image_sprite(images, path, ncols):
+    """Writes images `(N, H, W, 1)` in [0, 1] as one pixel-exact PNG mosaic (a web sprite).
+
+    Image k fills pixels `[r*H:(r+1)*H, c*W:(c+1)*W]` with `(r, c) = divmod(k, ncols)`:
+    no gaps, no scaling, grey levels rounded to 8 bits (error <= 0.5 / 255), so a page can show image k with
+    CSS `background-position` alone (see `kerazoo.viz.latent_hover_grid`).
+
+    Returns:
+        The `Path` written.
+    """
+    from PIL import Image  # Pillow, a dependency of matplotlib
+
+    images = check_images(images, "images", np.shape(images)[1:])
+    if images.ndim != 4 or images.shape[-1] != 1 or not len(images):
+        raise ValueError(
+            f"`images` must be grey images (N, H, W, 1), N >= 1. Received: shape={images.shape}"
+        )
+    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
+        raise ValueError(f"`ncols` must be a positive int. Received: ncols={ncols!r}")
+    mosaic = _tile(images[..., 0], ncols, pad=0, fill=1.0)
+    buffer = io.BytesIO()
+    Image.fromarray(np.round(mosaic * 255).astype(np.uint8), mode="L").save(buffer, format="PNG")
+    path = Path(path)
+    atomic_write_bytes(path, buffer.getvalue())
+    return path

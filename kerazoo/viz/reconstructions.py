@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from kerazoo.viz.grids import _tile
+
 
 def _figure_module():
     import matplotlib
@@ -42,29 +44,31 @@ def reconstruction_grid(rows, path, labels=None, n=10, title=None, cell=0.9, dpi
     n = min([n] + [len(a) for a in arrays])
     if n < 1:
         raise ValueError("Each row must hold at least one image.")
+    tiles = [np.clip(a[:n, ..., 0] if a.ndim == 4 and a.shape[-1] == 1 else a[:n], 0.0, 1.0)
+             for a in arrays]
+    shapes = {t.shape[1:] for t in tiles}
+    if len(shapes) != 1 or len(next(iter(shapes))) != 2:
+        raise ValueError(
+            "Every row must hold grey images of one shape, (N, H, W, 1) or (N, H, W). "
+            f"Received: shapes {[a.shape for a in arrays]}"
+        )
+    h = next(iter(shapes))[0]
+    # One mosaic in one axes (an axes per image is slow), white lines between images.
+    gap = max(1, round(h * 0.05 / 0.9))
+    mosaic = _tile(np.concatenate(tiles), n, pad=gap, fill=1.0)
     plt = _figure_module()
     left = 1.3 if labels else 0.1
-    fig, axes = plt.subplots(
-        len(arrays), n, figsize=(left + cell * n, cell * len(arrays) + (0.4 if title else 0.1)),
-        squeeze=False,
-    )
-    for i, images in enumerate(arrays):
-        for j in range(n):
-            ax = axes[i][j]
-            img = images[j]
-            if img.ndim == 3 and img.shape[-1] == 1:
-                img = img[..., 0]
-            ax.imshow(np.clip(img, 0.0, 1.0), cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            for spine in ax.spines.values():
-                spine.set_visible(False)
-        if labels:
-            axes[i][0].set_ylabel(labels[i], rotation=0, ha="right", va="center", fontsize=9)
+    top = 0.4 if title else 0.1
+    width, height = left + cell * n, cell * len(arrays) + top
+    fig = plt.figure(figsize=(width, height))
+    ax = fig.add_axes((left / width, 0.05 / height, cell * n / width - 0.05 / width,
+                       (height - top - 0.05) / height))
+    ax.imshow(mosaic, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest", aspect="auto")
+    ax.set_axis_off()
+    for i, label in enumerate(labels or []):
+        ax.text(-gap * 2, i * (h + gap) + h / 2, label, ha="right", va="center", fontsize=9)
     if title:
-        fig.suptitle(title, fontsize=10)
-    fig.subplots_adjust(left=left / (left + cell * n), right=0.99, wspace=0.05, hspace=0.05,
-                        top=0.9 if title else 0.99, bottom=0.01)
+        fig.suptitle(title, fontsize=10, y=1 - 0.1 / height, va="top")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)
