@@ -30,3 +30,24 @@ def test_unknown_init_is_refused():
     data = {"train": np.zeros((20, 28, 28, 1), "float32"), "test": np.zeros((5, 28, 28, 1), "float32")}
     with pytest.raises(ValueError, match="'spectral'"):
         family.fit(model, data, job)
+
+
+def test_job_on_a_zoo_encoder_uses_its_weights_and_names_it():
+    import kerazoo
+
+    job = load_job(JOB)
+    job = job.replace(model={**job.model, "encoder": "ae.fashion_mnist", "reconstruction_weight": 0.5})
+    family = get_family(job.family)
+    model = family.build(job)
+    ae = kerazoo.load("ae.fashion_mnist")
+    assert model.code_size == 30 and model.decoder is not None
+    x = np.random.default_rng(0).uniform(size=(4, 28, 28, 1)).astype("float32")
+    np.testing.assert_allclose(model.encode(x), ae.encode(x), rtol=1e-5, atol=1e-5)
+    assert family._encoder_names[id(model)] == "ae.fashion_mnist"
+
+
+def test_zoo_encoder_that_is_not_an_autoencoder_is_refused():
+    job = load_job(JOB)
+    job = job.replace(model={**job.model, "encoder": "rbm.fashion_mnist"})
+    with pytest.raises(ValueError, match=r"zoo autoencoder.*'rbm.fashion_mnist'"):
+        get_family(job.family).build(job)
