@@ -13,7 +13,8 @@ A job of this family fits everything on the training images only (labels never u
    codes drawn at random (all of them when `umap_sample` >= N), then the most likely of
    `gmm_inits` full-covariance mixtures);
 3. the centroids are initialized (`init = "kmeans"`: k-means on the codes, as in DEC;
-   `init = "n2d"`: the mean code of each N2D cluster);
+   `init = "n2d"`: the mean code of each N2D cluster, then `n2d_epochs` epochs fitting
+   the encoder and centroids to N2D's soft assignments, held fixed);
 4. `DeepClustering` (encoder + Student's t centroids, the decoder too for IDEC) is
    refined for `epochs` (Adam, `learning_rate`, target distribution updated every
    `update_interval` batches, stopping when fewer than `tol` of the labels change).
@@ -63,6 +64,7 @@ class DeepClusteringFamily(Family):
         "umap_components": 10,
         "umap_sample": 10000,
         "gmm_inits": 1,
+        "n2d_epochs": 0,
         "epochs": 5,
         "batch_size": 256,
         "learning_rate": 1e-4,
@@ -147,9 +149,10 @@ class DeepClusteringFamily(Family):
         # cost grows with N); the test codes go through UMAP's transform.
         rng = np.random.default_rng(job.seed)
         sample = np.sort(rng.permutation(len(codes))[: t["umap_sample"]])
-        n2d_train, n2d_test = n2d_clusters(
+        n2d_train, n2d_test, n2d_proba = n2d_clusters(
             codes[sample], codes_test, model.n_clusters, n_components=t["umap_components"],
             n_neighbors=t["umap_neighbors"], n_init=t["gmm_inits"], seed=job.seed,
+            return_proba=True,
         )
         anchors["N2D (encoder + UMAP + GMM)"] = clustering_metrics(data["y_test"], n2d_test)
         if t["init"] == "n2d":
@@ -159,7 +162,15 @@ class DeepClusteringFamily(Family):
             model.initialize(codes=codes, labels=km_train)
         else:
             model.initialize(codes=codes[sample], labels=init_labels)
+        test_ids = lambda: model.predict(x_test, batch_size=512, verbose=0)  # noqa: E731
+        anchors[f"DeepClustering at init ({t['init']})"] = clustering_metrics(data["y_test"], test_ids())
         model.compile(optimizer=keras.optimizers.Adam(t["learning_rate"]))
+        if t["init"] == "n2d" and t["n2d_epochs"] > 0:
+            # The encoder and centroids learn to reproduce N2D's soft assignments (held
+            # fixed), which the centroids alone (means in the encoder space) only approximate.
+            model.fit(x[sample], n2d_proba, epochs=t["n2d_epochs"], batch_size=t["batch_size"],
+                      callbacks=list(callbacks), verbose=verbose)
+            anchors["DeepClustering fitted to N2D"] = clustering_metrics(data["y_test"], test_ids())
         update = TargetDistributionUpdate(x, update_interval=t["update_interval"], tol=t["tol"])
         history = model.fit(x, epochs=t["epochs"], batch_size=t["batch_size"],
                             callbacks=[update, *callbacks], verbose=verbose)
@@ -212,7 +223,10 @@ class DeepClusteringFamily(Family):
         gmm = ("Gaussian mixture with full covariances"
                + (f", the most likely of {t['gmm_inits']} fits" if t["gmm_inits"] > 1 else ""))
         init = ("k-means (scikit-learn, 10 restarts) on the codes" if t["init"] == "kmeans" else
-                f"the mean code of each cluster of the N2D pipeline (UMAP + {gmm}, on {umap_on})")
+                f"the mean code of each cluster of the N2D pipeline (UMAP + {gmm}, on {umap_on})"
+                + (f", then {t['n2d_epochs']} epoch(s) fitting the encoder and centroids to "
+                   "N2D's soft assignments (the mixture's posteriors, held fixed; KL, Adam "
+                   f"{t['learning_rate']:g})" if t["n2d_epochs"] > 0 else ""))
         return {
             "summary": job.description or "Deep embedded clustering on Fashion-MNIST.",
             "model_details": (
