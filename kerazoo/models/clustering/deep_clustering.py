@@ -15,6 +15,7 @@ encoder and the cluster centroids mu_j together:
    which the `TargetDistributionUpdate` callback recomputes on the whole training set
    every `update_interval` batches (DEC recomputes P at the same period); the callback
    also stops training once fewer than `tol` of the hard labels change between updates.
+   `fit(x, y=P)` holds a given P fixed instead (to reproduce another clustering first).
 4. IDEC (Guo et al., 2017): with `reconstruction_weight` gamma > 0 and a `decoder`, the
    loss is KL(P || Q) + gamma * mean squared reconstruction error, which keeps the
    code space from collapsing and preserves local structure.
@@ -201,7 +202,10 @@ class DeepClustering(keras.Model):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         q = y_pred
-        p = ops.stop_gradient(target_distribution(q, self.cluster_frequency))
+        if y is None:  # DEC's self-training target, from the batch's own q
+            p = ops.stop_gradient(target_distribution(q, self.cluster_frequency))
+        else:  # a fixed target distribution given to fit (e.g. another clustering's)
+            p = ops.cast(y, q.dtype)
         eps = 1e-10
         kl = ops.mean(ops.sum(p * (ops.log(p + eps) - ops.log(q + eps)), axis=1))
         self.kl_tracker.update_state(kl)
@@ -221,19 +225,35 @@ class DeepClustering(keras.Model):
         return ops.cast(ops.argmax(self(x, training=False), axis=1), "int32")
 
     def fit(self, x=None, y=None, **kwargs):
-        """`keras.Model.fit` on images x alone (DEC is unsupervised: `y` must be None).
+        """`keras.Model.fit` on images x; unsupervised: `y` is None or a target distribution.
+
+        With `y=None` (DEC), the target P is the sharpened Q of each batch (see
+        `target_distribution`), refreshed by the `TargetDistributionUpdate` callback. A
+        numpy `y` of shape (N, n_clusters), rows summing to 1, is held fixed instead: the
+        model learns to reproduce another clustering's soft assignments (e.g. the N2D
+        pipeline's mixture posteriors) in its encoder's space. Class labels are refused.
 
         If the centroids were never initialized, they are first set by k-means on the
         codes of `x` (`initialize(x)`); a model that was not compiled is compiled with
         the defaults.
         """
         if y is not None:
-            raise ValueError(
-                "DeepClustering is unsupervised: fit(x) takes no targets. "
-                f"Received: y of type {type(y).__name__}"
-            )
+            target = np.asarray(y)
+            if (target.ndim != 2 or target.shape[1] != self.n_clusters
+                    or not np.issubdtype(target.dtype, np.floating)
+                    or not np.allclose(target.sum(axis=1), 1.0, atol=1e-3) or target.min() < 0):
+                raise ValueError(
+                    "DeepClustering is unsupervised: fit(x) takes no class labels, only an "
+                    f"optional target distribution y of shape (N, {self.n_clusters}) with rows "
+                    f"summing to 1. Received: y of shape {target.shape}, dtype {target.dtype}"
+                )
+            y = target.astype("float32")
         if isinstance(x, np.ndarray) or ops.is_tensor(x):
             x = self.check_images(x)
+            if y is not None and len(y) != len(x):
+                raise ValueError(
+                    f"`y` must have one row per image ({len(x)}). Received: {len(y)} rows"
+                )
             if float(keras.ops.convert_to_numpy(self.initialized)) == 0.0:
                 self.initialize(x)
         elif float(keras.ops.convert_to_numpy(self.initialized)) == 0.0:
@@ -243,7 +263,7 @@ class DeepClustering(keras.Model):
             )
         if getattr(self, "optimizer", None) is None:
             self.compile()
-        return super().fit(x, None, **kwargs)
+        return super().fit(x, y, **kwargs)
 
     def get_config(self):
         return {

@@ -7,7 +7,7 @@ points, fit there, and optionally assign held-out points (`test`) without refitt
 - `n2d_clusters`: N2D (McConville et al., 2020): UMAP (umap-learn) learns a low-dimensional
   manifold of the codes (`n_components` = the number of clusters, `min_dist` = 0 so
   points of a cluster pack together, `n_neighbors` = 20), then a Gaussian mixture with
-  full covariances clusters the manifold. Held-out points go through `UMAP.transform`.
+  full covariances (the most likely of `n_init` fits) clusters the manifold. Held-out points go through `UMAP.transform`.
 
 References:
     R. McConville, R. Santos-Rodriguez, R. J. Piechocki and I. Craddock, "N2D: (Not Too)
@@ -63,12 +63,18 @@ def kmeans_clusters(train, test=None, n_clusters=10, n_init=10, seed=0):
 
 
 def n2d_clusters(train, test=None, n_clusters=10, n_components=None, n_neighbors=20,
-                 min_dist=0.0, seed=0):
-    """N2D: UMAP manifold of `train`, then a Gaussian mixture; returns `(train_ids, test_ids)`."""
+                 min_dist=0.0, n_init=1, seed=0, return_proba=False):
+    """N2D: UMAP manifold of `train`, then a Gaussian mixture; returns `(train_ids, test_ids)`.
+
+    `n_init` mixtures are fitted from different initializations and the one of highest
+    likelihood is kept (scikit-learn's `GaussianMixture(n_init=...)`). With `return_proba`,
+    a third item: the mixture's posterior probabilities (N, n_clusters) of the `train` points.
+    """
     import umap
     from sklearn.mixture import GaussianMixture
 
     train, test, n_clusters = _check_args(train, test, n_clusters)
+    n_init = check_positive_int(n_init, "n_init")
     n_components = n_clusters if n_components is None else check_positive_int(
         n_components, "n_components"
     )
@@ -77,7 +83,10 @@ def n2d_clusters(train, test=None, n_clusters=10, n_components=None, n_neighbors
         metric="euclidean", random_state=seed,
     )
     manifold = reducer.fit_transform(train)
-    gmm = GaussianMixture(n_clusters, covariance_type="full", random_state=seed).fit(manifold)
+    gmm = GaussianMixture(n_clusters, covariance_type="full", n_init=n_init,
+                          random_state=seed).fit(manifold)
     train_ids = gmm.predict(manifold).astype("int64")
     test_ids = None if test is None else gmm.predict(reducer.transform(test)).astype("int64")
+    if return_proba:
+        return train_ids, test_ids, gmm.predict_proba(manifold).astype("float32")
     return train_ids, test_ids

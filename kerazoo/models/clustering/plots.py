@@ -25,7 +25,9 @@ def confusion_matrix_plot(y_true, y_pred, path, class_names=None, title=None):
     counts = table[order].T  # rows: classes, columns: clusters
     frac = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     acc = clustering_accuracy(y_true, y_pred)
-    fig, ax = plt.subplots(figsize=(7.5, 6.5))
+    # Constrained layout and a tight bounding box keep the long class names and the
+    # axis titles inside the picture (tight_layout clipped the y-axis title).
+    fig, ax = plt.subplots(figsize=(8, 6.5), layout="constrained")
     im = ax.imshow(frac, cmap="Blues", vmin=0, vmax=1)
     for i in range(frac.shape[0]):
         for j in range(frac.shape[1]):
@@ -38,8 +40,7 @@ def confusion_matrix_plot(y_true, y_pred, path, class_names=None, title=None):
     ax.set_ylabel("true class")
     ax.set_title(f"{title + ': ' if title else ''}accuracy {acc:.3f}")
     fig.colorbar(im, ax=ax, fraction=0.046)
-    fig.tight_layout()
     path = Path(path)
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=100, bbox_inches="tight", pad_inches=0.15)
     plt.close(fig)
     return path

@@ -11,14 +11,15 @@ from kerazoo.models import DeepClustering
 JOB = pathlib.Path(__file__).resolve().parents[3] / "tuning" / "dec.fashion_mnist.toml"
 
 
-def test_job_builds_a_dec_model_on_the_recipe_encoder():
+def test_job_builds_a_dec_model_on_its_own_autoencoder_without_a_zoo_encoder():
     job = load_job(JOB)
+    model_keys = {"n_clusters": 10, "code_size": 10, "architecture": "conv",
+                  "conv_filters": [32, 64], "hidden_units": [], "reconstruction_weight": 0.0}
     family = get_family(job.family)
-    model = family.build(job)
+    model = family.build(job.replace(model=model_keys))
     assert isinstance(model, DeepClustering)
-    assert model.n_clusters == 10 and model.code_size == job.model["code_size"]
+    assert model.n_clusters == 10 and model.code_size == 10 and model.decoder is None
     assert model.image_shape == (28, 28, 1)
-    assert (model.decoder is not None) == (job.model["reconstruction_weight"] > 0)
     ids = model.predict(np.zeros((3, 28, 28, 1), "float32"), verbose=0)
     assert ids.shape == (3,) and ids.dtype == np.int32
 
@@ -30,3 +31,24 @@ def test_unknown_init_is_refused():
     data = {"train": np.zeros((20, 28, 28, 1), "float32"), "test": np.zeros((5, 28, 28, 1), "float32")}
     with pytest.raises(ValueError, match="'spectral'"):
         family.fit(model, data, job)
+
+
+def test_recipe_uses_the_zoo_encoder_its_weights_and_names_it():
+    import kerazoo
+
+    job = load_job(JOB)
+    assert job.model["encoder"] == "ae.fashion_mnist" and job.model["reconstruction_weight"] > 0
+    family = get_family(job.family)
+    model = family.build(job)
+    ae = kerazoo.load("ae.fashion_mnist")
+    assert model.code_size == 30 and model.decoder is not None
+    x = np.random.default_rng(0).uniform(size=(4, 28, 28, 1)).astype("float32")
+    np.testing.assert_allclose(model.encode(x), ae.encode(x), rtol=1e-5, atol=1e-5)
+    assert family._encoder_names[id(model)] == "ae.fashion_mnist"
+
+
+def test_zoo_encoder_that_is_not_an_autoencoder_is_refused():
+    job = load_job(JOB)
+    job = job.replace(model={**job.model, "encoder": "rbm.fashion_mnist"})
+    with pytest.raises(ValueError, match=r"zoo autoencoder.*'rbm.fashion_mnist'"):
+        get_family(job.family).build(job)

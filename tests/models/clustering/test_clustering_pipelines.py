@@ -38,3 +38,5 @@ def test_bad_input():
         kmeans_clusters(x, np.zeros((4, 3)), n_clusters=2)
     with pytest.raises(ValueError, match="at least n_clusters=20"):
         n2d_clusters(x, n_clusters=20)
+    with pytest.raises(ValueError, match="n_init"):
+        n2d_clusters(x, n_clusters=2, n_init=0)
