@@ -70,7 +70,8 @@ class DeepClustering(keras.Model):
         decoder: optional `keras.Model` from codes back to images, for IDEC.
         alpha: degrees of freedom of the Student's t kernel (1, as in DEC).
         reconstruction_weight: gamma of IDEC's loss KL + gamma * MSE; 0 is plain DEC
-            (a decoder is then not needed). IDEC uses 0.1.
+            (a decoder is then not needed). IDEC's published setting, 0.1 on the KL term
+            and 1 on the per-pixel MSE, is gamma = 10 in this form.
         seed: seed of the k-means initialization.
 
     Usage:
