@@ -263,7 +263,14 @@ class JobTuner(keras_tuner.Tuner):
 
     def on_trial_begin(self, trial):
         self._asks = 0
+        if self._is_worker():  # the chief's display shows the trials; say who runs which
+            print(f"[{self.tuner_id}] running trial {trial.trial_id}", flush=True)
         super().on_trial_begin(trial)
+
+    def on_trial_end(self, trial):
+        super().on_trial_end(trial)
+        if self._is_worker():
+            print(f"[{self.tuner_id}] trial {trial.trial_id} {trial.status}", flush=True)
 
     # -- state -------------------------------------------------------------------------------
 
