@@ -6,7 +6,9 @@ hypermodel declares one hyperparameter per `[search.space]` entry, named after t
 with default values *is* the recipe. `build(hp)` is the family's `build` on the job with
 the trial's values; `fit(hp, model)` is the family's own training (Keras `fit`, CD,
 greedy pretraining, `fit_ratings`, ...) followed by reading the objective from its
-logs: the last epoch's value, the model that `fit` returns. `fit` returns the final
+logs: the last epoch's value, the model that `fit` returns (a family whose objective is
+measured after training, e.g. a Frechet distance, adds it with an optional
+`search_metrics(model, data, job)` method). `fit` returns the final
 value of every logged metric as a dict; the tuner's `keras_tuner.Objective` states the
 objective's name and direction (from `[search]`, else the family's default).
 """
@@ -211,11 +213,16 @@ class JobHyperModel(keras_tuner.HyperModel):
         )
         metrics = _final_logs(history)
         objective = self.job.search["objective"]
+        if objective not in metrics and callable(getattr(self.family, "search_metrics", None)):
+            # Objectives measured after training (e.g. a Frechet distance on validation
+            # samples): the family's `search_metrics(model, data, job) -> {name: value}`.
+            metrics.update({k: float(v) for k, v in
+                            self.family.search_metrics(model, self.load_data(), job).items()})
         if objective not in metrics:
             raise ValueError(
                 f"{self.job.path or self.job.name}: the search objective `{objective}` is not "
                 f"among the metrics family {self.family.name!r} logged: {sorted(metrics)}. "
-                "Set search.objective to one of them."
+                "Set search.objective to one of them (or give the family a search_metrics())."
             )
         return metrics
 
