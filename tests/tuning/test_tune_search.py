@@ -82,3 +82,24 @@ def test_a_trial_written_but_not_yet_recorded_by_the_oracle_runs_again(tmp_path)
     assert sorted(trials) == ["0", "1"]
     assert [trials[i].status for i in ("0", "1")] == ["COMPLETED", "COMPLETED"]
     assert (project / "trial_1" / "model.keras").is_file()
+
+
+def test_an_objective_measured_after_training_comes_from_search_metrics(tmp_path, monkeypatch):
+    from kerazoo.jobs import get_family
+
+    family = get_family("tiny_ae")
+    seen = []
+
+    def search_metrics(model, data, job):  # e.g. a Frechet distance of validation samples
+        seen.append(job.train["learning_rate"])
+        return {"val_score": 2.0 * job.train["learning_rate"]}
+
+    monkeypatch.setattr(family, "search_metrics", search_metrics, raising=False)
+    job = tmp_path / "tiny.toml"
+    job.write_text(tiny_tune_toml(max_trials=2, epochs=1, objective="val_score"))
+    result = run_search(job, directory=tmp_path / "runs", verbose=0, out=_quiet)
+    trials = list(result.tuner.oracle.trials.values())
+    assert [t.status for t in trials] == ["COMPLETED", "COMPLETED"]
+    for trial in trials:
+        assert trial.score == pytest.approx(2.0 * trial.hyperparameters.values["learning_rate"])
+    assert len(seen) == 2 and result.best["score"] == min(t.score for t in trials)
