@@ -21,6 +21,7 @@
   state, whatever the family.
 """
 
+import contextlib
 import json
 import os
 import threading
@@ -208,6 +209,29 @@ class _Heartbeat:
         self._stop.set()
 
 
+@contextlib.contextmanager
+def _released_custom_gradients():
+    """Forgets the `tf.custom_gradient` functions registered while the block ran.
+
+    Tracing a `tf.custom_gradient` function in graph mode (Keras' traced train step does)
+    registers its gradient under a new name in TensorFlow's global gradient registry,
+    which is never cleared: the entry keeps the whole traced graph alive, a few MB per
+    trial that `keras.backend.clear_session()` does not free (tensorflow#61791 is this
+    symptom). A trial's traced functions are not used after the trial, so its entries go.
+    """
+    from tensorflow.python.framework import ops
+
+    registry = getattr(getattr(ops, "_gradient_registry", None), "_registry", None)
+    before = set(registry) if isinstance(registry, dict) else None
+    try:
+        yield
+    finally:
+        if before is not None:
+            for name in set(registry) - before:
+                if name.startswith("CustomGradient-"):
+                    registry.pop(name, None)
+
+
 class JobTuner(keras_tuner.Tuner):
     """The keras-tuner `Tuner` of kerazoo's searches (any oracle of `make_oracle`).
 
@@ -232,13 +256,15 @@ class JobTuner(keras_tuner.Tuner):
 
     def run_trial(self, trial, *args, **kwargs):
         results = []
-        for _ in range(self.executions_per_trial):
-            model = self._try_build(trial.hyperparameters)
-            with _Heartbeat(self.oracle, trial.trial_id, self.heartbeat), maybe_distribute(
-                self.distribution_strategy
-            ):
-                results.append(self.hypermodel.fit(trial.hyperparameters, model, *args, **kwargs))
-        self.save_model(trial.trial_id, model)
+        with _released_custom_gradients():
+            for _ in range(self.executions_per_trial):
+                model = self._try_build(trial.hyperparameters)
+                with _Heartbeat(self.oracle, trial.trial_id, self.heartbeat), maybe_distribute(
+                    self.distribution_strategy
+                ):
+                    results.append(
+                        self.hypermodel.fit(trial.hyperparameters, model, *args, **kwargs))
+            self.save_model(trial.trial_id, model)
         return results[0] if len(results) == 1 else results
 
     def save_model(self, trial_id, model, step=0):
