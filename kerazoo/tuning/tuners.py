@@ -126,16 +126,18 @@ class ResumableOracleMixin:
 
     @oracle_module.synchronized
     def end_trial(self, trial):
+        trial_id = trial.trial_id
         running = {t.trial_id for t in self.ongoing_trials.values()}
-        if trial.trial_id not in running and trial.trial_id in self.trials and (
-            self.trials[trial.trial_id].status in (TrialStatus.COMPLETED, TrialStatus.FAILED)
-            or trial.trial_id in self._retry_queue
-        ):
-            # A worker taken for dead finished after all: its trial was given to the
-            # queue (or already ended); keep the oracle's record as it is.
-            print(f"Ignoring a late end of trial {trial.trial_id} (given up on its worker).")
-            return
-        self._heartbeats.pop(trial.trial_id, None)
+        if trial_id not in running and trial_id in self.trials:
+            # The end of a trial the chief had given up on (a worker taken for dead, or
+            # a chief restarted under running workers): a completed result still counts
+            # if nobody else has run the trial yet; anything else is a duplicate.
+            if trial_id in self._retry_queue and trial.status == TrialStatus.COMPLETED:
+                self._retry_queue.remove(trial_id)
+            else:
+                print(f"Ignoring a late end of trial {trial_id} ({trial.status}).")
+                return
+        self._heartbeats.pop(trial_id, None)
         return super().end_trial(trial)
 
     @oracle_module.synchronized
