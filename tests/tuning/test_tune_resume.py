@@ -28,8 +28,8 @@ def _status(path):
 
 def test_sigkill_mid_trial_then_the_same_command_resumes(tmp_path):
     job = tmp_path / "tiny_ae.fashion_mnist.toml"
-    # About a second or more per trial (2,000 images, 15 epochs), so the kill lands mid-trial.
-    job.write_text(tiny_tune_toml(max_trials=3, epochs=15, subset=2000))
+    # About a second per trial (1,000 images, 10 epochs), so the kill lands mid-trial.
+    job.write_text(tiny_tune_toml(max_trials=3, epochs=10, subset=1000))
     runs = tmp_path / "runs"
     project = runs / project_name(prepare_job(job), "random")
     argv = ["tune", job, "--directory", runs]
