@@ -1,46 +1,61 @@
 """50 consecutive small trials in one process: memory does not grow without bound."""
 
-import keras
-import numpy as np
+import json
+import subprocess
+import sys
 
-from kerazoo.tuning import run_search
-from tuning_helpers import tiny_tune_toml
+import pytest
+
+from tuning_helpers import REPO, TESTS_DIR, subprocess_env, tiny_tune_toml
 
 #: Bound on the resident memory gained over the last 25 trials (the first 25 warm up
 #: TensorFlow's caches). Measured: +1.5 MB. Before `JobTuner` released the
 #: `tf.custom_gradient` registrations of each trial's traced train step, the same 25
 #: trials gained 101 MB (about 4 MB a trial, for ever) despite `clear_session()`.
+#: Measured in a subprocess: +0.7 MB.
 LAST_25_GROWTH_MB = 10.0
 
+SCRIPT = """
+import json, sys
+sys.path.insert(0, {tests!r})
+import keras
+import tiny_family
+from kerazoo.tuning import run_search
 
-def _rss_mb():
+def rss_mb():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * 4096 / 2**20
 
-
 class RecordRSS(keras.callbacks.Callback):
-    def __init__(self):
-        super().__init__()
-        self.rss = []
-
+    rss = []
     def on_train_end(self, logs=None):
-        self.rss.append(_rss_mb())
+        RecordRSS.rss.append(rss_mb())
+
+result = run_search({job!r}, directory={runs!r}, verbose=0, callbacks=[RecordRSS()],
+                    out=lambda *a: None)
+print("RESULT " + json.dumps({{"statuses": [t.status for t in result.tuner.oracle.trials.values()],
+                              "rss": RecordRSS.rss}}))
+"""
 
 
+# In a fresh process (the RSS of the whole test session says nothing). 63 s measured on
+# the shared machine (load ~3; 340 s in-process inside the full suite): beyond the budget.
+@pytest.mark.slow
 def test_fifty_trials_do_not_grow_memory(tmp_path):
     job = tmp_path / "tiny.toml"
     space = ('[search.space.learning_rate]\ntype = "float"\nmin = 0.0001\nmax = 0.1\n'
              'sampling = "log"\n')
     job.write_text(tiny_tune_toml(max_trials=50, epochs=1, subset=64, space=space))
-    recorder = RecordRSS()
-    result = run_search(job, directory=tmp_path / "runs", verbose=0, callbacks=[recorder],
-                        out=lambda *a: None)
-    statuses = [t.status for t in result.tuner.oracle.trials.values()]
-    assert statuses == ["COMPLETED"] * 50
-    rss = np.array(recorder.rss)
+    script = SCRIPT.format(tests=str(TESTS_DIR), job=str(job), runs=str(tmp_path / "runs"))
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=subprocess_env(), cwd=REPO, timeout=900)
+    lines = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
+    assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = json.loads(lines[0][len("RESULT "):])
+    assert result["statuses"] == ["COMPLETED"] * 50
+    rss = result["rss"]
     assert len(rss) == 50
-    first, last = rss[:25], rss[25:]
-    growth_last = float(last.max() - rss[24])
+    growth_last = max(rss[25:]) - rss[24]
     print(f"RSS MB: trial 1 {rss[0]:.1f}, trial 25 {rss[24]:.1f}, trial 50 {rss[49]:.1f}; "
-          f"first 25 gained {first.max() - first[0]:.1f}, last 25 gained {growth_last:.1f}")
+          f"last 25 gained {growth_last:.1f}")
     assert growth_last < LAST_25_GROWTH_MB
