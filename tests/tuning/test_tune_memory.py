@@ -1,12 +1,8 @@
 """50 consecutive small trials in one process: memory does not grow without bound."""
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from tuning_helpers import REPO, TESTS_DIR, subprocess_env, tiny_tune_toml
+from tuning_helpers import TESTS_DIR, run_script, tiny_tune_toml
 
 #: Bound on the resident memory gained over the last 25 trials (the first 25 warm up
 #: TensorFlow's caches). Measured: +1.5 MB. Before `JobTuner` released the
@@ -47,11 +43,7 @@ def test_fifty_trials_do_not_grow_memory(tmp_path):
              'sampling = "log"\n')
     job.write_text(tiny_tune_toml(max_trials=50, epochs=1, subset=64, space=space))
     script = SCRIPT.format(tests=str(TESTS_DIR), job=str(job), runs=str(tmp_path / "runs"))
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env=subprocess_env(), cwd=REPO, timeout=900)
-    lines = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
-    assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
-    result = json.loads(lines[0][len("RESULT "):])
+    result = run_script(script)
     assert result["statuses"] == ["COMPLETED"] * 50
     rss = result["rss"]
     assert len(rss) == 50

@@ -1,10 +1,6 @@
 """Training inside trials under tf.distribute.MirroredStrategy on two logical CPUs."""
 
-import json
-import subprocess
-import sys
-
-from tuning_helpers import REPO, TESTS_DIR, subprocess_env, tiny_tune_toml
+from tuning_helpers import TESTS_DIR, run_script, tiny_tune_toml
 
 SCRIPT = """
 import json, sys
@@ -43,11 +39,7 @@ def test_trials_train_under_a_mirrored_strategy_on_two_logical_cpus(tmp_path):
     job = tmp_path / "tiny.toml"
     job.write_text(tiny_tune_toml(max_trials=2, epochs=2, subset=256))
     script = SCRIPT.format(tests=str(TESTS_DIR), job=str(job), runs=str(tmp_path / "runs"))
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env=subprocess_env(), cwd=REPO, timeout=300)
-    lines = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
-    assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
-    result = json.loads(lines[0][len("RESULT "):])
+    result = run_script(script)
     assert len(result["devices"]) == 2
     assert result["statuses"] == ["COMPLETED", "COMPLETED"]
     assert all(0.5 < s < 0.7 for s in result["scores"])  # Bernoulli(0.3) pixels: H = 0.611

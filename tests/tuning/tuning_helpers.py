@@ -67,3 +67,14 @@ def popen(argv, log_path, prelude="", **env):
     log = open(log_path, "w")
     return subprocess.Popen(cli_command(*argv, prelude=prelude), stdout=log,
                             stderr=subprocess.STDOUT, env=subprocess_env(**env), cwd=REPO)
+
+
+def run_script(script, timeout=900):
+    """Runs a Python script in a fresh process; returns the JSON after its `RESULT ` line."""
+    import json
+
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=subprocess_env(), cwd=REPO, timeout=timeout)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return json.loads(lines[0][len("RESULT "):])
