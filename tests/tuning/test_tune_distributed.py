@@ -40,9 +40,9 @@ def _wait(condition, procs, seconds=240):
     raise AssertionError("timed out")
 
 
-# Four TensorFlow processes and a 15 s heartbeat timeout: 41 s measured at load ~2.5
-# (127 s at load ~12); all the default tuning tests together: 71 s at load ~2.3. The chief's logic is also tested alone, on a fake clock, in
-# test_chief_oracle.py.
+# Four TensorFlow processes and a 15 s heartbeat timeout: 37-41 s at load ~2.5 (127 s at
+# load ~12); all the default tuning tests together take 71 s at load ~2.3. The chief's
+# logic is also tested alone, on a fake clock, in test_chief_oracle.py.
 def test_chief_and_two_workers_survive_a_killed_and_a_dead_worker(tmp_path):
     job = tmp_path / "tiny_ae.fashion_mnist.toml"
     job.write_text(tiny_tune_toml(max_trials=6, epochs=8, subset=1000))
