@@ -4,6 +4,7 @@
     kerazoo info NAME                  a model's card and metrics
     kerazoo verify [NAME]              check every file's sha256 and run each SavedModel signature
     kerazoo train JOB [--publish NAME] re-create a zoo entry from its job file
+    kerazoo tune JOB                   keras-tuner search around a job's recipe (resumable, distributed)
     kerazoo reconstruct NAME           reconstruct (denoise, inpaint) images with an autoencoder: PNG + .npy
     kerazoo encode NAME                encode images to codes with an autoencoder: .npy
     kerazoo recommend NAME --user U    top-k movies for a MovieLens-100k user
@@ -125,6 +126,35 @@ def _train(sub):
             print(f"  {key}: {value:.6g}" if isinstance(value, float) else f"  {key}: {value}")
         if result.entry is not None:
             print(f"published as {args.publish} in {result.entry}")
+        return 0
+
+    return run
+
+
+@verb("tune", "run (or resume) a keras-tuner search around a job's recipe; print the leaderboard")
+def _tune(sub):
+    sub.add_argument("job", help="a job file, e.g. tuning/ae.fashion_mnist.toml")
+    sub.add_argument("--max-trials", type=int, help="trials in all (default: search.max_trials)")
+    sub.add_argument("--directory", default="runs/tuning",
+                     help="folder of the keras-tuner projects (default: runs/tuning)")
+    sub.add_argument("--epochs", type=int, help="epochs per trial (replaces the recipe's)")
+    sub.add_argument("--subset", type=int, help="train each trial on the first N examples")
+    sub.add_argument("--publish", metavar="NAME",
+                     help="retrain with the best trial's values and publish as NAME")
+    sub.add_argument("--tuner", choices=("random", "bayesian", "hyperband"),
+                     help="override search.tuner")
+    sub.add_argument("--trial-timeout", type=float, default=600.0, metavar="SECONDS",
+                     help="chief: requeue a worker's trial after this long without a "
+                     "heartbeat (default: 600). Chief and workers: set KERASTUNER_TUNER_ID, "
+                     "KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT")
+    _zoo_arg(sub)
+
+    def run(args):
+        from kerazoo.tuning import run_search
+
+        run_search(args.job, max_trials=args.max_trials, directory=args.directory,
+                   epochs=args.epochs, subset=args.subset, publish=args.publish,
+                   zoo_dir=args.zoo, tuner=args.tuner, trial_timeout=args.trial_timeout)
         return 0
 
     return run

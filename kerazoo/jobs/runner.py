@@ -31,7 +31,7 @@ def card_for(family, model, metrics, job):
 
 
 def train_job(job, publish=None, zoo_dir=None, epochs=None, subset=None,
-              checkpoint_dir=None, verbose="auto"):
+              checkpoint_dir=None, verbose="auto", card_notes=None):
     """Trains the model of a job file (or `Job`) from its recipe; optionally publishes it.
 
     Args:
@@ -39,6 +39,8 @@ def train_job(job, publish=None, zoo_dir=None, epochs=None, subset=None,
         publish: a zoo name to publish the trained model as (usually `job.name`).
         epochs, subset: shrink the recipe (fewer epochs, the first `subset` examples).
         checkpoint_dir: where the last good weights are kept during training.
+        card_notes: `{card field: markdown}` appended to the published card's sections
+            (`kerazoo tune --publish` adds the search summary to `training`).
     Returns:
         A `TrainResult` with the model, its metrics, the history and the entry's folder.
     """
@@ -61,12 +63,15 @@ def train_job(job, publish=None, zoo_dir=None, epochs=None, subset=None,
     if publish:
         from kerazoo.hub import publish as publish_entry
 
+        card = card_for(family, model, metrics, job)
+        for key, text in (card_notes or {}).items():
+            card[key] = f"{card.get(key) or ''}\n\n{text}".strip()
         with tempfile.TemporaryDirectory() as tmp:
             paths = family.artifacts(model, data, job, Path(tmp)) or []
             entry = publish_entry(
                 model,
                 publish,
-                card=card_for(family, model, metrics, job),
+                card=card,
                 metrics=metrics,
                 recipe=job.to_dict(),
                 files={Path(p).name: p for p in paths},
