@@ -10,6 +10,7 @@ from kerazoo.models.autoencoders import (
 )
 from kerazoo.models.clustering import DeepClustering
 from kerazoo.models.dbn import DBN, DBNClassifier, DeepAutoencoder
+from kerazoo.models.gan import GAN
 from kerazoo.models.rbm import BernoulliRBM, GaussianBernoulliRBM
 from kerazoo.models.recommenders import AutoRec, BiasedMF, GlobalMean, RBMRecommender, UserItemBiases
 
@@ -24,6 +25,7 @@ __all__ = [
     "DeepAutoencoder",
     "DeepClustering",
     "DenoisingAutoencoder",
+    "GAN",
     "GaussianBernoulliRBM",
     "GlobalMean",
     "RBMRecommender",
