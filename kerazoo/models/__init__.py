@@ -8,6 +8,7 @@ from kerazoo.models.autoencoders import (
     SparseAutoencoder,
     VariationalAutoencoder,
 )
+from kerazoo.models.classifier import CNNClassifier
 from kerazoo.models.clustering import DeepClustering
 from kerazoo.models.dbn import DBN, DBNClassifier, DeepAutoencoder
 from kerazoo.models.gan import GAN
@@ -19,6 +20,7 @@ __all__ = [
     "Autoencoder",
     "BernoulliRBM",
     "BiasedMF",
+    "CNNClassifier",
     "ContractiveAutoencoder",
     "DBN",
     "DBNClassifier",

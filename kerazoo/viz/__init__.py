@@ -2,7 +2,7 @@
 decoded latent grids and interpolations, recommender charts."""
 
 from kerazoo.viz.grids import filter_grid, image_grid
-from kerazoo.viz.latent import interpolate_latents, interpolation_grid, latent_grid
+from kerazoo.viz.latent import interpolate_latents, interpolation_grid, latent_grid, latent_walks
 from kerazoo.viz.latent_maps import latent_manifold, latent_scatter
 from kerazoo.viz.recommenders import fold_metric_chart
 from kerazoo.viz.reconstructions import reconstruction_grid
@@ -16,5 +16,6 @@ __all__ = [
     "latent_grid",
     "latent_manifold",
     "latent_scatter",
+    "latent_walks",
     "reconstruction_grid",
 ]
