@@ -27,6 +27,9 @@ The EMA generator (Yazici et al., 2019; Karras et al., 2018) is a copy of the ge
 whose weights (and batch-norm statistics) follow
 w_ema <- d w_ema + (1 - d) w with d = min(ema_decay, (1 + t) / (10 + t)) at generator step
 t; `sample` and `generate` use it when `ema_decay` is set, `self.generator` otherwise.
+Averaged weights do not match averaged batch-norm statistics, so at the end of `fit` the
+EMA generator's statistics are recomputed from one batch of `calibration_samples` latents
+(`recalibrate_ema`; the "standing statistics" of Brock et al., 2019).
 
 References:
     I. Goodfellow et al., "Generative Adversarial Nets", NIPS 2014.
@@ -34,6 +37,8 @@ References:
     Convolutional Generative Adversarial Networks", arXiv:1511.06434, 2015.
     T. Salimans et al., "Improved Techniques for Training GANs", NIPS 2016.
     I. Gulrajani et al., "Improved Training of Wasserstein GANs", NIPS 2017.
+    A. Brock, J. Donahue and K. Simonyan, "Large Scale GAN Training for High Fidelity
+    Natural Image Synthesis", ICLR 2019.
     Y. Yazici et al., "The Unusual Effectiveness of Averaging in GAN Training", ICLR 2019.
 """
 
@@ -281,7 +286,28 @@ class GAN(keras.Model):
             raise RuntimeError("Call `compile()` before `fit()`: the GAN has no optimizers yet.")
         if isinstance(x, (np.ndarray, tf.Tensor)):
             x = check_images(x, "x")
-        return super().fit(x, None, **kwargs)
+        history = super().fit(x, None, **kwargs)
+        self.recalibrate_ema()
+        return history
+
+    def recalibrate_ema(self, n=4096, seed=0):
+        """Sets the EMA generator's batch-norm statistics to those of one batch of `n`
+        latents z ~ N(0, I) (drawn with `seed`) through it; no-op without EMA."""
+        if self.ema_generator is None:
+            return
+        n = check_positive_int(n, "n")
+        layers = [layer for layer in self.ema_generator.layers
+                  if isinstance(layer, keras.layers.BatchNormalization)]
+        saved = [(layer.momentum, layer.trainable) for layer in layers]
+        try:
+            for layer in layers:
+                # momentum 0: the moving statistics become this batch's; a frozen BN
+                # layer would run in inference mode, so it is unfrozen for the pass.
+                layer.momentum, layer.trainable = 0.0, True
+            self.ema_generator(keras.random.normal((n, self.latent_dim), seed=int(seed)), training=True)
+        finally:
+            for layer, (momentum, trainable) in zip(layers, saved):
+                layer.momentum, layer.trainable = momentum, trainable
 
     # ------------------------------------------------------------------- training
 

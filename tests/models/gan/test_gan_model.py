@@ -45,6 +45,16 @@ def test_train_step_reports_finite_monitors_and_the_discriminator_learns(trained
     assert all(np.all(np.isfinite(w)) for w in ema)
 
 
+def test_fit_recalibrates_the_ema_batch_norm_statistics(trained):
+    model, _, _ = trained
+    z = keras.random.normal((4096, model.latent_dim), seed=0)
+    projected = model.ema_generator.get_layer("project")(z).numpy()
+    bn = model.ema_generator.get_layer("project_bn")
+    np.testing.assert_allclose(bn.moving_mean.numpy(), projected.mean(axis=0), atol=1e-5)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), projected.var(axis=0), rtol=1e-3, atol=1e-6)
+    assert bn.momentum == 0.99 and not bn.trainable
+
+
 def test_label_smoothing_raises_the_real_loss_floor(fashion_images):
     # With real targets 0.9, the real half of d_loss is at least the binary entropy
     # H(0.9) = 0.325 nats, so d_loss stays above it even for a perfect discriminator.
