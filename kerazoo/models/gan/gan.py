@@ -54,7 +54,8 @@ from kerazoo.models.gan.architectures import (
     dcgan_discriminator,
     dcgan_generator,
 )
-from kerazoo.utils.validation import IMAGE_SHAPE, check_images, check_positive_int
+from kerazoo.utils.latents import check_latents, stateless_normal_latents
+from kerazoo.utils.validation import check_images, check_positive_int
 
 LOSSES = ("non_saturating", "wgan_gp")
 _MAX_SEED = 2**31 - 2
@@ -411,14 +412,11 @@ class GAN(keras.Model):
     def sample_tensor(self, count, seed):
         """Images at `count` draws z ~ N(0, I), by stateless random ops.
 
-        `count` and `seed` are scalar int32 tensors; z is
-        `tf.random.stateless_normal([count, latent_dim], seed=[seed, 0])`, the same as
-        `keras.random.normal(..., seed=int(seed))`, so `sample(n, seed=s)` in Python and the
-        SavedModel's `sample(count=n, seed=s)` give the same images.
+        `count` and `seed` are scalar int32 tensors (see
+        `kerazoo.utils.latents.stateless_normal_latents`): `sample(n, seed=s)` in Python and
+        the SavedModel's `sample(count=n, seed=s)` give the same images.
         """
-        seed = tf.stack([tf.cast(seed, tf.int32), tf.constant(0, tf.int32)])
-        z = tf.random.stateless_normal(tf.stack([tf.cast(count, tf.int32), self.latent_dim]), seed=seed)
-        return self.generate_tensor(z)
+        return self.generate_tensor(stateless_normal_latents(count, seed, self.latent_dim))
 
     def serving_endpoints(self):
         """SavedModel signatures: `sample` (scalar int32 `count` and `seed`, deterministic in
@@ -432,25 +430,9 @@ class GAN(keras.Model):
 
     # ------------------------------------------------------------- numpy methods
 
-    def _check_latents(self, z, name="z"):
-        if hasattr(z, "numpy") and not isinstance(z, np.ndarray):
-            z = z.numpy()
-        arr = np.asarray(z)
-        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
-            raise TypeError(f"`{name}` must be a numeric array of latents. Received: dtype={arr.dtype}")
-        if arr.ndim != 2 or arr.shape[1] != self.latent_dim or not len(arr):
-            raise ValueError(
-                f"`{name}` must have shape (N, {self.latent_dim}) with N >= 1 "
-                f"(latent_dim={self.latent_dim}). Received: shape={arr.shape}"
-            )
-        arr = arr.astype("float32", copy=False)
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"`{name}` contains NaN or infinite values. Received: a non-finite latent")
-        return arr
-
     def generate(self, z, batch_size=500):
         """Images for latents (N, latent_dim): float32 (N, 28, 28, 1) in [0, 1]."""
-        z = self._check_latents(z)
+        z = check_latents(z, self.latent_dim)
         batch_size = check_positive_int(batch_size, "batch_size")
         if "generate" not in self._functions:
             self._functions["generate"] = tf.function(
