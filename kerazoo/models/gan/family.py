@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import keras
-import numpy as np
 
 from kerazoo.jobs import Family, register_family
 from kerazoo.models.classifier.evaluator import FD_SAMPLES, SampleEvaluator, blur_plus
