@@ -92,6 +92,19 @@ def _check_fraction(value, name, low_open=False):
     return float(value)
 
 
+def _skip_missing_state(optimizer):
+    """Lets an optimizer keep its fresh state when a file holds none for it (the zoo saves
+    models without optimizer state)."""
+    load_saved_state = optimizer.load_own_variables
+
+    def load_own_variables(store):
+        if len(store.keys()) == 0:
+            return
+        load_saved_state(store)
+
+    optimizer.load_own_variables = load_own_variables
+
+
 @keras.saving.register_keras_serializable(package="kerazoo")
 class GAN(keras.Model):
     """A GAN for 28x28x1 images in [0, 1]: DCGAN networks, trained with `fit(x)`.
@@ -252,19 +265,27 @@ class GAN(keras.Model):
         self.g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer is not None else (
             keras.optimizers.Adam(2e-4, beta_1=0.5)
         )
-        self._compile_args = {k: v for k, v in kwargs.items() if k in ("steps_per_execution", "jit_compile")}
-        super().compile(optimizer=None, **kwargs)
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
-
-    def get_compile_config(self):
-        if not self.compiled or self.d_optimizer is None:
-            return {}
-        return {
+        # The compile config is kept as plain data: the zoo saves a model with its
+        # optimizers detached (no optimizer state), and it must still load compiled.
+        self._compile_args = {
             "d_optimizer": keras.optimizers.serialize(self.d_optimizer),
             "g_optimizer": keras.optimizers.serialize(self.g_optimizer),
-            **(self._compile_args or {}),
+            **{k: v for k, v in kwargs.items() if k in ("steps_per_execution", "jit_compile")},
         }
+        super().compile(optimizer=None, **kwargs)
+        for optimizer, variables in ((self.d_optimizer, self.discriminator.trainable_variables),
+                                     (self.g_optimizer, self.generator.trainable_variables)):
+            optimizer.build(variables)
+            _skip_missing_state(optimizer)
+
+    def get_compile_config(self):
+        if not self.compiled or self._compile_args is None:
+            return {}
+        config = dict(self._compile_args)
+        for key in ("d_optimizer", "g_optimizer"):
+            if getattr(self, key) is not None:
+                config[key] = keras.optimizers.serialize(getattr(self, key))
+        return config
 
     def compile_from_config(self, config):
         """Compiles from a saved compile config (a loaded model is ready for `fit`).
@@ -281,10 +302,11 @@ class GAN(keras.Model):
 
     def fit(self, x=None, y=None, **kwargs):
         """`keras.Model.fit` on real images; `y` is ignored. Arrays are checked first
-        (float32 (N, 28, 28, 1) in [0, 1])."""
+        (float32 (N, 28, 28, 1) in [0, 1]). A model that was never compiled (or was loaded
+        from a file without a compile config) is compiled with `compile()`'s defaults."""
         del y
         if self.d_optimizer is None:
-            raise RuntimeError("Call `compile()` before `fit()`: the GAN has no optimizers yet.")
+            self.compile()
         if isinstance(x, (np.ndarray, tf.Tensor)):
             x = check_images(x, "x")
         history = super().fit(x, None, **kwargs)

@@ -43,7 +43,7 @@ def test_published_classifier_accuracy(sample_images):
     zoo = kerazoo.hub.default_zoo_dir()
     if name not in kerazoo.list_models(zoo_dir=zoo):
         pytest.skip("classifier.fashion_mnist is not published")
-    meta = kerazoo.hub.load.entry_metadata(name, zoo_dir=zoo)
+    meta = kerazoo.hub.entry_metadata(name, zoo_dir=zoo)
     # Issue 6 asks for >= 0.92; the entry published from the 8-epoch recipe measured 0.9178
     # (a miss, reported): this checks the number the card states, not the target.
     assert meta["metrics"]["test_accuracy"] >= 0.915

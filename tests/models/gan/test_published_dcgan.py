@@ -18,7 +18,7 @@ def entry():
 
 
 def test_card_states_the_distance_coverage_and_anchors(entry):
-    meta = kerazoo.hub.load.entry_metadata(NAME, zoo_dir=entry.parent)
+    meta = kerazoo.hub.entry_metadata(NAME, zoo_dir=entry.parent)
     m = meta["metrics"]
     assert m["fd"] > 0 and 0 <= m["class_coverage_min"] <= 0.1 and m["train_seconds"] > 0
     assert sum(m[f"class_coverage_{c}"] for c in range(10)) == pytest.approx(1.0)
