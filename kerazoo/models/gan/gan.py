@@ -54,6 +54,7 @@ from kerazoo.models.gan.architectures import (
     dcgan_discriminator,
     dcgan_generator,
 )
+from kerazoo.models.rbm.base import keep_fresh_state_if_none_saved
 from kerazoo.utils.latents import check_latents, stateless_normal_latents
 from kerazoo.utils.validation import check_images, check_positive_int
 
@@ -90,19 +91,6 @@ def _check_fraction(value, name, low_open=False):
         interval = "(0, 1)" if low_open else "[0, 1)"
         raise ValueError(f"`{name}` must be a number in {interval}. Received: {name}={value!r}")
     return float(value)
-
-
-def _skip_missing_state(optimizer):
-    """Lets an optimizer keep its fresh state when a file holds none for it (the zoo saves
-    models without optimizer state)."""
-    load_saved_state = optimizer.load_own_variables
-
-    def load_own_variables(store):
-        if len(store.keys()) == 0:
-            return
-        load_saved_state(store)
-
-    optimizer.load_own_variables = load_own_variables
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
@@ -276,7 +264,7 @@ class GAN(keras.Model):
         for optimizer, variables in ((self.d_optimizer, self.discriminator.trainable_variables),
                                      (self.g_optimizer, self.generator.trainable_variables)):
             optimizer.build(variables)
-            _skip_missing_state(optimizer)
+            keep_fresh_state_if_none_saved(optimizer)
 
     def get_compile_config(self):
         if not self.compiled or self._compile_args is None:
