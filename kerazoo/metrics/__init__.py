@@ -7,6 +7,8 @@ VAE tools (`kerazoo.metrics.vae_likelihood`): the ELBO terms and the importance-
 log-likelihood. Reconstruction (`kerazoo.metrics.reconstruction`): MSE, PSNR, encoder
 Jacobian norms. Recommenders (`kerazoo.metrics.ranking`): RMSE, MAE, precision/recall/NDCG@k.
 Clustering (`kerazoo.metrics.clustering`): Hungarian-matched accuracy, NMI, ARI.
+Generative models (`kerazoo.metrics.generative`): Fréchet distance in a feature space, class
+coverage of samples.
 """
 
 from kerazoo.metrics.clustering import (
@@ -16,6 +18,12 @@ from kerazoo.metrics.clustering import (
     clustering_metrics,
     contingency_table,
     normalized_mutual_info,
+)
+from kerazoo.metrics.generative import (
+    class_coverage,
+    frechet_distance,
+    frechet_distance_from_statistics,
+    gaussian_statistics,
 )
 from kerazoo.metrics.likelihood import (
     bernoulli_rbm_free_energy,
@@ -60,6 +68,10 @@ __all__ = [
     "clustering_metrics",
     "contingency_table",
     "normalized_mutual_info",
+    "class_coverage",
+    "frechet_distance",
+    "frechet_distance_from_statistics",
+    "gaussian_statistics",
     "AISResult",
     "MAX_EXACT_HIDDEN",
     "ais_beta_schedule",

@@ -8,8 +8,10 @@ from kerazoo.models.autoencoders import (
     SparseAutoencoder,
     VariationalAutoencoder,
 )
+from kerazoo.models.classifier import CNNClassifier
 from kerazoo.models.clustering import DeepClustering
 from kerazoo.models.dbn import DBN, DBNClassifier, DeepAutoencoder
+from kerazoo.models.gan import GAN
 from kerazoo.models.rbm import BernoulliRBM, GaussianBernoulliRBM
 from kerazoo.models.recommenders import AutoRec, BiasedMF, GlobalMean, RBMRecommender, UserItemBiases
 
@@ -18,12 +20,14 @@ __all__ = [
     "Autoencoder",
     "BernoulliRBM",
     "BiasedMF",
+    "CNNClassifier",
     "ContractiveAutoencoder",
     "DBN",
     "DBNClassifier",
     "DeepAutoencoder",
     "DeepClustering",
     "DenoisingAutoencoder",
+    "GAN",
     "GaussianBernoulliRBM",
     "GlobalMean",
     "RBMRecommender",

@@ -2,7 +2,7 @@
 decoded latent grids and interpolations, the sprite of a latent explorer, recommender charts."""
 
 from kerazoo.viz.grids import filter_grid, image_grid, image_sprite
-from kerazoo.viz.latent import interpolate_latents, interpolation_grid, latent_grid
+from kerazoo.viz.latent import interpolate_latents, interpolation_grid, latent_grid, latent_walks
 from kerazoo.viz.latent_maps import (
     latent_grid_points,
     latent_hover_grid,
@@ -25,6 +25,7 @@ __all__ = [
     "latent_hover_grid",
     "latent_manifold",
     "latent_scatter",
+    "latent_walks",
     "principal_plane",
     "reconstruction_grid",
 ]

@@ -2,7 +2,8 @@
 interpolations between latent points.
 
 Functions take a `decode` callable (latents (N, latent_dim) -> images (N, 28, 28, 1) in
-[0, 1]), or any object with a `.decode` method, such as a kerazoo autoencoder. They return
+[0, 1]), or any object with a `.decode` method (a kerazoo autoencoder, the VAE) or a
+`.generate` method (the GAN). They return
 the decoded images as a numpy array and, given a `path`, also write a PNG (matplotlib,
 Agg backend).
 
@@ -19,11 +20,13 @@ from kerazoo.utils.validation import check_positive_int
 
 
 def _decoder(decode):
-    if hasattr(decode, "decode") and callable(decode.decode):
-        return decode.decode
+    for method in ("decode", "generate"):
+        if hasattr(decode, method) and callable(getattr(decode, method)):
+            return getattr(decode, method)
     if not callable(decode):
         raise TypeError(
-            "`decode` must be a callable latents -> images or a model with a `decode` method. "
+            "`decode` must be a callable latents -> images or a model with a `decode` or "
+            "`generate` method. "
             f"Received: {type(decode).__name__}"
         )
     return decode
@@ -144,6 +147,34 @@ def interpolation_grid(decode, pairs, n=10, path=None, method="slerp", title=Non
     if path is not None:
         _image_grid(images, path, ncols=n, title=title)
     return images
+
+
+def latent_walks(decode, latent_dim, directory, n_pairs=4, n=10, dims=(0, 1), grid_n=15,
+                 seed=0, method="slerp"):
+    """The two latent walks of a generative model with a N(0, I) prior (a GAN, a VAE).
+
+    Writes `directory/interpolation.png`: `n_pairs` rows of `n` images decoded along the
+    interpolation between two latents drawn with `seed`; and `directory/latent_grid.png`:
+    the decoded grid over the latent dimensions `dims` (`latent_grid`, the others at 0).
+
+    Returns:
+        The two paths.
+    """
+    from pathlib import Path
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    latent_dim = check_positive_int(latent_dim, "latent_dim")
+    n_pairs = check_positive_int(n_pairs, "n_pairs")
+    z = np.random.default_rng(seed).standard_normal((2 * n_pairs, latent_dim)).astype("float32")
+    interpolation = directory / "interpolation.png"
+    interpolation_grid(decode, [(z[2 * i], z[2 * i + 1]) for i in range(n_pairs)], n=n,
+                       path=interpolation, method=method,
+                       title=f"{'Spherical' if method == 'slerp' else 'Linear'} interpolation between random latents")
+    grid = directory / "latent_grid.png"
+    latent_grid(decode, latent_dim, path=grid, n=grid_n, dims=dims,
+                title=f"Latent dimensions {dims[0]} (across) and {dims[1]} (down)")
+    return [interpolation, grid]
 
 
 def _image_grid(images, path, ncols=None, title=None):

@@ -111,3 +111,18 @@ def test_bad_decoders_and_latents():
         interpolate_latents(np.zeros(3), np.ones(3), method="cubic")
     with pytest.raises(ValueError, match="pairs"):
         interpolation_grid(decoder_of(2), [])
+
+
+def test_latent_walks_write_both_pictures_for_a_model_with_generate(tmp_path):
+    class Generator:
+        """A stand-in GAN: `generate` maps latents to images (the first coordinate's sigmoid)."""
+
+        def generate(self, z):
+            v = 1 / (1 + np.exp(-np.asarray(z)[:, :1]))
+            return np.broadcast_to(v[:, :, None, None], (len(z), 28, 28, 1)).astype("float32")
+
+    from kerazoo.viz import latent_walks
+
+    paths = latent_walks(Generator(), 5, tmp_path / "walks", n_pairs=2, n=4, grid_n=3, seed=1)
+    assert [p.name for p in paths] == ["interpolation.png", "latent_grid.png"]
+    assert all(p.stat().st_size > 500 for p in paths)

@@ -53,6 +53,7 @@ from kerazoo.metrics.vae_likelihood import (
     gaussian_log_prob,
     importance_sampled_log_likelihood,
 )
+from kerazoo.utils.latents import check_latents, stateless_normal_latents
 from kerazoo.utils.validation import IMAGE_SHAPE, check_images, check_positive_int
 
 LIKELIHOODS = ("bernoulli", "gaussian")
@@ -379,9 +380,7 @@ class VariationalAutoencoder(keras.Model):
         `keras.random.normal(..., seed=int(seed))`, so `sample(n, seed=s)` in Python and
         the SavedModel's `sample(count=n, seed=s)` give the same images.
         """
-        seed = tf.stack([tf.cast(seed, tf.int32), tf.constant(0, tf.int32)])
-        z = tf.random.stateless_normal(tf.stack([tf.cast(count, tf.int32), self.latent_dim]), seed=seed)
-        return self.decoder(z)
+        return self.decoder(stateless_normal_latents(count, seed, self.latent_dim))
 
     def log_likelihood_tensor(self, x, z):
         """log p(x|z) for images `x` (B, 28, 28, 1) and latents `z` (B, S, latent_dim) -> (B, S).
@@ -442,20 +441,7 @@ class VariationalAutoencoder(keras.Model):
         return np.concatenate([np.asarray(o) for o in outs])
 
     def _check_latents(self, z, name="z"):
-        if hasattr(z, "numpy") and not isinstance(z, np.ndarray):
-            z = z.numpy()
-        arr = np.asarray(z)
-        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
-            raise TypeError(f"`{name}` must be a numeric array of latents. Received: dtype={arr.dtype}")
-        if arr.ndim != 2 or arr.shape[1] != self.latent_dim:
-            raise ValueError(
-                f"`{name}` must have shape (N, {self.latent_dim}) (latent_dim={self.latent_dim}). "
-                f"Received: shape={arr.shape}"
-            )
-        arr = arr.astype("float32", copy=False)
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"`{name}` contains NaN or infinite values.")
-        return arr
+        return check_latents(z, self.latent_dim, name)
 
     def encode(self, x, batch_size=256):
         """The posterior mean E[z|x] of float32 images (N, 28, 28, 1) in [0, 1]: (N, latent_dim)."""

@@ -780,6 +780,12 @@ def compile_from_saved_config(model, config):
     model.compile(optimizer=optimizer, **config)
     optimizer = model.optimizer
     optimizer.build(model.trainable_variables)
+    keep_fresh_state_if_none_saved(optimizer)
+
+
+def keep_fresh_state_if_none_saved(optimizer):
+    """Lets a built optimizer keep its fresh state when a file holds none for it (the zoo
+    saves models without optimizer state), without Keras's warning about 0 variables."""
     load_saved_state = optimizer.load_own_variables
 
     def load_own_variables(store):

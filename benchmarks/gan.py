@@ -1,0 +1,153 @@
+"""kerazoo's default GAN recipe against the textbook DCGAN recipe, for equal wall-clock time.
+
+    PYTHONPATH=$PWD python benchmarks/gan.py                 # the full benchmark: 45 minutes per recipe
+    PYTHONPATH=$PWD python benchmarks/gan.py --minutes 6     # a short equal-time proxy
+
+Both recipes train in this process, one after the other, for the same wall-clock budget
+(`--minutes`, counted from the start of `fit`, tracing included), on the first 54,000
+Fashion-MNIST training images:
+
+- anchor: the textbook DCGAN recipe (Radford et al., 2015): batch norm in both networks,
+  LeakyReLU(0.2) in the discriminator, Adam(2e-4, beta_1=0.5) for both, batch 128, the
+  non-saturating loss, no weight averaging; the same networks as kerazoo's (`GAN` defaults);
+- kerazoo: the recipe of tuning/dcgan.fashion_mnist.toml (options override it for
+  development: --batch-size, --ema-decay, --d-lr, --g-lr).
+
+Every row is scored in the feature space of classifier.fashion_mnist: the Fréchet distance
+of 10,000 images to the 10,000 test images and the smallest class share among them
+(class coverage), next to 10,000 real training images, the same images blurred (each pixel
+averaged with its four neighbours) and 10,000 samples of the zoo's vae.fashion_mnist. The
+ratios at the end are the targets of issue 6: kerazoo/anchor <= 0.5, kerazoo/VAE <= 0.5,
+kerazoo/blurred < 1, every class >= 5%. Times are wall-clock on shared CPU cores: run it
+on a quiet machine and note `uptime`.
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+JOB = ROOT / "tuning" / "dcgan.fashion_mnist.toml"
+
+
+def load_average():
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=45.0, help="training budget per recipe")
+    parser.add_argument("--batch-size", type=int, help="override kerazoo's batch size")
+    parser.add_argument("--ema-decay", type=float, help="override kerazoo's EMA decay")
+    parser.add_argument("--d-lr", type=float, help="override kerazoo's discriminator learning rate")
+    parser.add_argument("--g-lr", type=float, help="override kerazoo's generator learning rate")
+    parser.add_argument("--skip-anchor", action="store_true", help="train kerazoo's recipe only (development)")
+    parser.add_argument("--update-card", action="store_true",
+                        help="add both GAN rows, named with the budget, as anchors to dcgan.fashion_mnist's card")
+    args = parser.parse_args(argv)
+
+    import keras
+
+    import kerazoo
+    from kerazoo.jobs import load_job
+    from kerazoo.models import GAN
+    from kerazoo.models.classifier.evaluator import FD_SAMPLES, SampleEvaluator
+    from kerazoo.models.gan.family import compile_recipe, score_anchors
+    from kerazoo.models.rbm.family import load_image_splits
+
+    job = load_job(JOB)
+    model_kwargs, train = dict(job.model), dict(job.train)
+    if args.ema_decay is not None:
+        model_kwargs["ema_decay"] = args.ema_decay if args.ema_decay > 0 else None
+    for key, value in (("batch_size", args.batch_size), ("d_learning_rate", args.d_lr),
+                       ("g_learning_rate", args.g_lr)):
+        if value is not None:
+            train[key] = value
+    budget = 60.0 * args.minutes
+    x_train = load_image_splits(job)["x_train"]
+    evaluator = SampleEvaluator.from_zoo()
+    print(f"budget {args.minutes:g} min per recipe; {len(x_train)} training images; "
+          f"load average {load_average()} at start", flush=True)
+
+    class WallClockBudget(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.start = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            if time.perf_counter() - self.start >= budget:
+                self.model.stop_training = True
+
+    def train_for_budget(name, model, batch_size):
+        keras.utils.set_random_seed(job.seed)
+        clock = WallClockBudget()
+        start = time.perf_counter()
+        history = model.fit(x_train, epochs=10_000, batch_size=batch_size, callbacks=[clock], verbose=0,
+                            shuffle=True)
+        seconds = time.perf_counter() - start
+        steps = int(model.g_optimizer.iterations.numpy())
+        print(f"{name}: {steps} generator steps ({steps * batch_size / len(x_train):.2f} epochs) at batch "
+              f"{batch_size} in {seconds / 60:.1f} min; last epoch {({k: round(v[-1], 3) for k, v in history.history.items()})}; "
+              f"load average {load_average()}", flush=True)
+        return seconds, steps
+
+    rows = {}
+    for name, scores in score_anchors(evaluator, x_train).items():
+        rows[name] = scores
+    vae = kerazoo.load("vae.fashion_mnist")
+    rows["VAE (vae.fashion_mnist)"] = evaluator(vae.sample(FD_SAMPLES, seed=0))
+
+    if not args.skip_anchor:
+        anchor = GAN(latent_dim=model_kwargs["latent_dim"], generator_filters=model_kwargs["generator_filters"],
+                     discriminator_filters=model_kwargs["discriminator_filters"], discriminator_norm="batch",
+                     ema_decay=None, seed=job.seed)
+        anchor.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+                       g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+        seconds, steps = train_for_budget("anchor (textbook DCGAN)", anchor, 128)
+        rows["anchor: textbook DCGAN"] = {**evaluator(anchor.sample(FD_SAMPLES, seed=0)),
+                                          "minutes": seconds / 60, "steps": steps}
+
+    model = compile_recipe(GAN(**model_kwargs, seed=job.seed), train)
+    seconds, steps = train_for_budget("kerazoo", model, int(train["batch_size"]))
+    rows["kerazoo default recipe"] = {**evaluator(model.sample(FD_SAMPLES, seed=0)),
+                                      "minutes": seconds / 60, "steps": steps}
+
+    print()
+    print(f"kerazoo recipe: model {model_kwargs}; batch {train['batch_size']}, Adam d_lr "
+          f"{train['d_learning_rate']} g_lr {train['g_learning_rate']} beta_1 {train['beta_1']}")
+    print(f"Fréchet distance to the 10,000 test images in classifier.fashion_mnist features "
+          f"({FD_SAMPLES} images per row), budget {args.minutes:g} min per GAN recipe:")
+    print(f"{'row':<28} {'FD':>9} {'min class share':>16} {'minutes':>8} {'steps':>7}")
+    for name, r in rows.items():
+        minutes = f"{r['minutes']:.1f}" if "minutes" in r else "-"
+        steps = str(r["steps"]) if "steps" in r else "-"
+        print(f"{name:<28} {r['fd']:>9.3f} {r['class_coverage_min']:>16.4f} {minutes:>8} {steps:>7}")
+    ours = rows["kerazoo default recipe"]
+    print("class shares (kerazoo):", " ".join(f"{s:.3f}" for s in ours["class_coverage"]))
+    ratios = []
+    if "anchor: textbook DCGAN" in rows:
+        ratios.append(("kerazoo/anchor", rows["anchor: textbook DCGAN"]["fd"], 0.5))
+    ratios += [("kerazoo/VAE", rows["VAE (vae.fashion_mnist)"]["fd"], 0.5),
+               ("kerazoo/blurred", rows["blurred training images"]["fd"], 1.0)]
+    for name, other, target in ratios:
+        ratio = ours["fd"] / other
+        met = ratio <= target if target < 1 else ratio < target
+        print(f"{name:<16} {ratio:.3f}  (target {'<=' if target < 1 else '<'} {target}: {'met' if met else 'NOT met'})")
+    met = ours["class_coverage_min"] >= 0.05
+    print(f"every class >= 5% of samples: {'met' if met else 'NOT met'} (min {ours['class_coverage_min']:.4f})")
+    print(f"load average {load_average()} at end")
+    if args.update_card:
+        from kerazoo.hub import update_card
+
+        tag = f"{args.minutes:g} min each, benchmarks/gan.py"
+        anchors = {f"{name} ({tag})": {"fd": round(r["fd"], 3), "class_coverage_min": round(r["class_coverage_min"], 4)}
+                   for name, r in rows.items() if "minutes" in r}
+        update_card("dcgan.fashion_mnist", anchors=anchors)
+        print(f"added {sorted(anchors)} to the card of dcgan.fashion_mnist")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""DCGAN networks for 28x28x1 images (Radford, Metz & Chintala, 2015, adapted to 28x28).
+
+Generator: latent (latent_dim,) -> Dense 7*7*f0 -> BN -> ReLU -> reshape (7, 7, f0)
+-> [Conv2DTranspose(f_i, 4, stride 2) -> BN -> ReLU] ... -> Conv2DTranspose(1, 4, stride 1
+at the last upsampling) -> tanh, rescaled to [0, 1]. With two filter sizes (the default
+(128, 64)) the spatial sizes are 7 -> 14 -> 28.
+
+Discriminator (critic): images in [0, 1] rescaled to [-1, 1] -> [Conv2D(f_i, 4, stride 2)
+-> normalization (not on the first layer, as in the paper) -> LeakyReLU(0.2)] ... ->
+Flatten -> Dense(1) logit. Normalization: batch norm (the paper), layer norm (the usual
+choice for WGAN-GP, whose penalty is per example) or none.
+"""
+
+import keras
+
+from kerazoo.utils.validation import IMAGE_SHAPE
+
+DISCRIMINATOR_NORMS = ("batch", "layer", "none")
+
+
+def _init(seed, i):
+    # DCGAN: all weights from N(0, 0.02).
+    return keras.initializers.RandomNormal(stddev=0.02, seed=None if seed is None else seed + i)
+
+
+def dcgan_generator(latent_dim, filters=(128, 64), seed=None, name="generator"):
+    """The DCGAN generator: latents (N, latent_dim) -> images (N, 28, 28, 1) in [0, 1].
+
+    `filters` = (f0, f1): the 7x7 feature maps after the projection have f0 channels, the
+    14x14 ones after the first stride-2 upsampling f1; the last upsampling gives the image.
+    """
+    filters = list(filters)
+    if len(filters) != 2:
+        raise ValueError(
+            "`generator_filters` must hold 2 sizes (7x7 -> 14x14 -> 28x28). "
+            f"Received: generator_filters={filters!r}"
+        )
+    z = keras.Input((latent_dim,), name="latent")
+    h = keras.layers.Dense(7 * 7 * filters[0], use_bias=False, kernel_initializer=_init(seed, 0),
+                           name="project")(z)
+    h = keras.layers.BatchNormalization(name="project_bn")(h)
+    h = keras.layers.ReLU(name="project_relu")(h)
+    h = keras.layers.Reshape((7, 7, filters[0]), name="to_feature_map")(h)
+    for i, f in enumerate(filters[1:], start=1):
+        h = keras.layers.Conv2DTranspose(f, 4, strides=2, padding="same", use_bias=False,
+                                         kernel_initializer=_init(seed, i), name=f"up_{i}")(h)
+        h = keras.layers.BatchNormalization(name=f"up_{i}_bn")(h)
+        h = keras.layers.ReLU(name=f"up_{i}_relu")(h)
+    h = keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh",
+                                     kernel_initializer=_init(seed, len(filters)), name="to_image")(h)
+    images = keras.layers.Rescaling(0.5, offset=0.5, name="to_unit_range")(h)
+    return keras.Model(z, images, name=name)
+
+
+def dcgan_discriminator(filters=(64, 128), norm="batch", seed=None, name="discriminator"):
+    """The DCGAN discriminator: images (N, 28, 28, 1) in [0, 1] -> logits (N, 1)."""
+    if norm not in DISCRIMINATOR_NORMS:
+        raise ValueError(
+            f"`discriminator_norm` must be one of {list(DISCRIMINATOR_NORMS)}. "
+            f"Received: discriminator_norm={norm!r}"
+        )
+    x = keras.Input(IMAGE_SHAPE, name="images")
+    h = keras.layers.Rescaling(2.0, offset=-1.0, name="to_symmetric_range")(x)
+    for i, f in enumerate(filters):
+        h = keras.layers.Conv2D(f, 4, strides=2, padding="same", use_bias=(i == 0 or norm == "none"),
+                                kernel_initializer=_init(seed, 100 + i), name=f"down_{i}")(h)
+        if i > 0 and norm == "batch":
+            h = keras.layers.BatchNormalization(name=f"down_{i}_bn")(h)
+        elif i > 0 and norm == "layer":
+            h = keras.layers.LayerNormalization(axis=(1, 2, 3), name=f"down_{i}_ln")(h)
+        h = keras.layers.LeakyReLU(0.2, name=f"down_{i}_lrelu")(h)
+    h = keras.layers.Flatten(name="flatten")(h)
+    logits = keras.layers.Dense(1, kernel_initializer=_init(seed, 200), name="logit")(h)
+    return keras.Model(x, logits, name=name)

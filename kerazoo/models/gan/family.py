@@ -1,0 +1,164 @@
+"""The `gan` family: how a `GAN` zoo entry is trained and described.
+
+Recipe (`[train]`): `epochs`, `batch_size`, the two Adam optimizers (`d_learning_rate`,
+`g_learning_rate`, shared `beta_1`, `beta_2`), and the evaluation's `fd_seed`. Data: the
+first 54,000 Fashion-MNIST training images (the last 6,000 are the validation split, not
+used by the GAN). The GAN never sees labels, the evaluator's classifier or its features.
+
+Evaluation in the feature space of `classifier.fashion_mnist`
+(`kerazoo.models.classifier.evaluator.SampleEvaluator`): the Fréchet distance of 10,000
+samples to the 10,000 test images (`fd`) and class coverage (the share of each predicted
+class among the samples; `class_coverage_min` is the rarest class's), next to two
+anchors scored the same way: 10,000 real training images and the same images blurred
+(each pixel averaged with its four neighbours). `benchmarks/gan.py` adds the textbook
+DCGAN anchor and the VAE.
+"""
+
+import time
+from pathlib import Path
+
+import keras
+
+from kerazoo.jobs import Family, register_family
+from kerazoo.models.classifier.evaluator import FD_SAMPLES, SampleEvaluator, blur_plus
+from kerazoo.models.classifier.family import FASHION_CLASSES
+from kerazoo.models.gan.gan import GAN
+from kerazoo.models.rbm.family import load_image_splits
+
+
+def compile_recipe(model, train):
+    """Compiles a GAN with the two Adam optimizers of a `[train]` table."""
+    model.compile(
+        d_optimizer=keras.optimizers.Adam(float(train["d_learning_rate"]), beta_1=float(train["beta_1"]),
+                                          beta_2=float(train["beta_2"])),
+        g_optimizer=keras.optimizers.Adam(float(train["g_learning_rate"]), beta_1=float(train["beta_1"]),
+                                          beta_2=float(train["beta_2"])),
+    )
+    return model
+
+
+def score_anchors(evaluator, x_train):
+    """FD and coverage of 10,000 real training images and of the same images blurred."""
+    real = x_train[:FD_SAMPLES]
+    return {"real training images": evaluator(real), "blurred training images": evaluator(blur_plus(real))}
+
+
+@register_family
+class GANFamily(Family):
+    name = "gan"
+    model_class = GAN
+    datasets = ("fashion_mnist",)
+    train_defaults = {
+        "epochs": 10,
+        "batch_size": 64,
+        "d_learning_rate": 2e-4,
+        "g_learning_rate": 2e-4,
+        "beta_1": 0.5,
+        "beta_2": 0.999,
+        "fd_seed": 0,
+    }
+    objective = ("g_loss", "min")
+
+    def load_data(self, job):
+        return load_image_splits(job)
+
+    def fit(self, model, data, job, callbacks=(), verbose="auto"):
+        t = job.train
+        compile_recipe(model, t)
+        start = time.perf_counter()
+        history = model.fit(data["x_train"], epochs=int(t["epochs"]), batch_size=int(t["batch_size"]),
+                            callbacks=list(callbacks), verbose=verbose, shuffle=True)
+        self._train_seconds = time.perf_counter() - start
+        return history
+
+    def evaluate(self, model, data, job):
+        evaluator = SampleEvaluator.from_zoo()
+        scores = evaluator(model.sample(FD_SAMPLES, seed=int(job.train["fd_seed"])))
+        metrics = {"fd": scores["fd"], "class_coverage_min": scores["class_coverage_min"]}
+        for c, share in enumerate(scores["class_coverage"]):
+            metrics[f"class_coverage_{c}"] = share
+        self._anchors = {
+            name: {"fd": s["fd"], "class_coverage_min": s["class_coverage_min"]}
+            for name, s in score_anchors(evaluator, data["x_train"]).items()
+        }
+        train_seconds, self._train_seconds = getattr(self, "_train_seconds", None), None
+        if train_seconds is not None:
+            metrics["train_seconds"] = float(train_seconds)
+        return metrics
+
+    def card(self, model, metrics, job):
+        t = job.train
+        g, d = model.generator_filters, model.discriminator_filters
+        minutes = metrics.get("train_seconds", float("nan")) / 60
+        loss = ("the non-saturating GAN loss" + (f" with one-sided label smoothing {model.label_smoothing}"
+                                                 if model.label_smoothing else "")
+                if model.loss_name == "non_saturating"
+                else f"WGAN-GP (penalty weight {model.gp_weight})")
+        ema = (f"an exponential moving average of the generator's weights (decay {model.ema_decay}, "
+               "warmed up as min(decay, (1 + t) / (10 + t)) at step t) is the generator that "
+               "`sample` uses" if model.ema_decay else "no weight averaging")
+        classes = ", ".join(f"{c} {name}" for c, name in enumerate(FASHION_CLASSES))
+        return {
+            "summary": (
+                "A DCGAN for Fashion-MNIST (28x28 grey images) with an EMA generator, scored by "
+                "Fréchet distance and class coverage in the features of classifier.fashion_mnist."
+            ),
+            "model_details": f"""
+Generator: z ~ N(0, I_{model.latent_dim}) -> dense 7x7x{g[0]} -> batch norm -> ReLU -> 4x4
+transposed convolution stride 2 to 14x14x{g[1]} -> batch norm -> ReLU -> 4x4 transposed
+convolution stride 2 to 28x28x1 -> tanh, rescaled to [0, 1]. Discriminator: images rescaled
+to [-1, 1] -> 4x4 convolutions stride 2 with {', '.join(map(str, d))} channels, LeakyReLU(0.2),
+{model.get_config()['discriminator_norm']} normalization (batch norm for the non-saturating
+loss, except on the first layer) -> dense logit. Weights initialised from N(0, 0.02) (DCGAN).
+Trained with {loss}, {model.critic_steps} discriminator step(s) per generator step; {ema}.
+
+Methods: `sample(n, seed=None)` (float32 (n, 28, 28, 1) in [0, 1]), `generate(z)`,
+`sample_latents(n, seed)`; `generator`, `discriminator` and `ema_generator` are Keras models.
+SavedModel signatures `sample` (scalar int32 `count` and `seed`; equal to
+`model.sample(count, seed=seed)`) and `generate` (latents -> images).
+""",
+            "intended_use": (
+                "Sampling Fashion-MNIST-like images, latent interpolation and latent walks, and "
+                "as the GAN point of comparison among the zoo's generative models (VAE, DBN, RBM) "
+                "in one feature space. Fine-tune with `model.fit(x)` (no labels)."
+            ),
+            "training": f"""
+Fashion-MNIST training images 1-54,000, no labels. Adam for both networks (discriminator
+learning rate {t['d_learning_rate']}, generator {t['g_learning_rate']}, beta_1 {t['beta_1']},
+beta_2 {t['beta_2']}), batch size {t['batch_size']}, {t['epochs']} epochs, seed {job.seed}:
+{minutes:.1f} minutes of training on 2 shared CPU cores (`train_seconds`). The GAN never trains
+against the evaluator's classifier or its features.
+""",
+            "evaluation": f"""
+In the feature space of `classifier.fashion_mnist` (its 128-unit penultimate layer): `fd` is
+the Fréchet distance between 10,000 samples (`sample(10000, seed={t['fd_seed']})`) and the
+10,000 test images; `class_coverage_c` is the share of samples the classifier puts in class
+c ({classes}); `class_coverage_min` the smallest share (target: at least 0.05). The anchors,
+scored the same way: 10,000 real training images, and the same images blurred (each pixel
+averaged with its four neighbours). Fréchet distances compare only within this feature space
+and at 10,000 samples. `benchmarks/gan.py` compares the recipe with the textbook DCGAN recipe
+(Radford et al., 2015) trained for the same wall-clock time, and with the VAE.
+""",
+            "anchors": dict(getattr(self, "_anchors", {}) or {}),
+            "limitations": (
+                "Fashion-MNIST only. A GAN has no likelihood and no encoder: it cannot score or "
+                "encode images. Fine details (prints, text on bags) are often garbled; the "
+                "Fréchet distance measures the match of feature statistics, not of every image. "
+                "Trained for minutes on CPU: far from the state of the art."
+            ),
+            "tags": ["gan", "dcgan", "generative", "fashion-mnist"],
+            "datasets": ["fashion_mnist"],
+            "pictures": {
+                "samples.png": f"64 samples (seed 0) after {t['epochs']} epochs.",
+                "interpolation.png": "Spherical interpolation between pairs of random latents (one pair per row).",
+                "latent_grid.png": "Images over latent dimensions 0 and 1 (Gaussian quantiles 0.05-0.95; the others at 0).",
+            },
+        }
+
+    def artifacts(self, model, data, job, directory):
+        from kerazoo.viz import image_grid, latent_walks
+
+        directory = Path(directory)
+        paths = [image_grid(model.sample(64, seed=0), directory / "samples.png", ncols=8, title="Samples")]
+        paths += latent_walks(model, model.latent_dim, directory, seed=job.seed)
+        return [str(p) for p in paths]

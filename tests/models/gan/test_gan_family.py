@@ -1,0 +1,47 @@
+"""The `gan` family end to end on a subset: job file, train, evaluate, publish, load, serve."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import kerazoo
+from kerazoo.datasets import load_fashion_mnist_sample
+from kerazoo.jobs import get_family, load_job
+from kerazoo.jobs.runner import train_job
+from kerazoo.models import GAN, CNNClassifier
+from kerazoo.models.classifier.evaluator import SampleEvaluator
+from kerazoo.models.gan import family as gan_family
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_job_file_parses_to_the_default_recipe():
+    job = load_job(ROOT / "tuning" / "dcgan.fashion_mnist.toml")
+    assert job.family == "gan" and set(job.train) == set(get_family("gan").train_defaults)
+    model = get_family("gan").build(job)
+    assert isinstance(model, GAN) and model.ema_decay == 0.999 and model.seed == job.seed
+
+
+@pytest.mark.slow
+def test_family_trains_scores_and_publishes(tmp_zoo, monkeypatch):
+    # A stand-in evaluator (an untrained small CNN, 500 reference images) keeps the test
+    # independent of the published classifier; the family's pipeline is the same.
+    x, _ = load_fashion_mnist_sample()
+    clf = CNNClassifier(filters=(8, 8, 8), feature_units=16, seed=0)
+    monkeypatch.setattr(gan_family, "FD_SAMPLES", 500)
+    monkeypatch.setattr(gan_family.SampleEvaluator, "from_zoo",
+                        classmethod(lambda cls: SampleEvaluator(clf.features, clf.classify, x[:500])))
+    job = load_job(ROOT / "tuning" / "dcgan.fashion_mnist.toml").with_overrides(
+        {"epochs": 1, "latent_dim": 8, "generator_filters": [16, 8], "discriminator_filters": [8, 16]})
+    job = job.replace(data={**job.data, "subset": 600})
+    result = train_job(job, publish="dcgan.test", verbose=0)
+    m = result.metrics
+    assert m["fd"] > 0 and 0 <= m["class_coverage_min"] <= 0.1
+    assert sum(m[f"class_coverage_{c}"] for c in range(10)) == pytest.approx(1.0)
+    entry = result.entry
+    assert {"samples.png", "interpolation.png", "latent_grid.png", "README.md"} <= {p.name for p in entry.iterdir()}
+    card = (entry / "README.md").read_text()
+    assert "real training images" in card and "blurred training images" in card
+    model = kerazoo.load("dcgan.test")
+    np.testing.assert_allclose(model.sample(4, seed=1), result.model.sample(4, seed=1), atol=1e-6)

@@ -1,0 +1,206 @@
+"""GAN: training steps and monitors, sampling, bad input, divergence, saving and serving."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kerazoo
+from kerazoo.callbacks import DivergenceGuard, TrainingDivergedError
+from kerazoo.hub.export import export_saved_model
+from kerazoo.models import GAN
+from kerazoo.models.gan import SampleGridCallback, gradient_penalty
+
+MONITORS = {"g_loss", "d_loss", "d_acc_real", "d_acc_fake"}
+SMALL = dict(latent_dim=16, generator_filters=(32, 16), discriminator_filters=(16, 32))
+
+
+@pytest.fixture(scope="module")
+def trained(fashion_images):
+    """A small GAN after 2 epochs on 512 real images (16 steps of 64)."""
+    keras.utils.set_random_seed(0)
+    model = GAN(**SMALL, ema_decay=0.9, seed=3)
+    model.compile()
+    before = [np.array(w) for w in model.generator.get_weights()]
+    history = model.fit(fashion_images[0][:512], epochs=2, batch_size=64, verbose=0)
+    return model, history, before
+
+
+def test_train_step_reports_finite_monitors_and_the_discriminator_learns(trained):
+    model, history, before = trained
+    assert set(history.history) == MONITORS
+    for key in MONITORS:
+        assert np.all(np.isfinite(history.history[key])), key
+    # The discriminator starts at chance (d_loss = 2 log 2 = 1.386 for logits near 0)
+    # and quickly separates real from generated images.
+    assert history.history["d_loss"][-1] < 2 * math.log(2) - 0.2
+    assert 0 <= history.history["d_acc_fake"][-1] <= 1 and 0 <= history.history["d_acc_real"][-1] <= 1
+    # The generator was updated, and the EMA copy is a different, smoothed generator.
+    after = model.generator.get_weights()
+    assert any(not np.allclose(a, b) for a, b in zip(before, after))
+    ema = model.ema_generator.get_weights()
+    assert any(not np.allclose(a, b) for a, b in zip(ema, after))
+    assert all(np.all(np.isfinite(w)) for w in ema)
+
+
+def test_fit_recalibrates_the_ema_batch_norm_statistics(trained):
+    model, _, _ = trained
+    z = keras.random.normal((4096, model.latent_dim), seed=0)
+    projected = model.ema_generator.get_layer("project")(z).numpy()
+    bn = model.ema_generator.get_layer("project_bn")
+    np.testing.assert_allclose(bn.moving_mean.numpy(), projected.mean(axis=0), atol=1e-5)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), projected.var(axis=0), rtol=1e-3, atol=1e-6)
+    assert bn.momentum == 0.99 and not bn.trainable
+
+
+def test_label_smoothing_raises_the_real_loss_floor(fashion_images):
+    # With real targets 0.9, the real half of d_loss is at least the binary entropy
+    # H(0.9) = 0.325 nats, so d_loss stays above it even for a perfect discriminator.
+    keras.utils.set_random_seed(0)
+    model = GAN(**SMALL, label_smoothing=0.1, ema_decay=None, seed=3)
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-3))
+    history = model.fit(fashion_images[0][:256], epochs=1, batch_size=64, verbose=0)
+    h = -(0.9 * math.log(0.9) + 0.1 * math.log(0.1))
+    assert history.history["d_loss"][-1] > h
+    assert model.ema_generator is None
+
+
+def test_sample_shape_range_and_seed_determinism(trained):
+    model, _, _ = trained
+    a = model.sample(10, seed=5)
+    assert a.shape == (10, 28, 28, 1) and a.dtype == np.float32
+    assert a.min() >= 0.0 and a.max() <= 1.0
+    np.testing.assert_array_equal(a, model.sample(10, seed=5))
+    assert not np.allclose(a, model.sample(10, seed=6))
+    assert not np.allclose(model.sample(4), model.sample(4))  # the seed generator advances
+    # sample() uses the EMA generator: the same latents through it give the same images.
+    z = model.sample_latents(10, seed=5)
+    np.testing.assert_allclose(model.ema_generator(z, training=False).numpy(), a, atol=1e-6)
+    np.testing.assert_allclose(model.generate(z), a, atol=1e-6)
+
+
+def test_bad_input_raises_with_what_was_received(trained):
+    model, _, _ = trained
+    for n in (0, -3, 2.5, "4", True):
+        with pytest.raises(ValueError, match="Received: n="):
+            model.sample(n)
+    with pytest.raises(ValueError, match=r"shape \(N, 16\).*Received: shape=\(3, 15\)"):
+        model.generate(np.zeros((3, 15), "float32"))
+    with pytest.raises(ValueError, match="Received: shape=\\(16,\\)"):
+        model.generate(np.zeros(16, "float32"))
+    with pytest.raises(ValueError, match="Received: seed=-1"):
+        model.sample(2, seed=-1)
+    with pytest.raises(ValueError, match="Received: loss='hinge'"):
+        GAN(loss="hinge")
+    with pytest.raises(ValueError, match="Received: discriminator_norm='batch'"):
+        GAN(loss="wgan_gp", discriminator_norm="batch")
+    with pytest.raises(ValueError, match="Received: ema_decay=1.0"):
+        GAN(ema_decay=1.0)
+    with pytest.raises(ValueError, match="Received: critic_steps=0"):
+        GAN(critic_steps=0)
+    with pytest.raises(ValueError, match="Received: loss="):
+        GAN(**SMALL).compile(loss="mse")
+    with pytest.raises(ValueError, match="values in"):
+        model.fit(np.full((8, 28, 28, 1), 255.0, "float32"), epochs=1, verbose=0)
+
+
+def test_nan_stops_training_and_keeps_the_last_good_weights(fashion_images):
+    keras.utils.set_random_seed(0)
+    model = GAN(**SMALL, seed=3)
+    model.compile()
+    good = {}
+
+    class Collapse(keras.callbacks.Callback):
+        """Records the weights after epoch 1, then turns a discriminator weight to NaN."""
+
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:
+                good["weights"] = [np.array(w) for w in self.model.get_weights()]
+
+        def on_train_batch_begin(self, batch, logs=None):
+            if self.model._epoch_for_test == 1 and batch == 1:
+                kernel = self.model.discriminator.get_layer("logit").kernel
+                kernel.assign(np.full(kernel.shape, np.nan, "float32"))
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.model._epoch_for_test = epoch
+
+    with pytest.raises(TrainingDivergedError, match=r"`d_loss` = nan is not finite at batch \d+ of epoch 2"):
+        model.fit(fashion_images[0][:128], epochs=3, batch_size=32, verbose=0,
+                  callbacks=[Collapse(), DivergenceGuard()])
+    for a, b in zip(good["weights"], model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert np.all(np.isfinite(model.sample(4, seed=0)))
+
+
+def test_keras_file_round_trip(trained, tmp_path, fashion_images):
+    model, _, _ = trained
+    model.save(tmp_path / "gan.keras")
+    again = kerazoo.load(tmp_path / "gan.keras")
+    assert isinstance(again, GAN)
+    assert again.get_config() == model.get_config()
+    for a, b in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(again.sample(5, seed=2), model.sample(5, seed=2))
+    # Compiled on load, with the same optimizers: ready for fit.
+    assert float(again.d_optimizer.learning_rate) == pytest.approx(2e-4)
+    assert float(again.g_optimizer.beta_1) == pytest.approx(0.5)
+    history = again.fit(fashion_images[0][:64], epochs=1, batch_size=32, verbose=0)
+    assert np.isfinite(history.history["g_loss"]).all()
+
+
+def test_saved_model_sample_signature_takes_count_and_seed(trained, tmp_path):
+    model, _, _ = trained
+    names = export_saved_model(model, tmp_path / "sm")
+    assert set(names) >= {"sample", "generate"}
+    served = tf.saved_model.load(str(tmp_path / "sm"))
+
+    def run(name, **inputs):
+        (out,) = served.signatures[name](**inputs).values()
+        return out.numpy()
+
+    s = run("sample", count=tf.constant(6, tf.int32), seed=tf.constant(11, tf.int32))
+    assert s.shape == (6, 28, 28, 1)
+    np.testing.assert_allclose(s, model.sample(6, seed=11), atol=1e-5)
+    np.testing.assert_array_equal(s, run("sample", count=tf.constant(6, tf.int32), seed=tf.constant(11, tf.int32)))
+    assert not np.allclose(s, run("sample", count=tf.constant(6, tf.int32), seed=tf.constant(12, tf.int32)))
+    z = model.sample_latents(3, seed=1)
+    np.testing.assert_allclose(run("generate", latents=tf.constant(z)), model.generate(z), atol=1e-5)
+
+
+def test_wgan_gp_step_runs_with_several_critic_steps(fashion_images):
+    keras.utils.set_random_seed(0)
+    model = GAN(**SMALL, loss="wgan_gp", critic_steps=2, ema_decay=None, seed=3)
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
+                  g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9))
+    history = model.fit(fashion_images[0][:128], epochs=1, batch_size=32, verbose=0)
+    assert set(history.history) == MONITORS
+    assert all(np.isfinite(v).all() for v in history.history.values())
+    assert model.d_optimizer.iterations.numpy() == 2 * model.g_optimizer.iterations.numpy() == 8
+    assert model.get_config()["discriminator_norm"] == "auto"
+    assert any("ln" in layer.name for layer in model.discriminator.layers)
+
+
+@pytest.mark.parametrize("norm, expected", [(2.0, 1.0), (1.0, 0.0), (0.5, 0.25)])
+def test_gradient_penalty_of_a_linear_critic(norm, expected):
+    # D(x) = <w, x> has gradient w everywhere: the penalty is (||w|| - 1)^2 for any mix.
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((28, 28, 1)).astype("float32")
+    w *= norm / np.linalg.norm(w)
+    critic = lambda x: tf.reduce_sum(x * w, axis=(1, 2, 3))[:, None]  # noqa: E731
+    real = rng.random((4, 28, 28, 1)).astype("float32")
+    fake = rng.random((4, 28, 28, 1)).astype("float32")
+    eps = rng.random((4, 1, 1, 1)).astype("float32")
+    assert float(gradient_penalty(critic, real, fake, eps)) == pytest.approx(expected, abs=1e-5)
+
+
+def test_sample_grid_callback_writes_a_grid_every_n_epochs(fashion_images, tmp_path):
+    model = GAN(**SMALL, seed=3)
+    model.compile()
+    callback = SampleGridCallback(tmp_path, every=2, n=16, seed=0)
+    model.fit(fashion_images[0][:64], epochs=3, batch_size=32, verbose=0, callbacks=[callback])
+    names = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert names == ["samples_epoch_002.png", "samples_epoch_003.png"]
+    assert all(p.stat().st_size > 1000 for p in tmp_path.glob("*.png"))

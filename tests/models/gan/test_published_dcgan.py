@@ -1,0 +1,35 @@
+"""The published dcgan.fashion_mnist: its numbers, its card and its SavedModel's `sample`."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kerazoo
+
+NAME = "dcgan.fashion_mnist"
+
+
+@pytest.fixture(scope="module")
+def entry():
+    zoo = kerazoo.hub.default_zoo_dir()
+    if NAME not in kerazoo.list_models(zoo_dir=zoo):
+        pytest.skip(f"{NAME} is not published")
+    return zoo / NAME
+
+
+def test_card_states_the_distance_coverage_and_anchors(entry):
+    meta = kerazoo.hub.entry_metadata(NAME, zoo_dir=entry.parent)
+    m = meta["metrics"]
+    assert m["fd"] > 0 and 0 <= m["class_coverage_min"] <= 0.1 and m["train_seconds"] > 0
+    assert sum(m[f"class_coverage_{c}"] for c in range(10)) == pytest.approx(1.0)
+    card = (entry / "README.md").read_text()
+    for text in ("real training images", "blurred training images", "classifier.fashion_mnist"):
+        assert text in card
+
+
+def test_saved_model_sample_matches_the_keras_model(entry):
+    model = kerazoo.load(NAME, zoo_dir=entry.parent)
+    served = tf.saved_model.load(str(entry / "saved_model"))
+    (out,) = served.signatures["sample"](count=tf.constant(5, tf.int32), seed=tf.constant(3, tf.int32)).values()
+    np.testing.assert_allclose(out.numpy(), model.sample(5, seed=3), atol=1e-5)
+    assert out.numpy().min() >= 0 and out.numpy().max() <= 1
