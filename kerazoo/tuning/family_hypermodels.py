@@ -255,3 +255,37 @@ class DeepClusteringHyperModel(FamilyHyperModel):
         "reconstruction_weight": _choice(0.0, 0.1),
         "alpha": _log(0.5, 2.0),
     }
+
+
+@_register
+class GANHyperModel(FamilyHyperModel):
+    """`GAN` (DCGAN by default): the two learning rates, EMA decay, label smoothing, batch.
+
+    Objective: `val_fd`, the Fréchet distance of samples to the validation images in the
+    features of `classifier.fashion_mnist` (min), which the gan family measures after
+    training (`search_metrics`); the GAN itself never sees the classifier."""
+
+    family_name = "gan"
+    default_space = {
+        "d_learning_rate": _log(1e-4, 8e-4),
+        "g_learning_rate": _log(1e-4, 8e-4),
+        "ema_decay": _choice(0.99, 0.995, 0.999, 0.9995),
+        "label_smoothing": _choice(0.0, 0.1, 0.2),
+        "batch_size": _choice(64, 128),
+    }
+
+
+@_register
+class ClassifierHyperModel(FamilyHyperModel):
+    """`CNNClassifier`, the evaluator of the generative models: learning rate, dropout,
+    feature units, batch size.
+
+    Objective: the validation accuracy (max)."""
+
+    family_name = "classifier"
+    default_space = {
+        "learning_rate": _log(3e-4, 3e-3),
+        "dropout": _choice(0.0, 0.3, 0.5),
+        "feature_units": _choice(64, 128, 256),
+        "batch_size": _choice(64, 128, 256),
+    }
