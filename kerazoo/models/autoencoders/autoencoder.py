@@ -25,6 +25,7 @@ import numpy as np
 from keras import ops
 
 from kerazoo.models.autoencoders._architectures import ARCHITECTURES, build_decoder, build_encoder
+from kerazoo.utils.latents import check_latents
 from kerazoo.utils.validation import IMAGE_SHAPE, check_images, check_positive_int
 
 
@@ -334,17 +335,4 @@ class Autoencoder(keras.Model):
         return np.clip(np.asarray(self.predict(x, batch_size=batch_size, verbose=0)), 0.0, 1.0)
 
     def _check_codes(self, z, name="z"):
-        if hasattr(z, "numpy") and not isinstance(z, np.ndarray):
-            z = z.numpy()
-        arr = np.asarray(z)
-        if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
-            raise TypeError(f"`{name}` must be a numeric array of codes. Received: dtype={arr.dtype}")
-        if arr.ndim != 2 or arr.shape[1] != self.code_size:
-            raise ValueError(
-                f"`{name}` must have shape (N, {self.code_size}), one code per row. "
-                f"Received: shape={arr.shape}"
-            )
-        arr = arr.astype("float32", copy=False)
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"`{name}` contains NaN or infinite values.")
-        return arr
+        return check_latents(z, self.code_size, name=name, what="codes")
