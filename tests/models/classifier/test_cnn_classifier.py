@@ -44,9 +44,8 @@ def test_published_classifier_accuracy(sample_images):
     if name not in kerazoo.list_models(zoo_dir=zoo):
         pytest.skip("classifier.fashion_mnist is not published")
     meta = kerazoo.hub.entry_metadata(name, zoo_dir=zoo)
-    # Issue 6 asks for >= 0.92; the entry published from the 8-epoch recipe measured 0.9178
-    # (a miss, reported): this checks the number the card states, not the target.
-    assert meta["metrics"]["test_accuracy"] >= 0.915
+    # Issue 6 asks for >= 0.92 (the 15-epoch recipe measured 0.924).
+    assert meta["metrics"]["test_accuracy"] >= 0.92
     model = kerazoo.load(name, zoo_dir=zoo)
     x, y = sample_images  # the shipped 1,000 test images
     assert np.mean(model.classify(x) == y) >= 0.9
