@@ -25,12 +25,25 @@ from kerazoo.datasets.movielens import (
 )
 from kerazoo.datasets.pipeline import make_image_dataset
 
+IMAGE_DATASETS = {"fashion_mnist": load_fashion_mnist, "mnist": load_mnist}
+
+
+def image_loader(dataset):
+    """The loader of an image data set named as in job files ("fashion_mnist", "mnist")."""
+    if dataset not in IMAGE_DATASETS:
+        raise ValueError(
+            f"Image families train on one of {sorted(IMAGE_DATASETS)}. Received: {dataset!r}"
+        )
+    return IMAGE_DATASETS[dataset]
+
 __all__ = [
     "DatasetIntegrityError",
     "DatasetNotFoundError",
     "FASHION_MNIST_CLASS_NAMES",
+    "IMAGE_DATASETS",
     "MOVIELENS_N_ITEMS",
     "MOVIELENS_N_USERS",
+    "image_loader",
     "load_fashion_mnist",
     "load_fashion_mnist_sample",
     "load_mnist",

@@ -75,10 +75,9 @@ class Family:
         The zoo tests fine-tune every entry for a step on it. The default takes the first
         `n` test images of the job's image data set.
         """
-        from kerazoo import datasets
+        from kerazoo.datasets import image_loader
 
-        loaders = {"fashion_mnist": datasets.load_fashion_mnist, "mnist": datasets.load_mnist}
-        x, _ = loaders[job.data["dataset"]]("test")
+        x, _ = image_loader(job.data["dataset"])("test")
         return x[:n], None
 
 

@@ -25,6 +25,7 @@ import numpy as np
 from keras import ops
 
 from kerazoo.models.autoencoders._architectures import ARCHITECTURES, build_decoder, build_encoder
+from kerazoo.utils.compile import compile_from_keras_config
 from kerazoo.utils.latents import check_latents
 from kerazoo.utils.validation import IMAGE_SHAPE, check_images, check_positive_int
 
@@ -224,10 +225,7 @@ class Autoencoder(keras.Model):
         super().compile(optimizer=optimizer, loss=loss, **kwargs)
 
     def compile_from_config(self, config):
-        config = keras.saving.deserialize_keras_object(config)
-        self.compile(**config)
-        if getattr(self, "optimizer", None) is not None and self.built:
-            self.optimizer.build(self.trainable_variables)
+        compile_from_keras_config(self, config)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The compiled reconstruction loss against `y` (or `x` when `y` is None) plus penalties."""

@@ -53,10 +53,9 @@ _PROSE_DEFAULTS = {
 
 
 def _load_split(dataset, split):
-    from kerazoo import datasets
+    from kerazoo.datasets import image_loader
 
-    loaders = {"fashion_mnist": datasets.load_fashion_mnist, "mnist": datasets.load_mnist}
-    return loaders[dataset](split)
+    return image_loader(dataset)(split)
 
 
 class AutoencoderFamily(Family):

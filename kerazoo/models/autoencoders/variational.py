@@ -53,6 +53,7 @@ from kerazoo.metrics.vae_likelihood import (
     gaussian_log_prob,
     importance_sampled_log_likelihood,
 )
+from kerazoo.utils.compile import compile_from_keras_config
 from kerazoo.utils.latents import check_latents, stateless_normal_latents
 from kerazoo.utils.validation import IMAGE_SHAPE, check_images, check_positive_int
 
@@ -320,10 +321,7 @@ class VariationalAutoencoder(keras.Model):
 
     def compile_from_config(self, config):
         """Compiles from a saved compile config (so a loaded model is ready for `fit`)."""
-        config = keras.saving.deserialize_keras_object(config)
-        self.compile(**config)
-        if self.optimizer is not None and self.built:
-            self.optimizer.build(self.trainable_variables)
+        compile_from_keras_config(self, config)
 
     def fit(self, x=None, y=None, **kwargs):
         """`keras.Model.fit` on images; `y` is ignored (the targets are `x`).

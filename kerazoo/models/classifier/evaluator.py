@@ -49,14 +49,16 @@ class SampleEvaluator:
         self.reference_statistics = gaussian_statistics(np.asarray(features(self.reference), np.float64))
 
     @classmethod
-    def from_zoo(cls, name=EVALUATOR_NAME, zoo_dir=None):
-        """The evaluator of `classifier.fashion_mnist` against the 10,000 test images."""
+    def from_zoo(cls, name=EVALUATOR_NAME, zoo_dir=None, reference=None):
+        """The evaluator of `classifier.fashion_mnist` against `reference` images (by
+        default the 10,000 test images)."""
         from kerazoo.datasets import load_fashion_mnist
         from kerazoo.hub import load
 
         classifier = load(name, zoo_dir=zoo_dir)
-        x_test, _ = load_fashion_mnist("test")
-        return cls(classifier.features, classifier.classify, x_test, classifier.n_classes)
+        if reference is None:
+            reference, _ = load_fashion_mnist("test")
+        return cls(classifier.features, classifier.classify, reference, classifier.n_classes)
 
     def __call__(self, samples):
         """`{"fd": ..., "class_coverage_min": ..., "class_coverage": [shares]}` of `samples`.

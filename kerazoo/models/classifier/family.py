@@ -12,12 +12,13 @@ import time
 import keras
 import numpy as np
 
+from kerazoo.datasets import FASHION_MNIST_CLASS_NAMES, image_loader
 from kerazoo.jobs import Family, register_family
 from kerazoo.models.classifier.cnn import CNNClassifier
-from kerazoo.models.rbm.family import image_loader, load_image_splits
+from kerazoo.models.rbm.family import load_image_splits
 
-FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-                   "Sneaker", "Bag", "Ankle boot")
+#: "0 T-shirt/top, 1 Trouser, ...": the class ids the cards of the image families list.
+CLASS_ID_LIST = ", ".join(f"{c} {name}" for c, name in enumerate(FASHION_MNIST_CLASS_NAMES))
 
 
 @register_family
@@ -68,7 +69,6 @@ class ClassifierFamily(Family):
     def card(self, model, metrics, job):
         t = job.train
         f = model.filters
-        classes = ", ".join(f"{c} {name}" for c, name in enumerate(FASHION_CLASSES))
         return {
             "summary": (
                 "A small CNN classifier for Fashion-MNIST whose penultimate layer is kerazoo's "
@@ -94,7 +94,7 @@ given. Adam (learning rate {t['learning_rate']}, cosine decay to 0), batch size 
 """,
             "evaluation": f"""
 On the 10,000 Fashion-MNIST test images: `test_accuracy` and the mean cross-entropy
-`test_loss`; `test_accuracy_class_c` per class ({classes}). `train_seconds` is the wall
+`test_loss`; `test_accuracy_class_c` per class ({CLASS_ID_LIST}). `train_seconds` is the wall
 time on 2 shared CPU cores (noisy).
 """,
             "limitations": (

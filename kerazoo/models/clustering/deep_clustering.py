@@ -35,6 +35,7 @@ import numpy as np
 from keras import ops
 
 from kerazoo.models.clustering.soft_assignment import StudentTAssignment, target_distribution
+from kerazoo.utils.compile import compile_from_keras_config
 from kerazoo.utils.validation import check_images, check_positive_int
 
 
@@ -196,10 +197,7 @@ class DeepClustering(keras.Model):
         super().compile(optimizer=optimizer, **kwargs)
 
     def compile_from_config(self, config):
-        config = keras.saving.deserialize_keras_object(config)
-        self.compile(**config)
-        if getattr(self, "optimizer", None) is not None and self.built:
-            self.optimizer.build(self.trainable_variables)
+        compile_from_keras_config(self, config)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         q = y_pred

@@ -116,10 +116,9 @@ class DeepClusteringFamily(Family):
     # -- data and training ------------------------------------------------------------------
 
     def load_data(self, job):
-        from kerazoo import datasets
+        from kerazoo.datasets import image_loader
 
-        loaders = {"fashion_mnist": datasets.load_fashion_mnist, "mnist": datasets.load_mnist}
-        load = loaders[job.data["dataset"]]
+        load = image_loader(job.data["dataset"])
         x_train, y_train = load("train")
         if "subset" in job.data:
             x_train, y_train = x_train[: job.data["subset"]], y_train[: job.data["subset"]]

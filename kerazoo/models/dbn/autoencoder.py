@@ -7,6 +7,7 @@ from keras import ops
 
 from kerazoo.models.dbn.classifier import _ImageInput
 from kerazoo.utils import check_images, check_positive_int
+from kerazoo.utils.compile import compile_from_keras_config
 
 OUTPUTS = ("sigmoid", "linear")
 
@@ -113,10 +114,7 @@ class DeepAutoencoder(_ImageInput, keras.Model):
         super().compile(optimizer=optimizer, loss=loss, **kwargs)
 
     def compile_from_config(self, config):
-        config = keras.saving.deserialize_keras_object(config)
-        self.compile(**config)
-        if getattr(self, "optimizer", None) is not None and self.built:
-            self.optimizer.build(self.trainable_variables)
+        compile_from_keras_config(self, config)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         return super().compute_loss(x, x if y is None else y, y_pred, sample_weight,

@@ -9,6 +9,7 @@ from keras import ops
 
 from kerazoo.models.rbm.base import _check_float
 from kerazoo.utils import check_positive_int
+from kerazoo.utils.compile import compile_from_keras_config
 
 
 class _ImageInput:
@@ -171,10 +172,7 @@ class DBNClassifier(_ImageInput, keras.Model):
                         metrics=list(metrics) if metrics is not None else None, **kwargs)
 
     def compile_from_config(self, config):
-        config = keras.saving.deserialize_keras_object(config)
-        self.compile(**config)
-        if getattr(self, "optimizer", None) is not None and self.built:
-            self.optimizer.build(self.trainable_variables)
+        compile_from_keras_config(self, config)
 
     def serving_endpoints(self):
         """`predict` (class probabilities, also `serving_default`) and `features`."""

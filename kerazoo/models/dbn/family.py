@@ -24,10 +24,11 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from kerazoo.datasets import image_loader
 from kerazoo.jobs.families import Family, register_family
 from kerazoo.models.dbn.classifier import DBNClassifier
 from kerazoo.models.dbn.dbn import DBN
-from kerazoo.models.rbm.family import image_loader, load_image_splits
+from kerazoo.models.rbm.family import load_image_splits
 
 _DATASET_NAMES = {"fashion_mnist": "Fashion-MNIST", "mnist": "MNIST"}
 _PRETRAIN_DEFAULTS = {

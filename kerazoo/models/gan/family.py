@@ -20,13 +20,8 @@ from pathlib import Path
 import keras
 
 from kerazoo.jobs import Family, register_family
-from kerazoo.models.classifier.evaluator import (
-    EVALUATOR_NAME,
-    FD_SAMPLES,
-    SampleEvaluator,
-    blur_plus,
-)
-from kerazoo.models.classifier.family import FASHION_CLASSES
+from kerazoo.models.classifier.evaluator import FD_SAMPLES, SampleEvaluator, blur_plus
+from kerazoo.models.classifier.family import CLASS_ID_LIST
 from kerazoo.models.gan.gan import GAN
 from kerazoo.models.rbm.family import load_image_splits
 
@@ -96,11 +91,7 @@ class GANFamily(Family):
         are validation images to those images, in the evaluator's features (a search never
         looks at the test images; the sample count, and so the distance's bias, is the same
         for every trial of a search). Also `val_class_coverage_min`."""
-        from kerazoo.hub import load
-
-        classifier = load(EVALUATOR_NAME)
-        evaluator = SampleEvaluator(classifier.features, classifier.classify, data["x_val"],
-                                    classifier.n_classes)
+        evaluator = SampleEvaluator.from_zoo(reference=data["x_val"])
         scores = evaluator(model.sample(len(data["x_val"]), seed=int(job.train["fd_seed"])))
         return {"val_fd": scores["fd"], "val_class_coverage_min": scores["class_coverage_min"]}
 
@@ -115,7 +106,6 @@ class GANFamily(Family):
         ema = (f"an exponential moving average of the generator's weights (decay {model.ema_decay}, "
                "warmed up as min(decay, (1 + t) / (10 + t)) at step t) is the generator that "
                "`sample` uses" if model.ema_decay else "no weight averaging")
-        classes = ", ".join(f"{c} {name}" for c, name in enumerate(FASHION_CLASSES))
         return {
             "summary": (
                 "A DCGAN for Fashion-MNIST (28x28 grey images) with an EMA generator, scored by "
@@ -151,7 +141,7 @@ against the evaluator's classifier or its features.
 In the feature space of `classifier.fashion_mnist` (its 128-unit penultimate layer): `fd` is
 the Fréchet distance between 10,000 samples (`sample(10000, seed={t['fd_seed']})`) and the
 10,000 test images; `class_coverage_c` is the share of samples the classifier puts in class
-c ({classes}); `class_coverage_min` the smallest share (target: at least 0.05). The anchors,
+c ({CLASS_ID_LIST}); `class_coverage_min` the smallest share (target: at least 0.05). The anchors,
 scored the same way: 10,000 real training images, and the same images blurred (each pixel
 averaged with its four neighbours). Fréchet distances compare only within this feature space
 and at 10,000 samples. `benchmarks/gan.py` compares the recipe with the textbook DCGAN recipe

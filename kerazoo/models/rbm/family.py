@@ -26,6 +26,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kerazoo.datasets import image_loader
 from kerazoo.jobs.families import Family, register_family
 from kerazoo.models.rbm.bernoulli_rbm import BernoulliRBM
 from kerazoo.models.rbm.gaussian_bernoulli_rbm import GaussianBernoulliRBM
@@ -42,19 +43,6 @@ _COMMON_TRAIN = {
 }
 
 _DATASET_NAMES = {"fashion_mnist": "Fashion-MNIST", "mnist": "MNIST"}
-
-
-def image_loader(dataset):
-    """The `kerazoo.datasets` loader of an image family's `[data] dataset`."""
-    from kerazoo import datasets
-
-    if dataset == "fashion_mnist":
-        return datasets.load_fashion_mnist
-    if dataset == "mnist":
-        return datasets.load_mnist
-    raise ValueError(
-        f"The RBM and DBN families train on 'fashion_mnist' or 'mnist'. Received: {dataset!r}"
-    )
 
 
 def load_image_splits(job):
