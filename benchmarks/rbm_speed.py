@@ -28,6 +28,12 @@ On a shared machine the numbers are noisy: rerun on a quiet one (or compare
 single-threaded CPU times with `--threads 1 --clock cpu`, which busy neighbours disturb
 less).
 
+Last, where the time of a step goes (`--no-breakdown` skips it): the same 600 steps of
+the 5 GEMMs in TensorFlow (a compiled `tf.while_loop`, no Keras), of the random numbers
+a CD-1 step draws (uniforms for 100 x 500 hidden and 100 x 784 visible units), and of
+the elementwise sigmoids, set against the kerazoo epoch: what is left beyond the GEMMs is
+the part no faster matrix product can remove.
+
 Usage: python benchmarks/rbm_speed.py [--repeats 3] [--quick] [--threads N] [--clock cpu]
 """
 
@@ -53,6 +59,7 @@ def parse_args():
         "--clock", choices=("wall", "cpu"), default="wall",
         help="wall time (default) or process CPU time (steadier on a busy machine, with --threads 1)",
     )
+    parser.add_argument("--no-breakdown", action="store_true", help="skip where the time goes")
     return parser.parse_args()
 
 
@@ -86,6 +93,59 @@ def gemm_floor(batch, n_steps, repeats):
 
     run()  # warm up the BLAS threads
     return best(run, repeats) * n_steps / reps
+
+
+def tf_loop_time(body_fn, n_steps, repeats):
+    """Seconds for `n_steps` iterations of `body_fn(i)` in one compiled `tf.while_loop`."""
+    import tensorflow as tf
+
+    @tf.function
+    def loop():
+        def body(i, acc):
+            return i + 1, acc + body_fn(i)
+
+        return tf.while_loop(lambda i, _: i < n_steps, body, (tf.constant(0), tf.constant(0.0)))
+
+    loop()  # trace and warm up
+    return best(loop, repeats)
+
+
+def breakdown(batch, n_steps, repeats):
+    """Seconds of `n_steps` CD-1 steps' GEMMs, random numbers and sigmoids in TensorFlow."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    v = tf.constant((rng.random((batch, 784)) < 0.3).astype(np.float32))
+    h = tf.constant((rng.random((batch, N_HIDDEN)) < 0.5).astype(np.float32))
+    w = tf.constant(rng.normal(0, 0.01, (784, N_HIDDEN)).astype(np.float32))
+
+    def gemms(i):
+        shift = tf.cast(i, tf.float32) * 0.0  # a loop-dependent input: nothing is hoisted
+        terms = (
+            tf.matmul(v + shift, w),
+            tf.matmul(h, w, transpose_b=True),
+            tf.matmul(v, w + shift),
+            tf.matmul(v, h + shift, transpose_a=True),
+            tf.matmul(v + shift, h, transpose_a=True),
+        )
+        return tf.add_n([t[0, 0] for t in terms])
+
+    def uniforms(i):
+        seed = tf.stack([i, 0])
+        u_h = tf.random.stateless_uniform((batch, N_HIDDEN), seed)
+        u_v = tf.random.stateless_uniform((batch, 784), seed + 1)
+        return u_h[0, 0] + u_v[0, 0]
+
+    def sigmoids(i):
+        shift = tf.cast(i, tf.float32) * 0.0
+        return (tf.sigmoid(h + shift)[0, 0] + tf.sigmoid(v + shift)[0, 0]
+                + tf.sigmoid(h - shift)[0, 0])
+
+    return {
+        "5 GEMMs (TensorFlow)": tf_loop_time(gemms, n_steps, repeats),
+        "uniforms for h and v": tf_loop_time(uniforms, n_steps, repeats),
+        "3 sigmoids (h, v, h)": tf_loop_time(sigmoids, n_steps, repeats),
+    }
 
 
 def main():
@@ -183,6 +243,7 @@ def run(args, repeats):
     t_explicit = None if args.quick else kerazoo_epoch_time(100, spe, ExplicitCD)
     t_xla = kerazoo_epoch_time(100, spe, jit_compile=True)
     spe_sweep = {} if args.quick else {s: kerazoo_epoch_time(100, s) for s in (1, 10)}
+    parts = None if (args.quick or args.no_breakdown) else breakdown(100, int(np.ceil(n / 100)), repeats)
     floors_after = {b: gemm_floor(b, int(np.ceil(n / b)), repeats) for b in batches}
     floors = {b: min(floors[b], floors_after[b]) for b in batches}
 
@@ -210,6 +271,12 @@ def run(args, repeats):
         print(f"  free-energy loss + autodiff (kerazoo)    {t_ours:7.2f} s")
         print(f"  hand-written statistics, one fused GEMM  {t_explicit:7.2f} s")
         print(f"  autodiff / explicit: {t_ours / t_explicit:.3f}")
+    if parts is not None:
+        print(f"\nWhere the time goes (batch 100, {int(np.ceil(n / 100))} steps, TensorFlow alone):")
+        for name, t in parts.items():
+            print(f"  {name:28s} {t:6.2f} s  ({t / t_ours:5.1%} of the kerazoo epoch)")
+        rest = t_ours - sum(parts.values())
+        print(f"  {'the rest':28s} {rest:6.2f} s  ({rest / t_ours:5.1%}: monitors, updates, input, dispatch)")
 
 
 if __name__ == "__main__":
