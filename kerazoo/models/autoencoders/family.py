@@ -180,11 +180,12 @@ class AutoencoderFamily(Family):
             f"({dense + ' -> ' if dense else ''}{dec}, {model.output_activation} output)"
         )
         norm = ", batch normalization" if model.batch_norm else ""
+        stride_1 = "convN: the same with stride 1; " if model.conv_depth > 1 else ""
         return (
             f"{type(model).__name__}, {model.architecture}: {shape}; {model.activation} hidden "
             f"units{norm}; {model.count_params():,} parameters (convN/2: a 3x3 convolution with N "
-            "filters and stride 2; convN: the same with stride 1; deconvNx2: a 3x3 transposed "
-            "convolution doubling the size). `encode` gives the "
+            f"filters and stride 2; {stride_1}deconvNx2: a 3x3 transposed convolution doubling the "
+            "size). `encode` gives the "
             f"{model.code_size}-dimensional code, `decode` maps codes to images, "
             "`reconstruct` does both. SavedModel signatures `reconstruct` "
             "(= `serving_default`), `encode`, `decode`."
