@@ -19,6 +19,15 @@ With `refine_filters = r`, the last transposed convolution gives r feature maps 
 resolution (hidden activation) and a stride-1 3x3 Conv2D(C, output_activation) the image:
 a little capacity where the fine detail is drawn, at the cost of one more layer at full
 resolution.
+
+With `conv_depth = d > 1`, each stage has d - 1 more 3x3 convolutions with stride 1 (same
+filters, hidden activation): in the encoder after its stride-2 convolution, in the decoder
+before its transposed convolution (the mirror), e.g. for conv_filters (32, 64) and d = 2:
+
+    encoder  conv32/2 -> conv32 -> conv64/2 -> conv64 -> ...
+    decoder  ... -> conv64 -> deconv32x2 -> conv32 -> deconv1x2
+
+They deepen the model at the stages' reduced resolutions without changing the code.
 """
 
 import math
@@ -88,7 +97,7 @@ class _Stack:
 
 def build_encoder(
     image_shape, code_size, architecture, hidden_units, conv_filters, activation,
-    code_activation, batch_norm, seed, code_layers=(), name="encoder",
+    code_activation, batch_norm, seed, code_layers=(), conv_depth=1, name="encoder",
 ):
     """The encoder `keras.Sequential`: images (N, H, W, C) -> codes (N, code_size).
 
@@ -99,6 +108,8 @@ def build_encoder(
     if architecture == "conv":
         for f in conv_filters:
             stack.conv(f)
+            for _ in range(conv_depth - 1):
+                stack.conv(f, strides=1)
     stack.layers.append(keras.layers.Flatten())
     for units in hidden_units:
         stack.dense(units)
@@ -109,7 +120,7 @@ def build_encoder(
 
 def build_decoder(
     image_shape, code_size, architecture, hidden_units, conv_filters, activation,
-    output_activation, batch_norm, seed, refine_filters=0, name="decoder",
+    output_activation, batch_norm, seed, refine_filters=0, conv_depth=1, name="decoder",
 ):
     """The decoder `keras.Sequential`: codes (N, code_size) -> images (N, H, W, C)."""
     height, width, channels = image_shape
@@ -122,8 +133,11 @@ def build_decoder(
         h, w, f = height // scale, width // scale, conv_filters[-1]
         stack.dense(h * w * f)
         stack.layers.append(keras.layers.Reshape((h, w, f)))
-        for f in reversed(tuple(conv_filters[:-1])):
-            stack.conv(f, transpose=True)
+        for i in reversed(range(len(conv_filters))):
+            for _ in range(conv_depth - 1):
+                stack.conv(conv_filters[i], strides=1)
+            if i > 0:
+                stack.conv(conv_filters[i - 1], transpose=True)
         if refine_filters:
             stack.conv(refine_filters, transpose=True)
             stack.conv(channels, activation=output_activation, name="reconstruction", strides=1)

@@ -91,6 +91,9 @@ class Autoencoder(keras.Model):
         refine_filters: conv only: if > 0, the decoder's last transposed convolution gives
             this many full-resolution feature maps and a stride-1 3x3 convolution draws the
             image from them (default 0: the transposed convolution draws the image).
+        conv_depth: conv only: 3x3 convolutions per stage (default 1). Each extra one has
+            stride 1: in the encoder after the stage's stride-2 convolution, in the decoder
+            before its transposed convolution.
         activation: the hidden layers' activation.
         code_activation: the code layer's activation (None: linear).
         output_activation: the last layer's activation; "sigmoid" keeps reconstructions
@@ -115,6 +118,7 @@ class Autoencoder(keras.Model):
         architecture="dense",
         conv_filters=(32, 64),
         refine_filters=0,
+        conv_depth=1,
         activation="relu",
         code_activation=None,
         output_activation="sigmoid",
@@ -163,6 +167,12 @@ class Autoencoder(keras.Model):
                 f"refine_filters={refine_filters}, architecture={architecture!r}"
             )
         self.refine_filters = int(refine_filters)
+        self.conv_depth = check_positive_int(conv_depth, "conv_depth")
+        if self.conv_depth > 1 and architecture != "conv":
+            raise ValueError(
+                "`conv_depth` belongs to the conv architecture. Received: "
+                f"conv_depth={conv_depth}, architecture={architecture!r}"
+            )
         self.activation = _activation_name(activation, "activation")
         self.code_activation = _activation_name(code_activation, "code_activation", allow_none=True)
         self.output_activation = _activation_name(output_activation, "output_activation")
@@ -180,6 +190,7 @@ class Autoencoder(keras.Model):
             activation=self.activation,
             batch_norm=self.batch_norm,
             seed=seed,
+            conv_depth=self.conv_depth,
         )
         self.encoder = build_encoder(
             code_activation=self.code_activation, code_layers=self._code_layers(), **common
@@ -277,6 +288,7 @@ class Autoencoder(keras.Model):
             "architecture": self.architecture,
             "conv_filters": list(self.conv_filters),
             "refine_filters": self.refine_filters,
+            "conv_depth": self.conv_depth,
             "activation": self.activation,
             "code_activation": self.code_activation,
             "output_activation": self.output_activation,

@@ -161,11 +161,16 @@ class AutoencoderFamily(Family):
 
     def describe(self, model):
         if model.architecture == "conv":
-            enc = " -> ".join(f"conv{f}/2" for f in model.conv_filters)
-            dec = " -> ".join(f"deconv{f}x2" for f in reversed(model.conv_filters[:-1]))
-            last = (f"deconv{model.refine_filters}x2 -> conv{model.image_shape[-1]}"
-                    if model.refine_filters else f"deconv{model.image_shape[-1]}x2")
-            dec = (dec + " -> " if dec else "") + last
+            filters, more = model.conv_filters, model.conv_depth - 1
+            enc = " -> ".join(" -> ".join([f"conv{f}/2"] + [f"conv{f}"] * more) for f in filters)
+            steps = []
+            for i in reversed(range(len(filters))):
+                steps += [f"conv{filters[i]}"] * more
+                if i > 0:
+                    steps.append(f"deconv{filters[i - 1]}x2")
+            steps.append(f"deconv{model.refine_filters}x2 -> conv{model.image_shape[-1]}"
+                         if model.refine_filters else f"deconv{model.image_shape[-1]}x2")
+            dec = " -> ".join(steps)
         else:
             enc, dec = "784", "784"
         dense = "-".join(str(u) for u in model.hidden_units)
@@ -175,10 +180,12 @@ class AutoencoderFamily(Family):
             f"({dense + ' -> ' if dense else ''}{dec}, {model.output_activation} output)"
         )
         norm = ", batch normalization" if model.batch_norm else ""
+        stride_1 = "convN: the same with stride 1; " if model.conv_depth > 1 else ""
         return (
             f"{type(model).__name__}, {model.architecture}: {shape}; {model.activation} hidden "
             f"units{norm}; {model.count_params():,} parameters (convN/2: a 3x3 convolution with N "
-            "filters and stride 2; deconvNx2: a 3x3 transposed convolution doubling the size). `encode` gives the "
+            f"filters and stride 2; {stride_1}deconvNx2: a 3x3 transposed convolution doubling the "
+            "size). `encode` gives the "
             f"{model.code_size}-dimensional code, `decode` maps codes to images, "
             "`reconstruct` does both. SavedModel signatures `reconstruct` "
             "(= `serving_default`), `encode`, `decode`."

@@ -42,6 +42,39 @@ def test_refine_filters_draw_the_image_with_a_stride_1_convolution(fashion):
         Autoencoder(8, architecture="conv", refine_filters=-1)
 
 
+def test_conv_depth_adds_stride_1_convolutions_mirrored_in_the_decoder(fashion, tmp_path):
+    from kerazoo.models.autoencoders.family import PlainAutoencoderFamily
+
+    model = Autoencoder(8, hidden_units=(), architecture="conv", conv_filters=(4, 6), conv_depth=3,
+                        batch_norm=True, seed=0)
+
+    def convs(net):
+        return [(type(l).__name__[6:] or "Conv", l.filters, l.strides[0]) for l in net.layers
+                if isinstance(l, (keras.layers.Conv2D, keras.layers.Conv2DTranspose))]
+
+    assert convs(model.encoder) == [("Conv", 4, 2), ("Conv", 4, 1), ("Conv", 4, 1),
+                                    ("Conv", 6, 2), ("Conv", 6, 1), ("Conv", 6, 1)]
+    assert convs(model.decoder) == [("Conv", 6, 1), ("Conv", 6, 1), ("Transpose", 4, 2),
+                                    ("Conv", 4, 1), ("Conv", 4, 1), ("Transpose", 1, 2)]
+    assert "encoder conv4/2 -> conv4 -> conv4 -> conv6/2 -> conv6 -> conv6 -> code 8" in \
+        PlainAutoencoderFamily().describe(model)
+    assert "conv6 -> conv6 -> deconv4x2 -> conv4 -> conv4 -> deconv1x2, sigmoid" in \
+        PlainAutoencoderFamily().describe(model)
+    x = fashion[1][:4]
+    assert model.reconstruct(x).shape == (4, 28, 28, 1)
+    model.save(tmp_path / "deep.keras")
+    again = keras.models.load_model(tmp_path / "deep.keras")
+    assert again.conv_depth == 3 and again.get_config() == model.get_config()
+    np.testing.assert_allclose(again.reconstruct(x), model.reconstruct(x), atol=1e-6)
+    # The default (1) builds the same layers, with the same seeded weights, as before the option.
+    plain = Autoencoder(8, hidden_units=(), architecture="conv", conv_filters=(4, 6), seed=0)
+    assert len(convs(plain.encoder)) == 2 and len(convs(plain.decoder)) == 2
+    with pytest.raises(ValueError, match="belongs to the conv architecture"):
+        Autoencoder(8, conv_depth=2)
+    with pytest.raises(ValueError, match=r"positive integer. Received: conv_depth=0"):
+        Autoencoder(8, architecture="conv", conv_depth=0)
+
+
 def test_default_is_the_hinton_salakhutdinov_shape():
     model = Autoencoder()
     dense = [l.units for l in model.encoder.layers + model.decoder.layers if isinstance(l, keras.layers.Dense)]

@@ -39,7 +39,8 @@ def test_job_files_build_their_model_small_enough_for_the_zoo(name, cls):
 def test_families_accept_every_autoencoder_argument():
     for family in ("autoencoder", "sparse_autoencoder", "denoising_autoencoder", "contractive_autoencoder"):
         keys = get_family(family).model_keys()
-        assert {"code_size", "hidden_units", "architecture", "conv_filters", "batch_norm", "seed"} <= keys
+        assert {"code_size", "hidden_units", "architecture", "conv_filters", "conv_depth", "batch_norm",
+                "seed"} <= keys
     assert {"corruption", "corruption_level"} <= get_family("denoising_autoencoder").model_keys()
     assert {"target_activation", "sparsity_weight"} <= get_family("sparse_autoencoder").model_keys()
     assert {"contraction_weight", "n_projections"} <= get_family("contractive_autoencoder").model_keys()
