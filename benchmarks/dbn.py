@@ -33,7 +33,7 @@ import numpy as np
 from kerazoo import datasets
 from kerazoo.jobs import load_job
 from kerazoo.models.dbn import DBN, DBNClassifier
-from kerazoo.models.dbn.family import finetune_optimizer
+from kerazoo.models.dbn.family import CLASSIFIER_KEYS, finetune_optimizer
 
 ROOT = Path(__file__).resolve().parents[1]
 JOB = ROOT / "tuning" / "dbn_classifier.fashion_mnist.toml"
@@ -90,8 +90,8 @@ def main():
         return
 
     job = load_job(JOB)
-    model_kwargs = {k: v for k, v in job.model.items() if k not in ("dropout", "input_dropout")}
-    head = {k: job.model.get(k, 0.0) for k in ("dropout", "input_dropout")}
+    model_kwargs = {k: v for k, v in job.model.items() if k not in CLASSIFIER_KEYS}
+    head = {k: job.model[k] for k in CLASSIFIER_KEYS if k in job.model}
     t = job.train
     epochs, batch_size = int(t["finetune_epochs"]), int(t["finetune_batch_size"])
 
@@ -102,7 +102,7 @@ def main():
           f"epochs per RBM, batch {t['batch_size']}, SGD lr {t['learning_rate']} momentum "
           f"{t['momentum']}; fine-tuning: {epochs} epochs, batch {batch_size}, Adam lr "
           f"{t['finetune_learning_rate']} (final fraction {t['finetune_final_fraction']}), "
-          f"dropout {head['dropout']}, input dropout {head['input_dropout']}")
+          f"network options {head} (both arms)")
 
     x, y = datasets.load_fashion_mnist("train+validation")
     x_test, y_test = datasets.load_fashion_mnist("test")
