@@ -54,17 +54,20 @@ def finetune(model, x, y, x_test, y_test, train, epochs, batch_size, seed):
     return float(np.mean(np.argmax(probs, axis=1) == y_test)), seconds
 
 
-def update_card(summary, name="dbn_classifier.fashion_mnist"):
-    """Puts the summary's paragraph and anchors in the classifier's card (no retraining)."""
+def update_card(summary, name="dbn_classifier.fashion_mnist", dbn_name="dbn.fashion_mnist"):
+    """Puts the summary's paragraph and anchors in the classifier's card, and its pointer
+    sentence in the generative DBN's card (no retraining)."""
     from kerazoo.hub import entry_metadata, update_card as hub_update_card
-    from kerazoo.models.dbn.family import benchmark_paragraph
+    from kerazoo.models.dbn.family import benchmark_paragraph, classifier_paragraph
 
-    card = entry_metadata(name)["card"]
-    paragraphs = card["evaluation"].split("\n\n")
-    paragraphs = [benchmark_paragraph(summary) if p.startswith("Side by side") else p
-                  for p in paragraphs]
-    hub_update_card(name, evaluation="\n\n".join(paragraphs), anchors=summary["anchors"])
-    print(f"updated the card of {name}")
+    for entry, start, paragraph, fields in (
+        (name, "Side by side", benchmark_paragraph, {"anchors": summary["anchors"]}),
+        (dbn_name, "The point of pretraining", classifier_paragraph, {}),
+    ):
+        paragraphs = entry_metadata(entry)["card"]["evaluation"].split("\n\n")
+        paragraphs = [paragraph(summary) if p.startswith(start) else p for p in paragraphs]
+        hub_update_card(entry, evaluation="\n\n".join(paragraphs), **fields)
+        print(f"updated the card of {entry}")
 
 
 def main():
