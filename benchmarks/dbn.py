@@ -33,7 +33,7 @@ import numpy as np
 from kerazoo import datasets
 from kerazoo.jobs import load_job
 from kerazoo.models.dbn import DBN, DBNClassifier
-from kerazoo.models.dbn.family import finetune_optimizer
+from kerazoo.models.dbn.family import CLASSIFIER_KEYS, finetune_optimizer
 
 ROOT = Path(__file__).resolve().parents[1]
 JOB = ROOT / "tuning" / "dbn_classifier.fashion_mnist.toml"
@@ -54,17 +54,20 @@ def finetune(model, x, y, x_test, y_test, train, epochs, batch_size, seed):
     return float(np.mean(np.argmax(probs, axis=1) == y_test)), seconds
 
 
-def update_card(summary, name="dbn_classifier.fashion_mnist"):
-    """Puts the summary's paragraph and anchors in the classifier's card (no retraining)."""
+def update_card(summary, name="dbn_classifier.fashion_mnist", dbn_name="dbn.fashion_mnist"):
+    """Puts the summary's paragraph and anchors in the classifier's card, and its pointer
+    sentence in the generative DBN's card (no retraining)."""
     from kerazoo.hub import entry_metadata, update_card as hub_update_card
-    from kerazoo.models.dbn.family import benchmark_paragraph
+    from kerazoo.models.dbn.family import benchmark_paragraph, classifier_paragraph
 
-    card = entry_metadata(name)["card"]
-    paragraphs = card["evaluation"].split("\n\n")
-    paragraphs = [benchmark_paragraph(summary) if p.startswith("Side by side") else p
-                  for p in paragraphs]
-    hub_update_card(name, evaluation="\n\n".join(paragraphs), anchors=summary["anchors"])
-    print(f"updated the card of {name}")
+    for entry, start, paragraph, fields in (
+        (name, "Side by side", benchmark_paragraph, {"anchors": summary["anchors"]}),
+        (dbn_name, "The point of pretraining", classifier_paragraph, {}),
+    ):
+        paragraphs = entry_metadata(entry)["card"]["evaluation"].split("\n\n")
+        paragraphs = [paragraph(summary) if p.startswith(start) else p for p in paragraphs]
+        hub_update_card(entry, evaluation="\n\n".join(paragraphs), **fields)
+        print(f"updated the card of {entry}")
 
 
 def main():
@@ -90,8 +93,8 @@ def main():
         return
 
     job = load_job(JOB)
-    model_kwargs = {k: v for k, v in job.model.items() if k not in ("dropout", "input_dropout")}
-    head = {k: job.model.get(k, 0.0) for k in ("dropout", "input_dropout")}
+    model_kwargs = {k: v for k, v in job.model.items() if k not in CLASSIFIER_KEYS}
+    head = {k: job.model[k] for k in CLASSIFIER_KEYS if k in job.model}
     t = job.train
     epochs, batch_size = int(t["finetune_epochs"]), int(t["finetune_batch_size"])
 
@@ -102,7 +105,7 @@ def main():
           f"epochs per RBM, batch {t['batch_size']}, SGD lr {t['learning_rate']} momentum "
           f"{t['momentum']}; fine-tuning: {epochs} epochs, batch {batch_size}, Adam lr "
           f"{t['finetune_learning_rate']} (final fraction {t['finetune_final_fraction']}), "
-          f"dropout {head['dropout']}, input dropout {head['input_dropout']}")
+          f"network options {head} (both arms)")
 
     x, y = datasets.load_fashion_mnist("train+validation")
     x_test, y_test = datasets.load_fashion_mnist("test")

@@ -42,6 +42,15 @@ class _ImageInput:
             )
 
     def _visible(self, x):
+        self._check_image_shape(x)
+        v = ops.reshape(ops.cast(x, "float32"), (-1, self.n_visible))
+        if self.binarize is not None:
+            v = ops.cast(v > self.binarize, "float32")
+        if self.standardize:
+            v = (v - self.input_mean) / self.input_std
+        return v
+
+    def _check_image_shape(self, x):
         shape = tuple(x.shape)
         if len(shape) != len(self.image_shape) + 1 or any(
             s is not None and s != e for s, e in zip(shape[1:], self.image_shape)
@@ -51,12 +60,6 @@ class _ImageInput:
                 f"{', '.join(map(str, self.image_shape))}) with values in [0, 1]. "
                 f"Received: shape={shape}"
             )
-        v = ops.reshape(ops.cast(x, "float32"), (-1, self.n_visible))
-        if self.binarize is not None:
-            v = ops.cast(v > self.binarize, "float32")
-        if self.standardize:
-            v = (v - self.input_mean) / self.input_std
-        return v
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
@@ -78,6 +81,11 @@ class DBNClassifier(_ImageInput, keras.Model):
         n_classes: number of classes (>= 2).
         dropout: dropout rate on the hidden layers' outputs, in training only.
         input_dropout: dropout rate on the pixels, in training only.
+        random_flip: mirror each training image left-right with probability 1/2
+            (`keras.layers.RandomFlip("horizontal")`), in training only.
+        random_translation: shift each training image by up to this fraction of its
+            height and width (`keras.layers.RandomTranslation`, whole pixels, zeros
+            filled in), in training only; 0 for none.
         binarize: threshold the pixels as a Bernoulli DBN with `binarize` does, or None.
         standardize: standardize the pixels with `input_mean` / `input_std` (weights of
             the model, copied from a Gaussian DBN), for Gaussian visible units.
@@ -91,6 +99,8 @@ class DBNClassifier(_ImageInput, keras.Model):
         n_classes=10,
         dropout=0.0,
         input_dropout=0.0,
+        random_flip=False,
+        random_translation=0.0,
         binarize=None,
         standardize=False,
         image_shape=(28, 28, 1),
@@ -115,6 +125,20 @@ class DBNClassifier(_ImageInput, keras.Model):
             raise ValueError(
                 f"`input_dropout` must lie in [0, 1). Received: input_dropout={input_dropout}"
             )
+        if not isinstance(random_flip, bool):
+            raise TypeError(f"`random_flip` must be a bool. Received: random_flip={random_flip!r}")
+        self.random_flip = random_flip
+        self.random_translation = _check_float(random_translation, "random_translation", low=0.0)
+        if self.random_translation >= 1.0:
+            raise ValueError(
+                "`random_translation` must lie in [0, 1) (a fraction of the image's height and "
+                f"width). Received: random_translation={random_translation}"
+            )
+        if (random_flip or self.random_translation) and len(self.image_shape) != 3:
+            raise ValueError(
+                "`random_flip` and `random_translation` need images of shape (height, width, "
+                f"channels). Received: image_shape={self.image_shape}"
+            )
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
             raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
         self.seed = seed
@@ -136,6 +160,15 @@ class DBNClassifier(_ImageInput, keras.Model):
                                  seed=None if seed is None else int(seed) + 100 + i)
             for i in range(len(self.hidden_units) + 1)
         ]
+        # Data augmentation in front of the network, active in training only.
+        self.augmentation = []
+        if self.random_flip:
+            self.augmentation.append(keras.layers.RandomFlip(
+                "horizontal", seed=None if seed is None else int(seed) + 200, name="random_flip"))
+        if self.random_translation:
+            self.augmentation.append(keras.layers.RandomTranslation(
+                self.random_translation, self.random_translation, fill_mode="constant",
+                interpolation="nearest", seed=None if seed is None else int(seed) + 201, name="random_translation"))
         self._build_input()
         self.build((None,) + self.image_shape)
 
@@ -149,6 +182,12 @@ class DBNClassifier(_ImageInput, keras.Model):
 
     def features(self, x, training=False):
         """The last hidden layer's activities (a tensor)."""
+        if training and self.augmentation:
+            # Augmentation of the images in [0, 1], before binarizing or standardizing.
+            self._check_image_shape(x)
+            x = ops.cast(x, "float32")
+            for layer in self.augmentation:
+                x = layer(x, training=True)
         h = self._visible(x)
         for drop, dense in zip(self.dropout_layers, self.hidden_layers):
             if drop.rate:
@@ -189,6 +228,8 @@ class DBNClassifier(_ImageInput, keras.Model):
             "n_classes": self.n_classes,
             "dropout": self.dropout,
             "input_dropout": self.input_dropout,
+            "random_flip": self.random_flip,
+            "random_translation": self.random_translation,
             "binarize": self.binarize,
             "standardize": self.standardize,
             "image_shape": list(self.image_shape),

@@ -736,8 +736,8 @@ class DBN(CompiledBatchesMixin, keras.Model):
         self._set_input_statistics(classifier)
         return classifier
 
-    def to_classifier(self, n_classes, dropout=0.0, input_dropout=0.0, seed=None,
-                      name="dbn_classifier"):
+    def to_classifier(self, n_classes, dropout=0.0, input_dropout=0.0, random_flip=False,
+                      random_translation=0.0, seed=None, name="dbn_classifier"):
         """A `DBNClassifier` (a `keras.Model`) initialised from the pretrained DBN.
 
         Its hidden layers are `Dense(n, activation="sigmoid")` with `kernel = W_l` and
@@ -750,6 +750,8 @@ class DBN(CompiledBatchesMixin, keras.Model):
             n_classes: number of classes (>= 2).
             dropout: dropout rate on the hidden layers' outputs during training.
             input_dropout: dropout rate on the pixels during training.
+            random_flip, random_translation: data augmentation in training (see
+                `DBNClassifier`).
             seed: seed of the head's initialiser and of dropout (default: the DBN's).
         """
         from kerazoo.models.dbn.classifier import DBNClassifier
@@ -760,6 +762,8 @@ class DBN(CompiledBatchesMixin, keras.Model):
             n_classes=n_classes,
             dropout=dropout,
             input_dropout=input_dropout,
+            random_flip=random_flip,
+            random_translation=random_translation,
             image_shape=self.image_shape,
             seed=self.seed if seed is None else seed,
             name=name,

@@ -43,6 +43,52 @@ def test_classifier_trains_with_fit_and_round_trips(pretrained_dbn, fmnist_small
         clf(np.zeros((2, 784), np.float32))
 
 
+def test_classifier_augments_in_training_only(pretrained_dbn, fmnist_small, tmp_path):
+    x, y = fmnist_small
+    clf = pretrained_dbn.to_classifier(10, random_flip=True, random_translation=0.1, seed=0)
+    plain = pretrained_dbn.to_classifier(10, seed=0)
+    assert clf.get_config()["random_flip"] is True
+    assert clf.get_config()["random_translation"] == pytest.approx(0.1)
+    # Inference: no augmentation, the same network as without it.
+    np.testing.assert_allclose(clf.predict(x[:40], verbose=0), plain.predict(x[:40], verbose=0),
+                               atol=1e-6)
+    # Training: the images are mirrored / shifted, so the features change; with the flip
+    # alone, each image's features are those of the image or of its mirror image.
+    train = clf.features(x[:200], training=True).numpy()
+    still = plain.features(x[:200], training=False).numpy()
+    changed = np.abs(train - still).max(axis=1) > 1e-3
+    assert 0.5 < changed.mean() <= 1.0
+    flip_only = pretrained_dbn.to_classifier(10, random_flip=True, seed=0)
+    flipped = flip_only.features(x[:200], training=True).numpy()
+    mirror = plain.features(x[:200, :, ::-1], training=False).numpy()
+    as_is = np.abs(flipped - still).max(axis=1) < 1e-5
+    as_mirror = np.abs(flipped - mirror).max(axis=1) < 1e-5
+    assert np.all(as_is | as_mirror)
+    # Symmetric images are both; about half of the others are mirrored.
+    asymmetric = ~(as_is & as_mirror)
+    assert 0.3 < as_mirror[asymmetric].mean() < 0.7
+    keras.utils.set_random_seed(0)
+    clf.compile(optimizer=keras.optimizers.Adam(1e-2))
+    history = clf.fit(x, y, epochs=15, batch_size=50, verbose=0)
+    # 300 images, 10 classes: chance is 0.1; accuracy on the images as they are.
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert clf.evaluate(x, y, verbose=0, return_dict=True)["accuracy"] > 0.4
+    path = tmp_path / "augmented.keras"
+    clf.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.random_flip is True and loaded.random_translation == pytest.approx(0.1)
+    np.testing.assert_allclose(loaded.predict(x[:8], verbose=0), clf.predict(x[:8], verbose=0),
+                               atol=1e-6)
+    with pytest.raises(ValueError, match=r"Received: random_translation=1.5"):
+        pretrained_dbn.to_classifier(10, random_translation=1.5)
+    with pytest.raises(TypeError, match=r"Received: random_flip='yes'"):
+        pretrained_dbn.to_classifier(10, random_flip="yes")
+    with pytest.raises(ValueError, match=r"height, width, channels.*Received: image_shape=\(784,\)"):
+        DBNClassifier(hidden_units=[8], image_shape=(784,), random_flip=True)
+    with pytest.raises(ValueError, match=r"Received: shape=\(2, 784\)"):
+        clf(np.zeros((2, 784), np.float32), training=True)
+
+
 def test_autoencoder_is_unrolled_with_tied_weights(pretrained_dbn, fmnist_small):
     ae = pretrained_dbn.to_autoencoder()
     assert isinstance(ae, DeepAutoencoder) and ae.code_size == 24

@@ -123,3 +123,17 @@ def test_the_classifier_file_holds_one_copy_of_its_weights(tmp_path):
     assert len(loaded.weights) == len(model.weights)
     n_bytes = 4 * model.count_params()
     assert (tmp_path / "clf.keras").stat().st_size < 1.2 * n_bytes + 100_000
+
+
+def test_the_classifier_job_sets_data_augmentation():
+    """`random_flip` / `random_translation` in `[model]` go to the fine-tuned network."""
+    job = load_job(TUNING / "dbn_classifier.fashion_mnist.toml")
+    family = get_family("dbn_classifier")
+    assert not family.build(job).augmentation
+    job = job.replace(model={**job.model, "random_flip": True, "random_translation": 0.1})
+    model = family.build(job)
+    assert model.random_flip and model.random_translation == pytest.approx(0.1)
+    assert [layer.name for layer in model.augmentation] == ["random_flip", "random_translation"]
+    details = family.card(model, {}, job)["model_details"]
+    assert ("data augmentation (random left-right flips, random shifts by up to 0.1 of the "
+            "height and width) in training") in details
