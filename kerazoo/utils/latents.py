@@ -1,7 +1,12 @@
 """Latent vectors of the generative models (VAE, GAN): checks and stateless prior draws."""
 
+import numbers
+
+import keras
 import numpy as np
 import tensorflow as tf
+
+MAX_SEED = 2**31 - 2
 
 
 def check_latents(z, latent_dim, name="z", what="latents"):
@@ -32,3 +37,17 @@ def stateless_normal_latents(count, seed, latent_dim):
     """
     seed = tf.stack([tf.cast(seed, tf.int32), tf.constant(0, tf.int32)])
     return tf.random.stateless_normal(tf.stack([tf.cast(count, tf.int32), latent_dim]), seed=seed)
+
+
+def prior_latents(n, latent_dim, seed, seed_generator):
+    """`n` draws z ~ N(0, I_latent_dim) as float32 numpy (n, latent_dim), for `sample`.
+
+    `seed` None draws from the model's `seed_generator` (successive calls differ,
+    reproducibly for a seeded model); an integer in [0, MAX_SEED] gives a stateless draw,
+    the same on every call and in the SavedModel's `sample` (`stateless_normal_latents`).
+    """
+    if seed is None:
+        return np.asarray(keras.random.normal((n, latent_dim), seed=seed_generator), "float32")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"`seed` must be None or an integer in [0, {MAX_SEED}]. Received: seed={seed!r}")
+    return np.asarray(keras.random.normal((n, latent_dim), seed=int(seed)), "float32")

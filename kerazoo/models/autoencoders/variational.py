@@ -54,12 +54,11 @@ from kerazoo.metrics.vae_likelihood import (
     importance_sampled_log_likelihood,
 )
 from kerazoo.utils.compile import compile_from_keras_config
-from kerazoo.utils.latents import check_latents, stateless_normal_latents
+from kerazoo.utils.latents import check_latents, prior_latents, stateless_normal_latents
 from kerazoo.utils.validation import IMAGE_SHAPE, check_images, check_positive_int
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 N_PIXELS = int(np.prod(IMAGE_SHAPE))
-_MAX_SEED = 2**31 - 2
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
@@ -467,15 +466,8 @@ class VariationalAutoencoder(keras.Model):
                 that is the same on every call and in the SavedModel's `sample`.
         """
         n = check_positive_int(n, "n")
-        if seed is None:
-            z = keras.random.normal((n, self.latent_dim), seed=self.prior_seed_generator)
-        else:
-            if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed <= _MAX_SEED:
-                raise ValueError(
-                    f"`seed` must be None or an integer in [0, {_MAX_SEED}]. Received: seed={seed!r}"
-                )
-            z = keras.random.normal((n, self.latent_dim), seed=int(seed))
-        return self._batched("decode_tensor", np.asarray(z, dtype="float32"), batch_size)
+        z = prior_latents(n, self.latent_dim, seed, self.prior_seed_generator)
+        return self._batched("decode_tensor", z, batch_size)
 
     def _likelihood_inputs(self, x):
         x = check_images(x, "x")

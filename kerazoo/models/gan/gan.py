@@ -55,11 +55,10 @@ from kerazoo.models.gan.architectures import (
     dcgan_generator,
 )
 from kerazoo.models.rbm.base import keep_fresh_state_if_none_saved
-from kerazoo.utils.latents import check_latents, stateless_normal_latents
+from kerazoo.utils.latents import check_latents, prior_latents, stateless_normal_latents
 from kerazoo.utils.validation import check_images, check_positive_int
 
 LOSSES = ("non_saturating", "wgan_gp")
-_MAX_SEED = 2**31 - 2
 
 
 def gradient_penalty(critic, real, fake, epsilon):
@@ -456,15 +455,7 @@ class GAN(keras.Model):
     def sample_latents(self, n, seed=None):
         """n latents z ~ N(0, I), (n, latent_dim) float32, drawn as `sample` draws them."""
         n = check_positive_int(n, "n")
-        if seed is None:
-            z = keras.random.normal((n, self.latent_dim), seed=self.sample_seed_generator)
-        else:
-            if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed <= _MAX_SEED:
-                raise ValueError(
-                    f"`seed` must be None or an integer in [0, {_MAX_SEED}]. Received: seed={seed!r}"
-                )
-            z = keras.random.normal((n, self.latent_dim), seed=int(seed))
-        return np.asarray(z, dtype="float32")
+        return prior_latents(n, self.latent_dim, seed, self.sample_seed_generator)
 
     def sample(self, n, seed=None, batch_size=500):
         """n generated images, float32 (n, 28, 28, 1) in [0, 1] (the EMA generator if any).
