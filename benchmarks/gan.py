@@ -5,7 +5,9 @@
 
 Both recipes train in this process, one after the other, for the same wall-clock budget
 (`--minutes`, counted from the start of `fit`, tracing included), on the first 54,000
-Fashion-MNIST training images:
+Fashion-MNIST training images. Both are also scored at the `--checkpoints` minutes along
+the way (the scoring time is not counted as training time, and the EMA generator's weights
+are restored after each score, so training is the same as without checkpoints):
 
 - anchor: the textbook DCGAN recipe (Radford et al., 2015): batch norm in both networks,
   LeakyReLU(0.2) in the discriminator, Adam(2e-4, beta_1=0.5) for both, batch 128, the
@@ -41,6 +43,8 @@ def load_average():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=45.0, help="training budget per recipe")
+    parser.add_argument("--checkpoints", default="5,10,20,30",
+                        help="comma-separated training minutes (below --minutes) at which both recipes are also scored")
     parser.add_argument("--batch-size", type=int, help="override kerazoo's batch size")
     parser.add_argument("--ema-decay", type=float, help="override kerazoo's EMA decay")
     parser.add_argument("--d-lr", type=float, help="override kerazoo's discriminator learning rate")
@@ -68,26 +72,59 @@ def main(argv=None):
         if value is not None:
             train[key] = value
     budget = 60.0 * args.minutes
+    checkpoints = sorted(float(m) for m in args.checkpoints.split(",") if m.strip())
+    checkpoints = [m for m in checkpoints if 0 < m < args.minutes]
     x_train = load_image_splits(job)["x_train"]
     evaluator = SampleEvaluator.from_zoo()
     print(f"budget {args.minutes:g} min per recipe; {len(x_train)} training images; "
           f"load average {load_average()} at start", flush=True)
 
+    def score(model):
+        """FD and coverage of 10,000 samples; the EMA generator is left as it was."""
+        ema = model.ema_generator
+        saved = ema.get_weights() if ema is not None else None
+        model.recalibrate_ema()
+        scores = evaluator(model.sample(FD_SAMPLES, seed=0))
+        if saved is not None:
+            ema.set_weights(saved)
+        return scores
+
     class WallClockBudget(keras.callbacks.Callback):
+        """Stops `fit` after `budget` seconds of training; scores the model at the checkpoints."""
+
+        def __init__(self, name):
+            super().__init__()
+            self.name, self.curve = name, {}
+
         def on_train_begin(self, logs=None):
-            self.start = time.perf_counter()
+            self.start, self.paused = time.perf_counter(), 0.0
+            self.pending = list(checkpoints)
+
+        def trained(self):
+            return time.perf_counter() - self.start - self.paused
 
         def on_train_batch_end(self, batch, logs=None):
-            if time.perf_counter() - self.start >= budget:
+            if self.pending and self.trained() >= 60.0 * self.pending[0]:
+                minutes = self.pending.pop(0)
+                pause = time.perf_counter()
+                scores = score(self.model)
+                self.curve[minutes] = {**scores, "steps": int(self.model.g_optimizer.iterations.numpy())}
+                print(f"  {self.name} at {minutes:g} min: FD {scores['fd']:.3f}, min class share "
+                      f"{scores['class_coverage_min']:.4f}, {self.curve[minutes]['steps']} steps; "
+                      f"load average {load_average()}", flush=True)
+                self.paused += time.perf_counter() - pause
+            if self.trained() >= budget:
                 self.model.stop_training = True
+
+    curves = {}
 
     def train_for_budget(name, model, batch_size):
         keras.utils.set_random_seed(job.seed)
-        clock = WallClockBudget()
-        start = time.perf_counter()
+        clock = WallClockBudget(name)
         history = model.fit(x_train, epochs=10_000, batch_size=batch_size, callbacks=[clock], verbose=0,
                             shuffle=True)
-        seconds = time.perf_counter() - start
+        seconds = clock.trained()
+        curves[name] = clock.curve
         steps = int(model.g_optimizer.iterations.numpy())
         print(f"{name}: {steps} generator steps ({steps * batch_size / len(x_train):.2f} epochs) at batch "
               f"{batch_size} in {seconds / 60:.1f} min; last epoch {({k: round(v[-1], 3) for k, v in history.history.items()})}; "
@@ -125,6 +162,14 @@ def main(argv=None):
         minutes = f"{r['minutes']:.1f}" if "minutes" in r else "-"
         steps = str(r["steps"]) if "steps" in r else "-"
         print(f"{name:<28} {r['fd']:>9.3f} {r['class_coverage_min']:>16.4f} {minutes:>8} {steps:>7}")
+    if checkpoints and len(curves) == 2:
+        print("along the way (FD at the same training minutes):")
+        print(f"{'minutes':>8} {'anchor FD':>10} {'kerazoo FD':>11} {'kerazoo/anchor':>15}")
+        anchor_curve, our_curve = curves.values()
+        for minutes in checkpoints:
+            if minutes in anchor_curve and minutes in our_curve:
+                a, k = anchor_curve[minutes]["fd"], our_curve[minutes]["fd"]
+                print(f"{minutes:>8g} {a:>10.3f} {k:>11.3f} {k / a:>15.3f}")
     ours = rows["kerazoo default recipe"]
     print("class shares (kerazoo):", " ".join(f"{s:.3f}" for s in ours["class_coverage"]))
     ratios = []
