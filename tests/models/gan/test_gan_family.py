@@ -20,7 +20,7 @@ def test_job_file_parses_to_the_default_recipe():
     job = load_job(ROOT / "tuning" / "dcgan.fashion_mnist.toml")
     assert job.family == "gan" and set(job.train) == set(get_family("gan").train_defaults)
     model = get_family("gan").build(job)
-    assert isinstance(model, GAN) and model.ema_decay == 0.999 and model.seed == job.seed
+    assert isinstance(model, GAN) and model.ema_decay == 0.9995 and model.seed == job.seed
 
 
 @pytest.mark.slow
