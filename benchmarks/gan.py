@@ -144,12 +144,12 @@ def main(argv=None):
         anchor.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
                        g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
         seconds, steps = train_for_budget("anchor (textbook DCGAN)", anchor, 128)
-        rows["anchor: textbook DCGAN"] = {**evaluator(anchor.sample(FD_SAMPLES, seed=0)),
+        rows["anchor: textbook DCGAN"] = {**score(anchor),
                                           "minutes": seconds / 60, "steps": steps}
 
     model = compile_recipe(GAN(**model_kwargs, seed=job.seed), train)
     seconds, steps = train_for_budget("kerazoo", model, int(train["batch_size"]))
-    rows["kerazoo default recipe"] = {**evaluator(model.sample(FD_SAMPLES, seed=0)),
+    rows["kerazoo default recipe"] = {**score(model),
                                       "minutes": seconds / 60, "steps": steps}
 
     print()
@@ -165,7 +165,7 @@ def main(argv=None):
     if checkpoints and len(curves) == 2:
         print("along the way (FD at the same training minutes):")
         print(f"{'minutes':>8} {'anchor FD':>10} {'kerazoo FD':>11} {'kerazoo/anchor':>15}")
-        anchor_curve, our_curve = curves.values()
+        anchor_curve, our_curve = curves["anchor (textbook DCGAN)"], curves["kerazoo"]
         for minutes in checkpoints:
             if minutes in anchor_curve and minutes in our_curve:
                 a, k = anchor_curve[minutes]["fd"], our_curve[minutes]["fd"]
