@@ -99,6 +99,14 @@ class Autoencoder(keras.Model):
         output_activation: the last layer's activation; "sigmoid" keeps reconstructions
             in [0, 1] (other activations are clipped to [0, 1] by `reconstruct`/`decode`).
         batch_norm: batch normalization after each hidden layer (not the code or output).
+        random_flip: mirror each training image left-right with probability 1/2
+            (`keras.layers.RandomFlip("horizontal")`), in training only.
+        random_translation: shift each training image by up to this fraction of its
+            height and width (`keras.layers.RandomTranslation`, whole pixels, zeros
+            shifted in), in training only.
+            Both augment the input and the target alike: `fit(x)` and `fit(x, y)` train
+            on pairs that went through the same random transform, so the model learns
+            to reconstruct the transformed image, not to undo the transform.
         image_shape: the input images' shape, (28, 28, 1) by default.
         seed: int or None, seeds the weight initializers (and any randomness of
             subclasses).
@@ -123,6 +131,8 @@ class Autoencoder(keras.Model):
         code_activation=None,
         output_activation="sigmoid",
         batch_norm=False,
+        random_flip=False,
+        random_translation=0.0,
         image_shape=IMAGE_SHAPE,
         seed=None,
         **kwargs,
@@ -180,6 +190,26 @@ class Autoencoder(keras.Model):
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
             raise ValueError(f"`seed` must be an integer or None. Received: seed={seed!r}")
         self.seed = seed
+        if not isinstance(random_flip, bool):
+            raise ValueError(f"`random_flip` must be a bool. Received: random_flip={random_flip!r}")
+        self.random_flip = random_flip
+        if isinstance(random_translation, bool) or not isinstance(random_translation, numbers.Real) \
+                or not 0.0 <= random_translation < 1.0:
+            raise ValueError(
+                "`random_translation` must be a number in [0, 1) (a fraction of the image's "
+                f"height and width). Received: random_translation={random_translation!r}"
+            )
+        self.random_translation = float(random_translation)
+        # Augmentation of the training pairs, applied in `train_step` (training only).
+        self.augmentation = []
+        if self.random_flip:
+            self.augmentation.append(keras.layers.RandomFlip(
+                "horizontal", seed=None if seed is None else seed + 200, name="random_flip"))
+        if self.random_translation:
+            self.augmentation.append(keras.layers.RandomTranslation(
+                self.random_translation, self.random_translation, fill_mode="constant",
+                interpolation="nearest", seed=None if seed is None else seed + 201,
+                name="random_translation"))
 
         common = dict(
             image_shape=self.image_shape,
@@ -238,6 +268,25 @@ class Autoencoder(keras.Model):
     def compile_from_config(self, config):
         compile_from_keras_config(self, config)
 
+    def train_step(self, data):
+        """Keras's training step, on pairs augmented alike when augmentation is on."""
+        if self.augmentation:
+            x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+            x, y = self._augment_pairs(x, y)
+            data = keras.utils.pack_x_y_sample_weight(x, y, sample_weight)
+        return super().train_step(data)
+
+    def _augment_pairs(self, x, y):
+        """One random transform per image, applied to the input and its target."""
+        x = ops.cast(x, "float32")
+        channels = self.image_shape[-1]
+        both = x if y is None else ops.concatenate([x, ops.cast(y, "float32")], axis=-1)
+        for layer in self.augmentation:
+            both = layer(both, training=True)
+        if y is None:
+            return both, None
+        return both[..., :channels], both[..., channels:]
+
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The compiled reconstruction loss against `y` (or `x` when `y` is None) plus penalties."""
         if y is None:
@@ -293,6 +342,8 @@ class Autoencoder(keras.Model):
             "code_activation": self.code_activation,
             "output_activation": self.output_activation,
             "batch_norm": self.batch_norm,
+            "random_flip": self.random_flip,
+            "random_translation": self.random_translation,
             "image_shape": list(self.image_shape),
             "seed": self.seed,
         }

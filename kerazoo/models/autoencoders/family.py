@@ -52,6 +52,16 @@ _PROSE_DEFAULTS = {
 }
 
 
+def _augmentation_text(job):
+    flip, shift = job.model.get("random_flip", False), job.model.get("random_translation", 0.0)
+    parts = (["random left-right flips"] if flip else []) + (
+        [f"random shifts by up to {shift:g} of the height and width"] if shift else [])
+    if not parts:
+        return ""
+    return (f" Training pairs augmented with {' and '.join(parts)} (the same transform for the "
+            "input and its target).")
+
+
 def _load_split(dataset, split):
     from kerazoo.datasets import image_loader
 
@@ -198,7 +208,7 @@ class AutoencoderFamily(Family):
             f"Fashion-MNIST: the first {54000 if 'subset' not in job.data else job.data['subset']:,} "
             "official training images (the last 6,000 are the validation set). "
             f"Adam, learning rate {t['learning_rate']:g} with {sched}, {t['epochs']} epochs, "
-            f"batch {t['batch_size']}, loss `{t['loss']}`, seed {job.seed}."
+            f"batch {t['batch_size']}, loss `{t['loss']}`, seed {job.seed}.{_augmentation_text(job)}"
         )
 
     def evaluation_text(self, model, metrics):

@@ -110,7 +110,8 @@ def test_compile_defaults_and_validation_data(fashion):
 
 def test_save_load_round_trip_keeps_weights_config_and_compile(fashion, tmp_path):
     x = fashion[1][:16]
-    model = Autoencoder(6, hidden_units=(32,), batch_norm=True, code_activation="tanh", seed=3)
+    model = Autoencoder(6, hidden_units=(32,), batch_norm=True, code_activation="tanh",
+                        random_flip=True, random_translation=0.1, seed=3)
     train(model, fashion[0][:64], epochs=1)
     model.save(tmp_path / "ae.keras")
     again = keras.models.load_model(tmp_path / "ae.keras")
@@ -147,6 +148,9 @@ def test_saved_model_endpoints_match_the_model(fashion, tmp_path):
     (dict(activation="relux"), r"Keras activation.*Received: activation='relux'"),
     (dict(image_shape=(28, 28)), r"\(height, width, channels\). Received"),
     (dict(seed="7"), r"seed.*Received: seed='7'"),
+    (dict(random_flip=1), r"random_flip.*bool. Received: random_flip=1"),
+    (dict(random_translation=1.5), r"random_translation.*\[0, 1\).*Received: random_translation=1.5"),
+    (dict(random_translation=-0.1), r"random_translation.*Received: random_translation=-0.1"),
 ])
 def test_bad_constructor_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -176,3 +180,42 @@ def test_bad_images_and_codes(fashion):
         model.fit(x * 2, epochs=1, verbose=0)
     with pytest.raises(ValueError, match=r"as many images. Received: 4 and 3"):
         model.fit(x, x[:3], epochs=1, verbose=0)
+
+
+def test_augmentation_transforms_the_input_and_its_target_alike(fashion):
+    x = fashion[0][:64]
+    model = Autoencoder(8, hidden_units=(16,), random_flip=True, random_translation=0.2, seed=3)
+    x_aug, y_aug = (np.asarray(t) for t in model._augment_pairs(x, 0.5 * x))
+    # The same transform on both: y was 0.5 x, and zeros shifted in stay zeros.
+    np.testing.assert_allclose(y_aug, 0.5 * x_aug, atol=1e-6)
+    assert not np.allclose(x_aug, x)
+    # Without a target, fit(x) trains on the transformed input as its own target.
+    only_x, none = model._augment_pairs(x, None)
+    assert none is None and only_x.shape == x.shape
+
+
+def test_random_flip_is_a_mirror_or_nothing_per_image(fashion):
+    x = fashion[0][:64]
+    model = Autoencoder(8, hidden_units=(16,), random_flip=True, seed=3)
+    x_aug = np.asarray(model._augment_pairs(x, None)[0])
+    same = np.all(np.isclose(x_aug, x), axis=(1, 2, 3))
+    mirrored = np.all(np.isclose(x_aug, x[:, :, ::-1]), axis=(1, 2, 3))
+    assert np.all(same | mirrored)
+    # 64 fair coins: between 16 and 48 mirrors except with probability < 1e-4
+    assert 16 <= int(np.sum(mirrored & ~same)) <= 48
+
+
+def test_training_with_flips_reconstructs_mirrored_images_as_well_as_the_originals(fashion):
+    """Fashion-MNIST's shoes all point left: without flips, mirrored test images
+    reconstruct worse than the originals; with flips, about as well."""
+    x_train, x_test = fashion
+    mirrored = x_test[:, :, ::-1].copy()
+    ratios = {}
+    for flip in (False, True):
+        model = Autoencoder(16, hidden_units=(128,), random_flip=flip, seed=0)
+        train(model, x_train, epochs=12)
+        ratios[flip] = mse_of(model, mirrored) / mse_of(model, x_test)
+    assert ratios[False] > 1.15, ratios
+    assert ratios[True] < 1.08, ratios
+    # augmentation is for training only: predictions do not change from call to call
+    np.testing.assert_array_equal(model.reconstruct(x_test[:8]), model.reconstruct(x_test[:8]))
