@@ -40,10 +40,23 @@ def test_families_accept_every_autoencoder_argument():
     for family in ("autoencoder", "sparse_autoencoder", "denoising_autoencoder", "contractive_autoencoder"):
         keys = get_family(family).model_keys()
         assert {"code_size", "hidden_units", "architecture", "conv_filters", "conv_depth", "batch_norm",
-                "seed"} <= keys
+                "random_flip", "random_translation", "seed"} <= keys
     assert {"corruption", "corruption_level"} <= get_family("denoising_autoencoder").model_keys()
     assert {"target_activation", "sparsity_weight"} <= get_family("sparse_autoencoder").model_keys()
     assert {"contraction_weight", "n_projections"} <= get_family("contractive_autoencoder").model_keys()
+
+
+def test_augmentation_in_the_job_reaches_the_model_and_the_card_text():
+    job = load_job(TUNING / "ae.fashion_mnist.toml")
+    family = get_family(job.family)
+    flipped = job.replace(model={**job.model, "random_flip": True, "random_translation": 0.1})
+    model = family.build(flipped)
+    assert model.random_flip and model.random_translation == pytest.approx(0.1)
+    assert [type(layer).__name__ for layer in model.augmentation] == ["RandomFlip", "RandomTranslation"]
+    text = family.training_text(flipped)
+    assert "random left-right flips and random shifts by up to 0.1" in text
+    plain = job.replace(model={k: v for k, v in job.model.items() if k != "random_flip"})
+    assert "flips" not in family.training_text(plain)
 
 
 def _small(name, **model):
