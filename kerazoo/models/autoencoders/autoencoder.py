@@ -24,6 +24,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from kerazoo.layers.augmentation import augmentation_layers
 from kerazoo.models.autoencoders._architectures import ARCHITECTURES, build_decoder, build_encoder
 from kerazoo.utils.compile import compile_from_keras_config
 from kerazoo.utils.latents import check_latents
@@ -201,15 +202,7 @@ class Autoencoder(keras.Model):
             )
         self.random_translation = float(random_translation)
         # Augmentation of the training pairs, applied in `train_step` (training only).
-        self.augmentation = []
-        if self.random_flip:
-            self.augmentation.append(keras.layers.RandomFlip(
-                "horizontal", seed=None if seed is None else seed + 200, name="random_flip"))
-        if self.random_translation:
-            self.augmentation.append(keras.layers.RandomTranslation(
-                self.random_translation, self.random_translation, fill_mode="constant",
-                interpolation="nearest", seed=None if seed is None else seed + 201,
-                name="random_translation"))
+        self.augmentation = augmentation_layers(self.random_flip, self.random_translation, seed)
 
         common = dict(
             image_shape=self.image_shape,

@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from kerazoo.layers.augmentation import augmentation_layers
 from kerazoo.models.rbm.base import _check_float
 from kerazoo.utils import check_positive_int
 from kerazoo.utils.compile import compile_from_keras_config
@@ -161,14 +162,7 @@ class DBNClassifier(_ImageInput, keras.Model):
             for i in range(len(self.hidden_units) + 1)
         ]
         # Data augmentation in front of the network, active in training only.
-        self.augmentation = []
-        if self.random_flip:
-            self.augmentation.append(keras.layers.RandomFlip(
-                "horizontal", seed=None if seed is None else int(seed) + 200, name="random_flip"))
-        if self.random_translation:
-            self.augmentation.append(keras.layers.RandomTranslation(
-                self.random_translation, self.random_translation, fill_mode="constant",
-                interpolation="nearest", seed=None if seed is None else int(seed) + 201, name="random_translation"))
+        self.augmentation = augmentation_layers(self.random_flip, self.random_translation, seed)
         self._build_input()
         self.build((None,) + self.image_shape)
 
