@@ -8,8 +8,9 @@ Four registered families share one recipe, data split and evaluation:
 - Data: the official training images minus the last 6,000 (validation), the 10,000
   official test images for every number on the card.
 - Recipe (`[train]`): Adam with `learning_rate`, a cosine decay to 1% of it over the run
-  (`schedule = "cosine"`, or "constant"), `epochs`, `batch_size`, and the reconstruction
-  `loss` ("mean_squared_error" or "binary_crossentropy").
+  (`schedule = "cosine"`, or "constant"), `epochs`, `batch_size`, the reconstruction
+  `loss` ("mean_squared_error" or "binary_crossentropy"), and `weight_decay` (0: Adam;
+  above 0: AdamW, the decoupled weight decay of Loshchilov & Hutter, 2019).
 - Evaluation: test MSE per pixel, PSNR, and the 5-NN accuracy of the codes, next to PCA
   with as many components as the code (the anchor, `PCA-k`); the denoising family adds
   denoising (Gaussian sigma = 0.3) and inpainting PSNRs, the sparse family the mean code
@@ -22,6 +23,7 @@ import keras
 import numpy as np
 
 from kerazoo.jobs.families import Family, register_family
+from kerazoo.layers.augmentation import augmentation_text
 from kerazoo.models.autoencoders.autoencoder import Autoencoder
 from kerazoo.models.autoencoders.contractive import ContractiveAutoencoder
 from kerazoo.models.autoencoders.denoising import DenoisingAutoencoder
@@ -53,13 +55,15 @@ _PROSE_DEFAULTS = {
 
 
 def _augmentation_text(job):
-    flip, shift = job.model.get("random_flip", False), job.model.get("random_translation", 0.0)
-    parts = (["random left-right flips"] if flip else []) + (
-        [f"random shifts by up to {shift:g} of the height and width"] if shift else [])
-    if not parts:
-        return ""
-    return (f" Training pairs augmented with {' and '.join(parts)} (the same transform for the "
-            "input and its target).")
+    text = augmentation_text(job.model.get("random_flip", False),
+                             job.model.get("random_translation", 0.0))
+    return (f" Training pairs augmented with {text} (the same transform for the input and its "
+            "target).") if text else ""
+
+
+def _optimizer_text(train):
+    decay = train.get("weight_decay", 0.0)
+    return f"AdamW (weight decay {decay:g})" if decay else "Adam"
 
 
 def _load_split(dataset, split):
@@ -80,6 +84,7 @@ class AutoencoderFamily(Family):
         "learning_rate": 1e-3,
         "schedule": "cosine",
         "loss": "mean_squared_error",
+        "weight_decay": 0.0,
     }
     objective = ("val_loss", "min")
     tags = ["autoencoder", "dimensionality-reduction", "image-reconstruction"]
@@ -122,7 +127,14 @@ class AutoencoderFamily(Family):
             raise ValueError(
                 f"train.schedule must be 'cosine' or 'constant'. Received: {train['schedule']!r}"
             )
-        model.compile(optimizer=keras.optimizers.Adam(lr), loss=train["loss"])
+        decay = train["weight_decay"]
+        if not isinstance(decay, (int, float)) or isinstance(decay, bool) or decay < 0:
+            raise ValueError(
+                f"train.weight_decay must be a number >= 0. Received: {decay!r}"
+            )
+        optimizer = (keras.optimizers.AdamW(lr, weight_decay=decay) if decay
+                     else keras.optimizers.Adam(lr))
+        model.compile(optimizer=optimizer, loss=train["loss"])
 
     def fit(self, model, data, job, callbacks=(), verbose="auto"):
         x = data["train"]
@@ -207,7 +219,8 @@ class AutoencoderFamily(Family):
         return (
             f"Fashion-MNIST: the first {54000 if 'subset' not in job.data else job.data['subset']:,} "
             "official training images (the last 6,000 are the validation set). "
-            f"Adam, learning rate {t['learning_rate']:g} with {sched}, {t['epochs']} epochs, "
+            f"{_optimizer_text(t)}, learning rate {t['learning_rate']:g} with {sched}, "
+            f"{t['epochs']} epochs, "
             f"batch {t['batch_size']}, loss `{t['loss']}`, seed {job.seed}.{_augmentation_text(job)}"
         )
 

@@ -27,6 +27,7 @@ import numpy as np
 
 from kerazoo.datasets import image_loader
 from kerazoo.jobs.families import Family, register_family
+from kerazoo.layers.augmentation import augmentation_text
 from kerazoo.models.dbn.classifier import DBNClassifier
 from kerazoo.models.dbn.dbn import DBN
 from kerazoo.models.rbm.family import load_image_splits
@@ -329,13 +330,6 @@ def benchmark_paragraph(summary):
     )
 
 
-def _augmentation_text(model):
-    parts = (["random left-right flips"] if model.random_flip else []) + (
-        [f"random shifts by up to {model.random_translation:g} of the height and width"]
-        if model.random_translation else [])
-    return (" and data augmentation (" + ", ".join(parts) + ")") if parts else ""
-
-
 @register_family
 class DBNClassifierFamily(Family):
     """A DBN pretrained greedily, then fine-tuned as a sigmoid classifier with `fit`."""
@@ -452,6 +446,8 @@ class DBNClassifierFamily(Family):
         )
         if summary:
             evaluation += "\n\n" + benchmark_paragraph(summary)
+        augmentation = augmentation_text(model.random_flip, model.random_translation)
+        augmentation = f" and data augmentation ({augmentation})" if augmentation else ""
         evaluation += (
             "\n\nHistorical reference: Hinton, Osindero & Teh (2006) report 1.25% test error "
             "on MNIST (not Fashion-MNIST, a much easier data set) for a 784-500-500-2000 DBN "
@@ -467,7 +463,8 @@ class DBNClassifierFamily(Family):
                 "`kerazoo.models.dbn.DBNClassifier`, as `DBN.to_classifier(10)` returns it: "
                 "dense sigmoid layers with the RBMs' weights and hidden biases as initial values, "
                 f"and a softmax layer; dropout {model.dropout:g} (input {model.input_dropout:g})"
-                f"{_augmentation_text(model)} in training. Inputs are float32 images (N, 28, 28, 1) in [0, 1]. Classes: "
+                f"{augmentation} in training. Inputs are float32 images (N, 28, 28, 1) in [0, 1]. "
+                "Classes: "
                 "0 T-shirt/top, 1 trouser, 2 pullover, 3 dress, 4 coat, 5 sandal, 6 shirt, "
                 "7 sneaker, 8 bag, 9 ankle boot."
             ),

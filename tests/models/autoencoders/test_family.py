@@ -59,6 +59,34 @@ def test_augmentation_in_the_job_reaches_the_model_and_the_card_text():
     assert "flips" not in family.training_text(plain)
 
 
+def test_weight_decay_in_the_recipe_compiles_adamw_and_shrinks_the_weights():
+    """`[train] weight_decay` > 0 trains with AdamW (named on the card); 0 keeps Adam."""
+    import keras
+
+    job = _small("ae.fashion_mnist", refine_filters=0)
+    family = get_family(job.family)
+    x = np.random.default_rng(0).uniform(size=(256, 28, 28, 1)).astype("float32")
+    norms = {}
+    for decay in (0.0, 10.0):
+        decayed = job.replace(train={**job.train, "weight_decay": decay, "schedule": "constant"})
+        model = family.build(decayed)
+        family.compile(model, decayed, len(x))
+        if decay:
+            assert isinstance(model.optimizer, keras.optimizers.AdamW)
+            assert model.optimizer.weight_decay == pytest.approx(decay)
+            assert "AdamW (weight decay 10)," in family.training_text(decayed)
+        else:
+            assert type(model.optimizer) is keras.optimizers.Adam
+            assert "Adam, learning rate" in family.training_text(decayed)
+        model.fit(x, x, epochs=3, batch_size=32, verbose=0)
+        norms[decay] = sum(float(np.sum(np.square(w))) for w in model.get_weights())
+    # decoupled decay multiplies every weight by 1 - 0.002 * 10 at each of the 24 steps
+    assert norms[10.0] < 0.6 * norms[0.0]
+    bad = job.replace(train={**job.train, "weight_decay": -0.1})
+    with pytest.raises(ValueError, match=r"train.weight_decay must be a number >= 0. Received: -0.1"):
+        family.compile(family.build(bad), bad, len(x))
+
+
 def _small(name, **model):
     job = load_job(TUNING / f"{name}.toml")
     small = {"hidden_units": [16], "architecture": "dense", "batch_norm": False, **model}

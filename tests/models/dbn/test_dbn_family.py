@@ -135,5 +135,5 @@ def test_the_classifier_job_sets_data_augmentation():
     assert model.random_flip and model.random_translation == pytest.approx(0.1)
     assert [layer.name for layer in model.augmentation] == ["random_flip", "random_translation"]
     details = family.card(model, {}, job)["model_details"]
-    assert ("data augmentation (random left-right flips, random shifts by up to 0.1 of the "
+    assert ("data augmentation (random left-right flips and random shifts by up to 0.1 of the "
             "height and width) in training") in details
