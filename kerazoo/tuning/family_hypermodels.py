@@ -98,7 +98,8 @@ class FamilyHyperModel(JobHyperModel):
 
 @_register
 class AutoencoderHyperModel(FamilyHyperModel):
-    """`Autoencoder`: learning rate, batch size, batch normalization, activation."""
+    """`Autoencoder`: learning rate, batch size, batch normalization, activation, AdamW's
+    weight decay (0: Adam)."""
 
     family_name = "autoencoder"
     default_space = {
@@ -106,6 +107,7 @@ class AutoencoderHyperModel(FamilyHyperModel):
         "batch_size": _choice(64, 128, 256),
         "batch_norm": _BOOL,
         "activation": _choice("relu", "elu", "gelu"),
+        "weight_decay": _choice(0.0, 0.02, 0.05, 0.1),
     }
 
 
