@@ -62,7 +62,7 @@ def _augmentation_text(job):
 
 
 def _optimizer_text(train):
-    decay = train.get("weight_decay", 0.0)
+    decay = train["weight_decay"]
     return f"AdamW (weight decay {decay:g})" if decay else "Adam"
 
 

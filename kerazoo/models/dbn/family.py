@@ -446,13 +446,13 @@ class DBNClassifierFamily(Family):
         )
         if summary:
             evaluation += "\n\n" + benchmark_paragraph(summary)
-        augmentation = augmentation_text(model.random_flip, model.random_translation)
-        augmentation = f" and data augmentation ({augmentation})" if augmentation else ""
         evaluation += (
             "\n\nHistorical reference: Hinton, Osindero & Teh (2006) report 1.25% test error "
             "on MNIST (not Fashion-MNIST, a much easier data set) for a 784-500-500-2000 DBN "
             "fine-tuned by the up-down algorithm."
         )
+        augmentation = augmentation_text(model.random_flip, model.random_translation)
+        augmentation = f" and data augmentation ({augmentation})" if augmentation else ""
         return {
             "summary": (
                 f"A {sizes} sigmoid network on {data_name}, initialised from a greedily "
