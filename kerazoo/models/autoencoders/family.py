@@ -10,7 +10,8 @@ Four registered families share one recipe, data split and evaluation:
 - Recipe (`[train]`): Adam with `learning_rate`, a cosine decay to 1% of it over the run
   (`schedule = "cosine"`, or "constant"), `epochs`, `batch_size`, the reconstruction
   `loss` ("mean_squared_error" or "binary_crossentropy"), and `weight_decay` (0: Adam;
-  above 0: AdamW, the decoupled weight decay of Loshchilov & Hutter, 2019).
+  above 0: AdamW, the decoupled weight decay of Loshchilov & Hutter, 2019); the training
+  images in a new order every epoch, drawn from the job's seed.
 - Evaluation: test MSE per pixel, PSNR, and the 5-NN accuracy of the codes, next to PCA
   with as many components as the code (the anchor, `PCA-k`); the denoising family adds
   denoising (Gaussian sigma = 0.3) and inpainting PSNRs, the sparse family the mean code
@@ -22,6 +23,7 @@ import inspect
 import keras
 import numpy as np
 
+from kerazoo.datasets import make_image_dataset
 from kerazoo.jobs.families import Family, register_family
 from kerazoo.layers.augmentation import augmentation_text
 from kerazoo.models.autoencoders.autoencoder import Autoencoder
@@ -139,10 +141,15 @@ class AutoencoderFamily(Family):
     def fit(self, model, data, job, callbacks=(), verbose="auto"):
         x = data["train"]
         self.compile(model, job, len(x))
+        # The batches come from `make_image_dataset`, which draws a new order every epoch
+        # from the job's seed. `fit` on the arrays would not: once the runner has called
+        # `keras.utils.set_random_seed`, Keras' array adapter (TensorFlow backend, Keras
+        # 3.15) shuffles them into the same order at every epoch.
+        batches = make_image_dataset(x, batch_size=job.train["batch_size"], seed=job.seed)
         return model.fit(
-            x,
+            batches,
             epochs=job.train["epochs"],
-            batch_size=job.train["batch_size"],
+            shuffle=False,
             validation_data=(data["validation"], data["validation"]),
             callbacks=list(callbacks),
             verbose=verbose,

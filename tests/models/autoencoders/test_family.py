@@ -87,6 +87,54 @@ def test_weight_decay_in_the_recipe_compiles_adamw_and_shrinks_the_weights():
         family.compile(family.build(bad), bad, len(x))
 
 
+class _BatchRecorder:
+    """A model for `family.fit` whose logs name the first image of every batch (image i is
+    the constant i / 64, so the index is read back from a pixel)."""
+
+    @staticmethod
+    def build():
+        import keras
+
+        class Recorder(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.scale = self.add_weight(shape=(), initializer="ones")
+
+            def call(self, x):
+                return x * self.scale
+
+            def train_step(self, data):
+                x = data[0] if isinstance(data, tuple) else data
+                return {"first": x[0, 0, 0, 0] * 64.0}
+
+        return Recorder()
+
+
+def test_recipe_draws_a_new_batch_order_every_epoch_reproducibly():
+    """After the runner's `keras.utils.set_random_seed`, `fit` on the arrays would repeat
+    one order at every epoch; the family's batches change order each epoch, and the same
+    seed gives the same orders."""
+    import keras
+
+    job = _small("ae.fashion_mnist")
+    job = job.replace(train={**job.train, "epochs": 3, "batch_size": 8, "schedule": "constant"})
+    family = get_family(job.family)
+    x = (np.arange(64, dtype="float32") / 64)[:, None, None, None] * np.ones((1, 28, 28, 1), "float32")
+    data = {"train": x, "validation": x[:8]}
+
+    def orders():
+        keras.utils.set_random_seed(job.seed)
+        firsts = []
+        record = keras.callbacks.LambdaCallback(
+            on_train_batch_end=lambda batch, logs: firsts.append(round(float(logs["first"]))))
+        family.fit(_BatchRecorder.build(), data, job, callbacks=[record], verbose=0)
+        assert len(firsts) == 3 * 8
+        return [tuple(firsts[i:i + 8]) for i in range(0, 24, 8)]
+
+    first_run = orders()
+    assert len(set(first_run)) == 3, first_run
+    assert orders() == first_run
+
 def _small(name, **model):
     job = load_job(TUNING / f"{name}.toml")
     small = {"hidden_units": [16], "architecture": "dense", "batch_norm": False, **model}
