@@ -242,7 +242,7 @@ class AutoencoderFamily(Family):
             "images, `mse_ratio_to_pca` the test MSE over PCA's. "
             f"This model's test MSE is {metrics['test_mse']:.5f} against PCA-{k}'s "
             f"{metrics['test_mse'] / metrics['mse_ratio_to_pca']:.5f} "
-            f"({metrics['mse_ratio_to_pca']:.2f}x)."
+            f"({metrics['mse_ratio_to_pca']:.3f}x)."
         )
 
     def card(self, model, metrics, job):
