@@ -87,27 +87,24 @@ def test_weight_decay_in_the_recipe_compiles_adamw_and_shrinks_the_weights():
         family.compile(family.build(bad), bad, len(x))
 
 
-class _BatchRecorder:
+def _batch_recorder():
     """A model for `family.fit` whose logs name the first image of every batch (image i is
     the constant i / 64, so the index is read back from a pixel)."""
+    import keras
 
-    @staticmethod
-    def build():
-        import keras
+    class Recorder(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.scale = self.add_weight(shape=(), initializer="ones")
 
-        class Recorder(keras.Model):
-            def __init__(self):
-                super().__init__()
-                self.scale = self.add_weight(shape=(), initializer="ones")
+        def call(self, x):
+            return x * self.scale
 
-            def call(self, x):
-                return x * self.scale
+        def train_step(self, data):
+            x = data[0] if isinstance(data, tuple) else data
+            return {"first": x[0, 0, 0, 0] * 64.0}
 
-            def train_step(self, data):
-                x = data[0] if isinstance(data, tuple) else data
-                return {"first": x[0, 0, 0, 0] * 64.0}
-
-        return Recorder()
+    return Recorder()
 
 
 def test_recipe_draws_a_new_batch_order_every_epoch_reproducibly():
@@ -127,13 +124,14 @@ def test_recipe_draws_a_new_batch_order_every_epoch_reproducibly():
         firsts = []
         record = keras.callbacks.LambdaCallback(
             on_train_batch_end=lambda batch, logs: firsts.append(round(float(logs["first"]))))
-        family.fit(_BatchRecorder.build(), data, job, callbacks=[record], verbose=0)
+        family.fit(_batch_recorder(), data, job, callbacks=[record], verbose=0)
         assert len(firsts) == 3 * 8
         return [tuple(firsts[i:i + 8]) for i in range(0, 24, 8)]
 
     first_run = orders()
     assert len(set(first_run)) == 3, first_run
     assert orders() == first_run
+
 
 def _small(name, **model):
     job = load_job(TUNING / f"{name}.toml")
