@@ -29,6 +29,16 @@ def _running(log):
     return started[-1] if started and started[-1] not in ended else None
 
 
+def _wait_for_new_trial(log_path, procs):
+    """Waits until the worker logs the start of a trial after this call, and returns its id.
+
+    A trial caught just after it started is still running a moment later; one that was
+    already running when the test looked may end before the kill (a race seen once)."""
+    seen = len(re.findall(r"\] running trial ", _read(log_path)))
+    return _wait(lambda: len(re.findall(r"\] running trial ", _read(log_path))) > seen
+                 and _running(_read(log_path)), procs)
+
+
 def _wait(condition, procs, seconds=240):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -59,13 +69,13 @@ def test_chief_and_two_workers_survive_a_killed_and_a_dead_worker(tmp_path):
         # Both workers finish a trial: the trials are split between them.
         _wait(lambda: all("COMPLETED" in _read(logs[w]) for w in ("worker1", "worker2")), procs)
         # worker2 dies in the middle of a trial and stays dead.
-        dead_trial = _wait(lambda: _running(_read(logs["worker2"])), procs)
+        dead_trial = _wait_for_new_trial(logs["worker2"], procs)
         time.sleep(0.3)
         w2.send_signal(signal.SIGKILL)
         w2.wait()
         assert _running(_read(logs["worker2"])) == dead_trial
         # worker1 is killed in the middle of a trial and restarted with the same id.
-        killed_trial = _wait(lambda: _running(_read(logs["worker1"])), procs[:2])
+        killed_trial = _wait_for_new_trial(logs["worker1"], procs[:2])
         time.sleep(0.3)
         w1.send_signal(signal.SIGKILL)
         w1.wait()
