@@ -9,7 +9,7 @@ from kerazoo.models.autoencoders import (
     VariationalAutoencoder,
 )
 from kerazoo.models.classifier import CNNClassifier
-from kerazoo.models.clustering import DeepClustering
+from kerazoo.models.clustering import IMSAT, DeepClustering
 from kerazoo.models.dbn import DBN, DBNClassifier, DeepAutoencoder
 from kerazoo.models.gan import GAN
 from kerazoo.models.rbm import BernoulliRBM, GaussianBernoulliRBM
@@ -29,6 +29,7 @@ __all__ = [
     "DenoisingAutoencoder",
     "GAN",
     "GaussianBernoulliRBM",
+    "IMSAT",
     "GlobalMean",
     "RBMRecommender",
     "SparseAutoencoder",

@@ -1,0 +1,319 @@
+"""IMSAT: information maximizing self-augmented training (Hu et al., 2017).
+
+A network f maps an image x to cluster probabilities p(y|x) = softmax(f(x)) over K
+clusters. It is trained without labels to
+
+1. carry much information about the images: maximize the mutual information between
+   images and clusters, I(X; Y) = H(Y) - H(Y|X), estimated on each batch. H(Y) is the
+   entropy of the batch's mean prediction (high when the clusters are used evenly), H(Y|X)
+   the mean entropy of the predictions (low when each image is assigned confidently).
+   The marginal term is weighted by mu: the information term is mu H(Y) - H(Y|X);
+2. be invariant to small perturbations of each image (self-augmented training with
+   virtual adversarial perturbations, VAT, Miyato et al.): R = KL(p(y|x) || p(y|x + r))
+   with p(y|x) held fixed and r the perturbation of norm eps_i that changes the prediction
+   most, found by one power iteration from a random direction d of norm `xi`:
+   r = eps_i * g / ||g||, g = grad_d KL(p(y|x) || p(y|x + d)). The radius adapts to the
+   local density of the data: eps_i = `eps_scale` times the Euclidean distance from x_i
+   to its `n_neighbors`-th nearest neighbour among the images `fit` is given.
+
+The loss is R - lambda (mu H(Y) - H(Y|X)), lambda = `information_weight`,
+mu = `marginal_entropy_weight`. The network is the paper's: the flattened pixels through
+dense layers (1200, 1200 by default) with batch normalization and ReLU, then K logits.
+
+`predict(x)` returns the hard cluster ids argmax_y p(y|x) (int32), through
+`predict_step`; `model(x)` and `soft_assign(x)` give p(y|x).
+
+Reference:
+    W. Hu, T. Miyato, S. Tokui, E. Matsumoto and M. Sugiyama, "Learning discrete
+    representations via information maximizing self-augmented training", ICML 2017.
+    T. Miyato, S. Maeda, M. Koyama and S. Ishii, "Virtual adversarial training: a
+    regularization method for supervised and semi-supervised learning", IEEE TPAMI 2018.
+"""
+
+import numbers
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from kerazoo.utils.compile import compile_from_keras_config
+from kerazoo.utils.validation import IMAGE_SHAPE, check_images, check_positive_int
+
+_EPS = 1e-8
+
+
+def _positive_number(value, name, allow_zero=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
+        value >= 0 if allow_zero else value > 0
+    ):
+        raise ValueError(
+            f"`{name}` must be a {'non-negative' if allow_zero else 'positive'} number. "
+            f"Received: {name}={value!r}"
+        )
+    return float(value)
+
+
+def _unit(v):
+    """Each example of `v` scaled to Euclidean norm 1 (over all its axes)."""
+    norm = ops.sqrt(ops.sum(ops.square(v), axis=tuple(range(1, len(v.shape))), keepdims=True))
+    return v / (norm + 1e-12)
+
+
+def _kl(p, q):
+    """KL(p || q) per example, for probabilities (N, K)."""
+    return ops.sum(p * (ops.log(p + _EPS) - ops.log(q + _EPS)), axis=1)
+
+
+def _entropy(p):
+    return -ops.sum(p * ops.log(p + _EPS), axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="kerazoo")
+class IMSAT(keras.Model):
+    """Information maximizing self-augmented training; `predict(x)` returns cluster ids.
+
+    Args:
+        n_clusters: the number of clusters K (at least 2).
+        hidden_units: sizes of the dense hidden layers (batch norm and ReLU after each).
+        image_shape: the shape of one image, (28, 28, 1) by default.
+        information_weight: lambda, the weight of the information term.
+        marginal_entropy_weight: mu, the weight of H(Y) inside the information term.
+        eps_scale: the perturbation radius of each image, as a fraction of the distance
+            to its `n_neighbors`-th nearest neighbour.
+        n_neighbors: which neighbour sets the radius (10 in the paper).
+        xi: the norm of the random direction of the power iteration.
+        seed: integer seed for the initial weights and the random directions.
+
+    Usage:
+        model = IMSAT(n_clusters=10)
+        model.compile()                          # Adam(2e-3) by default
+        model.fit(x_train, epochs=15, batch_size=250)
+        ids = model.predict(x_test)              # int32 cluster ids
+
+    `fit(x)` computes the radii of the images x (nearest neighbours, scikit-learn) and
+    trains on (image, radius) pairs; a `tf.data.Dataset` given to `fit` must yield such
+    pairs (see `perturbation_radii`).
+    """
+
+    def __init__(self, n_clusters=10, hidden_units=(1200, 1200), image_shape=IMAGE_SHAPE,
+                 information_weight=0.1, marginal_entropy_weight=4.0, eps_scale=0.25,
+                 n_neighbors=10, xi=1e-6, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.n_clusters = check_positive_int(n_clusters, "n_clusters")
+        if self.n_clusters < 2:
+            raise ValueError(f"`n_clusters` must be at least 2. Received: n_clusters={n_clusters!r}")
+        self.hidden_units = [check_positive_int(u, "hidden_units[i]") for u in hidden_units]
+        self.image_shape = tuple(check_positive_int(s, "image_shape[i]") for s in image_shape)
+        self.information_weight = _positive_number(information_weight, "information_weight", True)
+        self.marginal_entropy_weight = _positive_number(marginal_entropy_weight, "marginal_entropy_weight", True)
+        self.eps_scale = _positive_number(eps_scale, "eps_scale")
+        self.n_neighbors = check_positive_int(n_neighbors, "n_neighbors")
+        self.xi = _positive_number(xi, "xi")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+            raise ValueError(f"`seed` must be an integer or None. Received: seed={seed!r}")
+        self.seed = None if seed is None else int(seed)
+
+        def init(i):
+            return keras.initializers.HeNormal(seed=None if self.seed is None else self.seed + i)
+
+        images = keras.Input(self.image_shape, name="images")
+        h = keras.layers.Flatten(name="flatten")(images)
+        for i, units in enumerate(self.hidden_units):
+            h = keras.layers.Dense(units, use_bias=False, kernel_initializer=init(i), name=f"dense_{i}")(h)
+            h = keras.layers.BatchNormalization(name=f"dense_{i}_bn")(h)
+            h = keras.layers.ReLU(name=f"dense_{i}_relu")(h)
+        logits = keras.layers.Dense(self.n_clusters, kernel_initializer=init(len(self.hidden_units)),
+                                    name="logits")(h)
+        self.network = keras.Model(images, logits, name="network")
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.vat_tracker = keras.metrics.Mean(name="vat_loss")
+        self.conditional_entropy_tracker = keras.metrics.Mean(name="conditional_entropy")
+        self.marginal_entropy_tracker = keras.metrics.Mean(name="marginal_entropy")
+        self.built = True
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.vat_tracker, self.conditional_entropy_tracker,
+                self.marginal_entropy_tracker]
+
+    def call(self, inputs, training=False):
+        shape = tuple(inputs.shape)[1:]
+        if len(shape) != len(self.image_shape) or any(
+            s is not None and s != e for s, e in zip(shape, self.image_shape)
+        ):
+            raise ValueError(
+                f"IMSAT takes images of shape (N, {', '.join(map(str, self.image_shape))}). "
+                f"Received: shape={tuple(inputs.shape)}"
+            )
+        return ops.softmax(self.network(inputs, training=training), axis=-1)
+
+    def compile(self, optimizer=None, **kwargs):
+        """`keras.Model.compile` with IMSAT's loss built in; Adam(2e-3) by default."""
+        if kwargs.get("loss") is not None:
+            raise ValueError(
+                "IMSAT has its own loss (VAT minus the mutual information); compile() takes "
+                f"no `loss`. Received: loss={kwargs['loss']!r}"
+            )
+        kwargs.pop("loss", None)
+        super().compile(optimizer=optimizer if optimizer is not None else keras.optimizers.Adam(2e-3),
+                        **kwargs)
+
+    def compile_from_config(self, config):
+        compile_from_keras_config(self, config)
+
+    # -- training --------------------------------------------------------------------------
+
+    def train_step(self, data):
+        x, radius = data[0], data[1]
+        x = ops.cast(x, self.compute_dtype)
+        radius = ops.reshape(ops.cast(radius, self.compute_dtype), (-1,) + (1,) * len(self.image_shape))
+
+        # Stage 1: the predictions the perturbed images must keep (held fixed).
+        p = ops.stop_gradient(self(x, training=True))
+
+        # Stage 2: the virtual adversarial perturbation, by one power iteration.
+        d = self.xi * _unit(keras.random.normal(ops.shape(x), seed=self.seed_generator))
+        with tf.GradientTape() as tape:
+            tape.watch(d)
+            divergence = ops.mean(_kl(p, self(x + d, training=True)))
+        r_adv = ops.stop_gradient(radius * _unit(tape.gradient(divergence, d)))
+
+        # Stage 3: the loss, VAT minus the weighted mutual information, and its gradient.
+        with tf.GradientTape() as tape:
+            q = self(x, training=True)
+            vat = ops.mean(_kl(ops.stop_gradient(q), self(x + r_adv, training=True)))
+            conditional = ops.mean(_entropy(q))
+            marginal = _entropy(ops.mean(q, axis=0))
+            loss = vat - self.information_weight * (self.marginal_entropy_weight * marginal - conditional)
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply(grads, self.trainable_variables)
+
+        # Stage 4: monitors.
+        self.loss_tracker.update_state(loss)
+        self.vat_tracker.update_state(vat)
+        self.conditional_entropy_tracker.update_state(conditional)
+        self.marginal_entropy_tracker.update_state(marginal)
+        return {m.name: m.result() for m in self.metrics}
+
+    def perturbation_radii(self, x):
+        """eps_scale x the distance from each image to its n_neighbors-th nearest neighbour
+        among the images `x` (Euclidean, pixels): float32 (N,)."""
+        from sklearn.neighbors import NearestNeighbors
+
+        x = self.check_images(x)
+        if len(x) <= self.n_neighbors:
+            raise ValueError(
+                f"The perturbation radii need more than n_neighbors={self.n_neighbors} images. "
+                f"Received: {len(x)}"
+            )
+        flat = x.reshape(len(x), -1)
+        dist, _ = NearestNeighbors(n_neighbors=self.n_neighbors + 1).fit(flat).kneighbors(flat)
+        return (self.eps_scale * dist[:, self.n_neighbors]).astype("float32")
+
+    def objective(self, x, radii=None, batch_size=1000, seed=0):
+        """IMSAT's objective on the whole of images x, in inference mode: a dict with
+        `loss`, `vat_loss`, `conditional_entropy` and `marginal_entropy` (H(Y) of the mean
+        prediction over all of x). The random directions of the power iteration come from
+        `seed`, so two calls agree. `radii` default to `perturbation_radii(x)`."""
+        x = self.check_images(x)
+        radii = self.perturbation_radii(x) if radii is None else np.asarray(radii, "float32")
+        if radii.shape != (len(x),):
+            raise ValueError(f"`radii` must hold one radius per image: shape ({len(x)},). "
+                             f"Received: shape={radii.shape}")
+        batch_size = check_positive_int(batch_size, "batch_size")
+        if not hasattr(self, "_vat_at"):
+            def vat_at(images, radius, direction):
+                p = self(images, training=False)
+                with tf.GradientTape() as tape:
+                    tape.watch(direction)
+                    divergence = ops.mean(_kl(p, self(images + direction, training=False)))
+                r_adv = radius[:, None, None, None] * _unit(tape.gradient(divergence, direction))
+                return p, _kl(p, self(images + r_adv, training=False))
+
+            self._vat_at = tf.function(vat_at, reduce_retracing=True)
+        rng = np.random.default_rng(seed)
+        probs, vats = [], []
+        for i in range(0, len(x), batch_size):
+            images = x[i:i + batch_size]
+            direction = rng.standard_normal(images.shape).astype("float32")
+            direction = self.xi * direction / np.linalg.norm(
+                direction.reshape(len(images), -1), axis=1).reshape((-1,) + (1,) * len(self.image_shape))
+            p, v = self._vat_at(images, radii[i:i + batch_size], direction)
+            probs.append(np.asarray(p))
+            vats.append(np.asarray(v))
+        p, vat = np.concatenate(probs), float(np.concatenate(vats).mean())
+        conditional = float(np.mean(-np.sum(p * np.log(p + _EPS), axis=1)))
+        mean = p.mean(axis=0)
+        marginal = float(-np.sum(mean * np.log(mean + _EPS)))
+        loss = vat - self.information_weight * (self.marginal_entropy_weight * marginal - conditional)
+        return {"loss": loss, "vat_loss": vat, "conditional_entropy": conditional,
+                "marginal_entropy": marginal}
+
+    def fit(self, x=None, y=None, **kwargs):
+        """`keras.Model.fit` on images x, without labels.
+
+        With numpy images, the perturbation radii are computed from x and the model trains
+        on (image, radius) pairs; class labels are refused. A `tf.data.Dataset` must yield
+        (images, radii) batches. A model that was not compiled is compiled with the defaults.
+        """
+        if isinstance(x, np.ndarray) or ops.is_tensor(x):
+            if y is not None:
+                raise ValueError(
+                    "IMSAT is unsupervised: fit(x) takes no labels (the perturbation radii are "
+                    f"computed from x). Received: y of shape {np.shape(y)}"
+                )
+            x = self.check_images(x)
+            y = self.perturbation_radii(x)
+        if getattr(self, "optimizer", None) is None:
+            self.compile()
+        return super().fit(x, y, **kwargs)
+
+    def predict_step(self, data):
+        """Hard cluster ids argmax_y p(y|x) (int32) of a batch: what `predict(x)` returns."""
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return ops.cast(ops.argmax(self(x, training=False), axis=1), "int32")
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "n_clusters": self.n_clusters,
+            "hidden_units": list(self.hidden_units),
+            "image_shape": list(self.image_shape),
+            "information_weight": self.information_weight,
+            "marginal_entropy_weight": self.marginal_entropy_weight,
+            "eps_scale": self.eps_scale,
+            "n_neighbors": self.n_neighbors,
+            "xi": self.xi,
+            "seed": self.seed,
+        }
+
+    # -- inference ---------------------------------------------------------------------------
+
+    def check_images(self, x, name="x"):
+        """`x` as float32 images of the model's input shape, or a clear error."""
+        return check_images(x, name, self.image_shape)
+
+    def soft_assign_tensor(self, images):
+        """Cluster probabilities p(y|x) (N, n_clusters) of an image tensor."""
+        return self(images, training=False)
+
+    def predict_tensor(self, images):
+        """Hard cluster ids (int32) of an image tensor."""
+        return ops.cast(ops.argmax(self(images, training=False), axis=1), "int32")
+
+    def serving_endpoints(self):
+        """SavedModel endpoints: `predict` (ids, also `serving_default`) and `soft_assign`."""
+        images = [tf.TensorSpec((None,) + self.image_shape, tf.float32, name="images")]
+        return {"predict": (self.predict_tensor, images),
+                "soft_assign": (self.soft_assign_tensor, images)}
+
+    def soft_assign(self, x, batch_size=1000):
+        """Cluster probabilities of images x: numpy (N, n_clusters), rows summing to 1."""
+        x = self.check_images(x)
+        batch_size = check_positive_int(batch_size, "batch_size")
+        return np.concatenate(
+            [np.asarray(ops.convert_to_numpy(self(x[i:i + batch_size], training=False)))
+             for i in range(0, len(x), batch_size)]
+        )

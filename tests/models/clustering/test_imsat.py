@@ -1,0 +1,123 @@
+"""IMSAT: the perturbation radii, the objective's parts, the virtual adversarial direction,
+clustering of blobs and of Fashion-MNIST, predict_step, saving, and bad input."""
+
+import keras
+import numpy as np
+import pytest
+
+from kerazoo.metrics import clustering_accuracy
+from kerazoo.models import IMSAT
+from kerazoo.models.clustering import kmeans_clusters
+
+from conftest import blob_images
+
+
+def small_model(seed=0, **kwargs):
+    return IMSAT(n_clusters=4, hidden_units=[32], image_shape=(4, 4, 1), seed=seed, **kwargs)
+
+
+def test_perturbation_radii_are_the_scaled_distance_to_the_kth_neighbour():
+    x, _ = blob_images(n_per=10, seed=1)
+    model = small_model(eps_scale=0.5, n_neighbors=3)
+    flat = x.reshape(len(x), -1).astype("float64")
+    dist = np.sqrt(((flat[:, None] - flat[None]) ** 2).sum(-1))
+    # Column 0 of each sorted row is the image itself; column 3 is its 3rd neighbour.
+    expected = 0.5 * np.sort(dist, axis=1)[:, 3]
+    np.testing.assert_allclose(model.perturbation_radii(x), expected, rtol=1e-5)
+
+
+def test_objective_parts_match_the_soft_assignments():
+    x, _ = blob_images(seed=2)
+    model = small_model(information_weight=0.3, marginal_entropy_weight=2.0)
+    parts = model.objective(x)
+    p = model.soft_assign(x)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-5)
+    conditional = np.mean(-np.sum(p * np.log(p + 1e-8), axis=1))
+    mean = p.mean(axis=0)
+    marginal = -np.sum(mean * np.log(mean + 1e-8))
+    np.testing.assert_allclose(parts["conditional_entropy"], conditional, rtol=1e-4)
+    np.testing.assert_allclose(parts["marginal_entropy"], marginal, rtol=1e-4)
+    np.testing.assert_allclose(parts["loss"], parts["vat_loss"] - 0.3 * (2.0 * marginal - conditional), rtol=1e-4)
+    assert parts == model.objective(x)  # the power iteration's directions come from a fixed seed
+
+
+def test_virtual_adversarial_perturbation_beats_random_ones_of_the_same_radius():
+    # After a few epochs the predictions vary with the input; the power iteration must find
+    # a direction that changes them more than random directions of the same norm do.
+    x, _ = blob_images(seed=3, scale=0.15)
+    keras.utils.set_random_seed(3)
+    model = small_model(seed=3, eps_scale=1.0)
+    model.fit(x, epochs=3, batch_size=50, verbose=0)
+    radii = model.perturbation_radii(x)
+    adversarial = model.objective(x, radii)["vat_loss"]
+    p = model.soft_assign(x)
+    rng = np.random.default_rng(0)
+    random_kl = []
+    for _ in range(5):
+        d = rng.standard_normal(x.shape).astype("float32")
+        d *= (radii / np.linalg.norm(d.reshape(len(x), -1), axis=1))[:, None, None, None]
+        q = keras.ops.convert_to_numpy(model(x + d))  # perturbed images leave [0, 1]
+        random_kl.append(np.mean(np.sum(p * (np.log(p + 1e-8) - np.log(q + 1e-8)), axis=1)))
+    assert adversarial > 3 * max(random_kl), (adversarial, random_kl)
+
+
+def test_blobs_are_clustered_exactly_with_balanced_confident_assignments():
+    x, y = blob_images(seed=0)  # 4 Gaussian blobs of 100 images, sd 0.05
+    keras.utils.set_random_seed(0)
+    model = small_model()
+    history = model.fit(x, epochs=30, batch_size=50, verbose=0)
+    assert set(history.history) == {"loss", "vat_loss", "conditional_entropy", "marginal_entropy"}
+    ids = model.predict(x, verbose=0)
+    assert ids.dtype == np.int32 and ids.shape == (len(x),)
+    np.testing.assert_array_equal(ids, model.soft_assign(x).argmax(axis=1))
+    assert clustering_accuracy(y, ids) == 1.0
+    parts = model.objective(x)
+    assert parts["marginal_entropy"] == pytest.approx(np.log(4), abs=1e-3)  # clusters used evenly
+    assert parts["conditional_entropy"] < 0.05  # confident
+    assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_fashion_subset_beats_kmeans_on_the_same_pixels(fashion_subset):
+    # 2,000 Fashion-MNIST test images, 10 epochs, seed 0: 0.556 here (k-means on the
+    # pixels 0.467); the bound leaves room for platform differences.
+    x, y = fashion_subset
+    keras.utils.set_random_seed(0)
+    model = IMSAT(seed=0, hidden_units=[256, 256])
+    model.fit(x, epochs=10, batch_size=100, verbose=0)
+    km, _ = kmeans_clusters(x.reshape(len(x), -1), None, 10, seed=0)
+    ours, theirs = clustering_accuracy(y, model.predict(x, verbose=0)), clustering_accuracy(y, km)
+    assert ours > theirs + 0.04, (ours, theirs)
+    assert len(np.unique(model.predict(x, verbose=0))) == 10
+
+
+def test_save_load_round_trip_keeps_predictions_and_trains_on(tmp_path):
+    x, _ = blob_images(seed=4)
+    keras.utils.set_random_seed(4)
+    model = small_model(seed=4)
+    model.fit(x, epochs=2, batch_size=50, verbose=0)
+    path = tmp_path / "imsat.keras"
+    model.save(path)
+    again = keras.saving.load_model(path)
+    assert isinstance(again, IMSAT) and again.get_config() == model.get_config()
+    np.testing.assert_allclose(again.soft_assign(x), model.soft_assign(x), rtol=1e-5, atol=1e-6)
+    history = again.fit(x[:32], epochs=1, batch_size=16, verbose=0)
+    assert np.isfinite(history.history["loss"][-1])
+
+
+def test_bad_input_gets_clear_errors():
+    x, y = blob_images(n_per=5, seed=5)
+    model = small_model()
+    with pytest.raises(ValueError, match=r"no labels.*Received: y of shape \(20,\)"):
+        model.fit(x, y)
+    with pytest.raises(ValueError, match=r"more than n_neighbors=10 images\. Received: 8"):
+        model.fit(x[:8])
+    with pytest.raises(ValueError, match=r"shape \(N, 4, 4, 1\)"):
+        model.predict(np.zeros((3, 28, 28, 1), "float32"), verbose=0)
+    with pytest.raises(ValueError, match="takes no `loss`"):
+        model.compile(loss="mse")
+    with pytest.raises(ValueError, match=r"at least 2\. Received: n_clusters=1"):
+        IMSAT(n_clusters=1)
+    with pytest.raises(ValueError, match=r"`eps_scale` must be a positive number\. Received: eps_scale=0"):
+        IMSAT(eps_scale=0)
+    with pytest.raises(ValueError, match=r"one radius per image"):
+        model.objective(x, radii=np.ones(3))
