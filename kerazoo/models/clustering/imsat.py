@@ -60,9 +60,10 @@ def _unit(v):
     return v / (norm + 1e-12)
 
 
-def _kl(p, q):
-    """KL(p || q) per example, for probabilities (N, K)."""
-    return ops.sum(p * (ops.log(p + _EPS) - ops.log(q + _EPS)), axis=1)
+def _kl(p, logits):
+    """KL(p || softmax(logits)) per example; log-softmax keeps the tiny divergences of the
+    power iteration (perturbations of norm `xi`) accurate in float32."""
+    return ops.sum(p * (ops.log(p + _EPS) - ops.log_softmax(logits, axis=-1)), axis=1)
 
 
 def _entropy(p):
@@ -114,13 +115,14 @@ class IMSAT(keras.Model):
             raise ValueError(f"`seed` must be an integer or None. Received: seed={seed!r}")
         self.seed = None if seed is None else int(seed)
 
+        # Keras' default initialization (Glorot uniform) for every dense layer.
         def init(i):
-            return keras.initializers.HeNormal(seed=None if self.seed is None else self.seed + i)
+            return keras.initializers.GlorotUniform(seed=None if self.seed is None else self.seed + i)
 
         images = keras.Input(self.image_shape, name="images")
         h = keras.layers.Flatten(name="flatten")(images)
         for i, units in enumerate(self.hidden_units):
-            h = keras.layers.Dense(units, use_bias=False, kernel_initializer=init(i), name=f"dense_{i}")(h)
+            h = keras.layers.Dense(units, kernel_initializer=init(i), name=f"dense_{i}")(h)
             h = keras.layers.BatchNormalization(name=f"dense_{i}_bn")(h)
             h = keras.layers.ReLU(name=f"dense_{i}_relu")(h)
         logits = keras.layers.Dense(self.n_clusters, kernel_initializer=init(len(self.hidden_units)),
@@ -177,14 +179,15 @@ class IMSAT(keras.Model):
         d = self.xi * _unit(keras.random.normal(ops.shape(x), seed=self.seed_generator))
         with tf.GradientTape() as tape:
             tape.watch(d)
-            divergence = ops.mean(_kl(p, self(x + d, training=True)))
+            divergence = ops.mean(_kl(p, self.network(x + d, training=True)))
         r_adv = ops.stop_gradient(radius * _unit(tape.gradient(divergence, d)))
 
         # Stage 3: the loss, VAT minus the weighted mutual information, and its gradient.
         with tf.GradientTape() as tape:
-            q = self(x, training=True)
-            vat = ops.mean(_kl(ops.stop_gradient(q), self(x + r_adv, training=True)))
-            conditional = ops.mean(_entropy(q))
+            logits = self.network(x, training=True)
+            q = ops.softmax(logits, axis=-1)
+            vat = ops.mean(_kl(ops.stop_gradient(q), self.network(x + r_adv, training=True)))
+            conditional = ops.mean(-ops.sum(q * ops.log_softmax(logits, axis=-1), axis=-1))
             marginal = _entropy(ops.mean(q, axis=0))
             loss = vat - self.information_weight * (self.marginal_entropy_weight * marginal - conditional)
         grads = tape.gradient(loss, self.trainable_variables)
@@ -228,9 +231,9 @@ class IMSAT(keras.Model):
                 p = self(images, training=False)
                 with tf.GradientTape() as tape:
                     tape.watch(direction)
-                    divergence = ops.mean(_kl(p, self(images + direction, training=False)))
+                    divergence = ops.mean(_kl(p, self.network(images + direction, training=False)))
                 r_adv = radius[:, None, None, None] * _unit(tape.gradient(divergence, direction))
-                return p, _kl(p, self(images + r_adv, training=False))
+                return p, _kl(p, self.network(images + r_adv, training=False))
 
             self._vat_at = tf.function(vat_at, reduce_retracing=True)
         rng = np.random.default_rng(seed)
