@@ -20,7 +20,7 @@ import numpy as np
 
 from kerazoo.jobs.families import Family, register_family
 from kerazoo.metrics.clustering import clustering_metrics, normalized_mutual_info
-from kerazoo.models.clustering.family import PUBLISHED
+from kerazoo.models.clustering.family import PUBLISHED, DeepClusteringFamily
 from kerazoo.models.clustering.imsat import IMSAT
 from kerazoo.models.clustering.pipelines import kmeans_clusters
 
@@ -37,14 +37,8 @@ class IMSATFamily(Family):
         self._notes = {}
 
     def load_data(self, job):
-        from kerazoo.datasets import image_loader
-
-        load = image_loader(job.data["dataset"])
-        x_train, y_train = load("train")
-        if "subset" in job.data:
-            x_train, y_train = x_train[: job.data["subset"]], y_train[: job.data["subset"]]
-        x_test, y_test = load("test")
-        return {"train": x_train, "y_train": y_train, "test": x_test, "y_test": y_test}
+        # The deep_clustering family's splits: the training images (or `subset`), the test set.
+        return DeepClusteringFamily.load_data(self, job)
 
     def fit(self, model, data, job, callbacks=(), verbose="auto"):
         from kerazoo.datasets import make_image_dataset
