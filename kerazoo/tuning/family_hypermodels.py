@@ -260,6 +260,20 @@ class DeepClusteringHyperModel(FamilyHyperModel):
 
 
 @_register
+class IMSATHyperModel(FamilyHyperModel):
+    """`IMSAT`: the perturbation radius, the weight of the marginal entropy, the learning rate.
+
+    Objective: the training loss, VAT minus the weighted mutual information (min)."""
+
+    family_name = "imsat"
+    default_space = {
+        "eps_scale": _choice(0.25, 0.5, 1.0),
+        "marginal_entropy_weight": _choice(2.0, 4.0, 8.0),
+        "learning_rate": _log(5e-4, 4e-3),
+    }
+
+
+@_register
 class GANHyperModel(FamilyHyperModel):
     """`GAN` (DCGAN by default): the two learning rates, EMA decay, label smoothing, batch.
 
