@@ -38,6 +38,13 @@ from kerazoo.models.clustering.pipelines import kmeans_clusters, n2d_clusters
 #: Published Fashion-MNIST accuracies (issue 8): DEC (Xie et al. 2016) and N2D (McConville 2020).
 PUBLISHED = {"DEC (published)": {"accuracy": 0.62}, "N2D (published)": {"accuracy": 0.672}}
 INITS = ("kmeans", "n2d")
+#: The card's picture of every clustering family (written by `artifacts`).
+CONFUSION_PICTURE = {
+    "confusion_matrix.png": (
+        "Test images: true class (rows) against cluster (columns, ordered by the Hungarian "
+        "matching to classes); each row normalized."
+    )
+}
 
 
 def _params(cls):
@@ -284,12 +291,7 @@ class DeepClusteringFamily(Family):
             "anchors": self._anchors.get(id(model), {}),
             "tags": ["clustering", "deep-embedded-clustering", "dec", "autoencoder"],
             "datasets": [job.data["dataset"]],
-            "pictures": {
-                "confusion_matrix.png": (
-                    "Test images: true class (rows) against cluster (columns, ordered by the "
-                    "Hungarian matching to classes); each row normalized."
-                )
-            },
+            "pictures": CONFUSION_PICTURE,
         }
 
     def artifacts(self, model, data, job, directory):

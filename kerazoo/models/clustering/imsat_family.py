@@ -20,7 +20,7 @@ import numpy as np
 
 from kerazoo.jobs.families import Family, register_family
 from kerazoo.metrics.clustering import clustering_metrics, normalized_mutual_info
-from kerazoo.models.clustering.family import PUBLISHED, DeepClusteringFamily
+from kerazoo.models.clustering.family import CONFUSION_PICTURE, PUBLISHED, DeepClusteringFamily
 from kerazoo.models.clustering.imsat import IMSAT
 from kerazoo.models.clustering.pipelines import kmeans_clusters
 
@@ -146,20 +146,9 @@ class IMSATFamily(Family):
             "anchors": notes.get("anchors", {}),
             "tags": ["clustering", "imsat", "mutual-information", "virtual-adversarial-training"],
             "datasets": [job.data["dataset"]],
-            "pictures": {
-                "confusion_matrix.png": (
-                    "Test images: true class (rows) against cluster (columns, ordered by the "
-                    "Hungarian matching to classes); each row normalized."
-                )
-            },
+            "pictures": CONFUSION_PICTURE,
         }
 
     def artifacts(self, model, data, job, directory):
-        from kerazoo.models.clustering.plots import confusion_matrix_plot
-
-        names = None
-        if job.data["dataset"] == "fashion_mnist":
-            from kerazoo.datasets import FASHION_MNIST_CLASS_NAMES as names
-        ids = model.predict(data["test"], batch_size=1000, verbose=0)
-        return [confusion_matrix_plot(data["y_test"], ids, directory / "confusion_matrix.png",
-                                      class_names=names, title=job.name)]
+        # The deep_clustering family's picture: the test confusion matrix.
+        return DeepClusteringFamily.artifacts(self, model, data, job, directory)
