@@ -5,7 +5,7 @@
 
 Both recipes train in this process, one after the other, for the same wall-clock budget
 (`--minutes`, counted from the start of `fit`, tracing included), on the first 54,000
-Fashion-MNIST training images. Both are also scored at the `--checkpoints` minutes along
+Fashion-MNIST training images (`make_image_dataset`: a new batch order every epoch). Both are also scored at the `--checkpoints` minutes along
 the way (the scoring time is not counted as training time, and the EMA generator's weights
 are restored after each score, so training is the same as without checkpoints):
 
@@ -13,7 +13,12 @@ are restored after each score, so training is the same as without checkpoints):
   LeakyReLU(0.2) in the discriminator, Adam(2e-4, beta_1=0.5) for both, batch 128, the
   non-saturating loss, no weight averaging; the same networks as kerazoo's (`GAN` defaults);
 - kerazoo: the recipe of tuning/dcgan.fashion_mnist.toml (options override it for
-  development: --batch-size, --ema-decay, --d-lr, --g-lr).
+  development: --batch-size, --ema-decay, --d-lr, --g-lr, --lr-schedule). A recipe with
+  `lr_schedule = "cosine"` decays over the budget: before each step both learning rates
+  are set to peak * (1 + cos(pi * trained / budget)) / 2, the job's cosine over epochs
+  turned into a cosine over wall-clock training time.
+
+kerazoo's recipe trains first, the anchor second.
 
 Every row is scored in the feature space of classifier.fashion_mnist: the Fréchet distance
 of 10,000 images to the 10,000 test images and the smallest class share among them
@@ -49,6 +54,7 @@ def main(argv=None):
     parser.add_argument("--ema-decay", type=float, help="override kerazoo's EMA decay")
     parser.add_argument("--d-lr", type=float, help="override kerazoo's discriminator learning rate")
     parser.add_argument("--g-lr", type=float, help="override kerazoo's generator learning rate")
+    parser.add_argument("--lr-schedule", choices=("constant", "cosine"), help="override kerazoo's lr_schedule")
     parser.add_argument("--skip-anchor", action="store_true", help="train kerazoo's recipe only (development)")
     parser.add_argument("--update-card", action="store_true",
                         help="add both GAN rows, named with the budget, as anchors to dcgan.fashion_mnist's card")
@@ -57,10 +63,11 @@ def main(argv=None):
     import keras
 
     import kerazoo
+    from kerazoo.datasets import make_image_dataset
     from kerazoo.jobs import load_job
     from kerazoo.models import GAN
     from kerazoo.models.classifier.evaluator import FD_SAMPLES, SampleEvaluator
-    from kerazoo.models.gan.family import compile_recipe, score_anchors
+    from kerazoo.models.gan.family import compile_recipe, cosine_factor, score_anchors
     from kerazoo.models.rbm.family import load_image_splits
 
     job = load_job(JOB)
@@ -68,7 +75,7 @@ def main(argv=None):
     if args.ema_decay is not None:
         model_kwargs["ema_decay"] = args.ema_decay if args.ema_decay > 0 else None
     for key, value in (("batch_size", args.batch_size), ("d_learning_rate", args.d_lr),
-                       ("g_learning_rate", args.g_lr)):
+                       ("g_learning_rate", args.g_lr), ("lr_schedule", args.lr_schedule)):
         if value is not None:
             train[key] = value
     budget = 60.0 * args.minutes
@@ -90,11 +97,19 @@ def main(argv=None):
         return scores
 
     class WallClockBudget(keras.callbacks.Callback):
-        """Stops `fit` after `budget` seconds of training; scores the model at the checkpoints."""
+        """Stops `fit` after `budget` seconds of training; scores the model at the checkpoints;
+        with `peaks` (discriminator and generator learning rates), decays both along a half
+        cosine over the budget."""
 
-        def __init__(self, name):
+        def __init__(self, name, peaks=None):
             super().__init__()
-            self.name, self.curve = name, {}
+            self.name, self.curve, self.peaks = name, {}, peaks
+
+        def on_train_batch_begin(self, batch, logs=None):
+            if self.peaks is not None:
+                factor = cosine_factor(self.trained() / budget)
+                self.model.d_optimizer.learning_rate = self.peaks[0] * factor
+                self.model.g_optimizer.learning_rate = self.peaks[1] * factor
 
         def on_train_begin(self, logs=None):
             self.start, self.paused = time.perf_counter(), 0.0
@@ -118,16 +133,17 @@ def main(argv=None):
 
     curves = {}
 
-    def train_for_budget(name, model, batch_size):
+    def train_for_budget(name, model, batch_size, peaks=None):
         keras.utils.set_random_seed(job.seed)
-        clock = WallClockBudget(name)
-        history = model.fit(x_train, epochs=10_000, batch_size=batch_size, callbacks=[clock], verbose=0,
-                            shuffle=True)
+        clock = WallClockBudget(name, peaks)
+        batches = make_image_dataset(x_train, batch_size=batch_size, seed=job.seed, target=None)
+        history = model.fit(batches, epochs=10_000, callbacks=[clock], verbose=0, shuffle=False)
         seconds = clock.trained()
         curves[name] = clock.curve
         steps = int(model.g_optimizer.iterations.numpy())
         print(f"{name}: {steps} generator steps ({steps * batch_size / len(x_train):.2f} epochs) at batch "
-              f"{batch_size} in {seconds / 60:.1f} min; last epoch {({k: round(v[-1], 3) for k, v in history.history.items()})}; "
+              f"{batch_size} in {seconds / 60:.1f} min; generator learning rate at the end "
+              f"{float(model.g_optimizer.learning_rate.numpy()):.2e}; last epoch {({k: round(v[-1], 3) for k, v in history.history.items()})}; "
               f"load average {load_average()}", flush=True)
         return seconds, steps
 
@@ -136,6 +152,14 @@ def main(argv=None):
         rows[name] = scores
     vae = kerazoo.load("vae.fashion_mnist")
     rows["VAE (vae.fashion_mnist)"] = evaluator(vae.sample(FD_SAMPLES, seed=0))
+
+    # kerazoo's recipe; a cosine schedule is driven by the clock (constant rates compiled).
+    model = compile_recipe(GAN(**model_kwargs, seed=job.seed), train)
+    peaks = ((float(train["d_learning_rate"]), float(train["g_learning_rate"]))
+             if train.get("lr_schedule", "constant") == "cosine" else None)
+    seconds, steps = train_for_budget("kerazoo", model, int(train["batch_size"]), peaks)
+    rows["kerazoo default recipe"] = {**score(model),
+                                      "minutes": seconds / 60, "steps": steps}
 
     if not args.skip_anchor:
         anchor = GAN(latent_dim=model_kwargs["latent_dim"], generator_filters=model_kwargs["generator_filters"],
@@ -147,14 +171,10 @@ def main(argv=None):
         rows["anchor: textbook DCGAN"] = {**score(anchor),
                                           "minutes": seconds / 60, "steps": steps}
 
-    model = compile_recipe(GAN(**model_kwargs, seed=job.seed), train)
-    seconds, steps = train_for_budget("kerazoo", model, int(train["batch_size"]))
-    rows["kerazoo default recipe"] = {**score(model),
-                                      "minutes": seconds / 60, "steps": steps}
-
     print()
     print(f"kerazoo recipe: model {model_kwargs}; batch {train['batch_size']}, Adam d_lr "
-          f"{train['d_learning_rate']} g_lr {train['g_learning_rate']} beta_1 {train['beta_1']}")
+          f"{train['d_learning_rate']} g_lr {train['g_learning_rate']} beta_1 {train['beta_1']}, "
+          f"lr_schedule {train.get('lr_schedule', 'constant')}")
     print(f"Fréchet distance to the 10,000 test images in classifier.fashion_mnist features "
           f"({FD_SAMPLES} images per row), budget {args.minutes:g} min per GAN recipe:")
     print(f"{'row':<28} {'FD':>9} {'min class share':>16} {'minutes':>8} {'steps':>7}")

@@ -283,8 +283,8 @@ class GANHyperModel(FamilyHyperModel):
 
     family_name = "gan"
     default_space = {
-        "d_learning_rate": _log(1e-4, 8e-4),
-        "g_learning_rate": _log(1e-4, 8e-4),
+        "d_learning_rate": _log(2e-4, 1.6e-3),
+        "g_learning_rate": _log(2e-4, 1.6e-3),
         "ema_decay": _choice(0.99, 0.995, 0.999, 0.9995),
         "label_smoothing": _choice(0.0, 0.1, 0.2),
         "batch_size": _choice(64, 128),

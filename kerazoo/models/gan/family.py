@@ -1,7 +1,9 @@
 """The `gan` family: how a `GAN` zoo entry is trained and described.
 
 Recipe (`[train]`): `epochs`, `batch_size`, the two Adam optimizers (`d_learning_rate`,
-`g_learning_rate`, shared `beta_1`, `beta_2`), and the evaluation's `fd_seed`. Data: the
+`g_learning_rate`, shared `beta_1`, `beta_2`), their `lr_schedule` ("constant", or "cosine":
+both learning rates decay from their value to 0 along a half cosine over the training's
+generator steps, `keras.optimizers.schedules.CosineDecay`), and the evaluation's `fd_seed`. Data: the
 first 54,000 Fashion-MNIST training images (the last 6,000 are the validation split, not
 used by the GAN). The GAN never sees labels, the evaluator's classifier or its features.
 
@@ -14,11 +16,13 @@ anchors scored the same way: 10,000 real training images and the same images blu
 DCGAN anchor and the VAE.
 """
 
+import math
 import time
 from pathlib import Path
 
 import keras
 
+from kerazoo.datasets import make_image_dataset
 from kerazoo.jobs import Family, register_family
 from kerazoo.models.classifier.evaluator import FD_SAMPLES, SampleEvaluator, blur_plus
 from kerazoo.models.classifier.family import CLASS_ID_LIST
@@ -26,15 +30,37 @@ from kerazoo.models.gan.gan import GAN
 from kerazoo.models.rbm.family import load_image_splits
 
 
-def compile_recipe(model, train):
-    """Compiles a GAN with the two Adam optimizers of a `[train]` table."""
-    model.compile(
-        d_optimizer=keras.optimizers.Adam(float(train["d_learning_rate"]), beta_1=float(train["beta_1"]),
-                                          beta_2=float(train["beta_2"])),
-        g_optimizer=keras.optimizers.Adam(float(train["g_learning_rate"]), beta_1=float(train["beta_1"]),
-                                          beta_2=float(train["beta_2"])),
-    )
+LR_SCHEDULES = ("constant", "cosine")
+
+
+def compile_recipe(model, train, total_steps=None):
+    """Compiles a GAN with the two Adam optimizers of a `[train]` table.
+
+    With `lr_schedule = "cosine"`, `total_steps` (the generator steps of the whole
+    training) sets the decay's length; the discriminator's optimizer steps
+    `critic_steps` times as often, so its decay is that many times longer.
+    Pass `total_steps=None` to get constant learning rates whatever the table says
+    (a caller that drives the rates itself, as `benchmarks/gan.py` does by wall clock).
+    """
+    schedule = str(train.get("lr_schedule", "constant"))
+    if schedule not in LR_SCHEDULES:
+        raise ValueError(f"`lr_schedule` must be one of {LR_SCHEDULES}. Received: lr_schedule={schedule!r}")
+
+    def adam(key, steps):
+        rate = float(train[key])
+        if schedule == "cosine" and total_steps is not None:
+            rate = keras.optimizers.schedules.CosineDecay(rate, decay_steps=max(1, int(steps)))
+        return keras.optimizers.Adam(rate, beta_1=float(train["beta_1"]), beta_2=float(train["beta_2"]))
+
+    steps = total_steps or 0
+    model.compile(d_optimizer=adam("d_learning_rate", steps * model.critic_steps),
+                  g_optimizer=adam("g_learning_rate", steps))
     return model
+
+
+def cosine_factor(progress):
+    """The cosine schedule's multiplier of the peak learning rate at `progress` in [0, 1]."""
+    return 0.5 * (1.0 + math.cos(math.pi * min(max(float(progress), 0.0), 1.0)))
 
 
 def score_anchors(evaluator, x_train):
@@ -55,6 +81,7 @@ class GANFamily(Family):
         "g_learning_rate": 2e-4,
         "beta_1": 0.5,
         "beta_2": 0.999,
+        "lr_schedule": "constant",
         "fd_seed": 0,
     }
     objective = ("val_fd", "min")
@@ -64,10 +91,14 @@ class GANFamily(Family):
 
     def fit(self, model, data, job, callbacks=(), verbose="auto"):
         t = job.train
-        compile_recipe(model, t)
+        steps_per_epoch = -(-len(data["x_train"]) // int(t["batch_size"]))
+        compile_recipe(model, t, total_steps=int(t["epochs"]) * steps_per_epoch)
+        # A tf.data pipeline draws a new batch order every epoch (Keras's array adapter
+        # repeats one order per epoch after `keras.utils.set_random_seed`).
+        batches = make_image_dataset(data["x_train"], batch_size=int(t["batch_size"]), seed=job.seed, target=None)
         start = time.perf_counter()
-        history = model.fit(data["x_train"], epochs=int(t["epochs"]), batch_size=int(t["batch_size"]),
-                            callbacks=list(callbacks), verbose=verbose, shuffle=True)
+        history = model.fit(batches, epochs=int(t["epochs"]), callbacks=list(callbacks), verbose=verbose,
+                            shuffle=False)
         self._train_seconds = time.perf_counter() - start
         return history
 
@@ -99,6 +130,8 @@ class GANFamily(Family):
         t = job.train
         g, d = model.generator_filters, model.discriminator_filters
         minutes = metrics.get("train_seconds", float("nan")) / 60
+        schedule = ("both decaying to 0 along a half cosine over the training's steps"
+                    if t.get("lr_schedule", "constant") == "cosine" else "constant")
         loss = ("the non-saturating GAN loss" + (f" with one-sided label smoothing {model.label_smoothing}"
                                                  if model.label_smoothing else "")
                 if model.loss_name == "non_saturating"
@@ -132,7 +165,7 @@ SavedModel signatures `sample` (scalar int32 `count` and `seed`; equal to
             ),
             "training": f"""
 Fashion-MNIST training images 1-54,000, no labels. Adam for both networks (discriminator
-learning rate {t['d_learning_rate']}, generator {t['g_learning_rate']}, beta_1 {t['beta_1']},
+learning rate {t['d_learning_rate']}, generator {t['g_learning_rate']}, {schedule}, beta_1 {t['beta_1']},
 beta_2 {t['beta_2']}), batch size {t['batch_size']}, {t['epochs']} epochs, seed {job.seed}:
 {minutes:.1f} minutes of training on 2 shared CPU cores (`train_seconds`). The GAN never trains
 against the evaluator's classifier or its features.

@@ -45,3 +45,34 @@ def test_family_trains_scores_and_publishes(tmp_zoo, monkeypatch):
     assert "real training images" in card and "blurred training images" in card
     model = kerazoo.load("dcgan.test")
     np.testing.assert_allclose(model.sample(4, seed=1), result.model.sample(4, seed=1), atol=1e-6)
+
+
+def test_cosine_recipe_decays_both_learning_rates_over_the_training():
+    # A GAN trained for 5 steps of 4 images with a cosine over 8 steps: after 5 steps both
+    # rates are peak * (1 + cos(5 pi / 8)) / 2; the discriminator's decay is `critic_steps`
+    # times longer (two critic steps per generator step: 10 of its 16 steps).
+    x = np.random.default_rng(0).uniform(size=(20, 28, 28, 1)).astype("float32")
+    train = {**get_family("gan").train_defaults, "d_learning_rate": 1e-3, "g_learning_rate": 5e-4,
+             "lr_schedule": "cosine"}
+    model = GAN(latent_dim=4, generator_filters=[8, 4], discriminator_filters=[4, 8], critic_steps=2, seed=0)
+    gan_family.compile_recipe(model, train, total_steps=8)
+    model.fit(x, epochs=1, batch_size=4, verbose=0)
+    factor = 0.5 * (1 + np.cos(5 * np.pi / 8))
+    assert factor == pytest.approx(gan_family.cosine_factor(5 / 8))
+    assert int(model.g_optimizer.iterations.numpy()) == 5
+    assert float(model.g_optimizer.learning_rate.numpy()) == pytest.approx(5e-4 * factor, rel=1e-5)
+    assert float(model.d_optimizer.learning_rate.numpy()) == pytest.approx(1e-3 * factor, rel=1e-5)
+    # without `total_steps` the rates stay constant (a caller drives them itself)
+    constant = gan_family.compile_recipe(
+        GAN(latent_dim=4, generator_filters=[8, 4], discriminator_filters=[4, 8], seed=0), train)
+    constant.fit(x, epochs=1, batch_size=4, verbose=0)
+    assert float(constant.g_optimizer.learning_rate.numpy()) == pytest.approx(5e-4)
+    assert gan_family.cosine_factor(0) == 1.0 and gan_family.cosine_factor(1) == 0.0
+    assert gan_family.cosine_factor(2) == 0.0
+
+
+def test_unknown_learning_rate_schedule_is_refused():
+    train = {**get_family("gan").train_defaults, "lr_schedule": "linear"}
+    with pytest.raises(ValueError, match=r"lr_schedule.*Received: lr_schedule='linear'"):
+        gan_family.compile_recipe(GAN(latent_dim=4, generator_filters=[8, 4], discriminator_filters=[4, 8]),
+                                  train, total_steps=10)
