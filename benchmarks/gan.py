@@ -67,7 +67,7 @@ def main(argv=None):
     from kerazoo.jobs import load_job
     from kerazoo.models import GAN
     from kerazoo.models.classifier.evaluator import FD_SAMPLES, SampleEvaluator
-    from kerazoo.models.gan.family import compile_recipe, cosine_factor, score_anchors
+    from kerazoo.models.gan.family import compile_recipe, score_anchors
     from kerazoo.models.rbm.family import load_image_splits
 
     job = load_job(JOB)
@@ -98,18 +98,20 @@ def main(argv=None):
 
     class WallClockBudget(keras.callbacks.Callback):
         """Stops `fit` after `budget` seconds of training; scores the model at the checkpoints;
-        with `peaks` (discriminator and generator learning rates), decays both along a half
-        cosine over the budget."""
+        with `peaks` (discriminator and generator learning rates), decays both along Keras's
+        `CosineDecay`, its steps counted in seconds of training, over the budget."""
 
         def __init__(self, name, peaks=None):
             super().__init__()
-            self.name, self.curve, self.peaks = name, {}, peaks
+            self.name, self.curve = name, {}
+            self.schedules = None if peaks is None else [
+                keras.optimizers.schedules.CosineDecay(peak, decay_steps=budget) for peak in peaks]
 
         def on_train_batch_begin(self, batch, logs=None):
-            if self.peaks is not None:
-                factor = cosine_factor(self.trained() / budget)
-                self.model.d_optimizer.learning_rate = self.peaks[0] * factor
-                self.model.g_optimizer.learning_rate = self.peaks[1] * factor
+            if self.schedules is not None:
+                seconds = self.trained()
+                for optimizer, schedule in zip((self.model.d_optimizer, self.model.g_optimizer), self.schedules):
+                    optimizer.learning_rate = schedule(seconds)
 
         def on_train_begin(self, logs=None):
             self.start, self.paused = time.perf_counter(), 0.0
@@ -156,7 +158,7 @@ def main(argv=None):
     # kerazoo's recipe; a cosine schedule is driven by the clock (constant rates compiled).
     model = compile_recipe(GAN(**model_kwargs, seed=job.seed), train)
     peaks = ((float(train["d_learning_rate"]), float(train["g_learning_rate"]))
-             if train.get("lr_schedule", "constant") == "cosine" else None)
+             if train["lr_schedule"] == "cosine" else None)
     seconds, steps = train_for_budget("kerazoo", model, int(train["batch_size"]), peaks)
     rows["kerazoo default recipe"] = {**score(model),
                                       "minutes": seconds / 60, "steps": steps}
@@ -174,7 +176,7 @@ def main(argv=None):
     print()
     print(f"kerazoo recipe: model {model_kwargs}; batch {train['batch_size']}, Adam d_lr "
           f"{train['d_learning_rate']} g_lr {train['g_learning_rate']} beta_1 {train['beta_1']}, "
-          f"lr_schedule {train.get('lr_schedule', 'constant')}")
+          f"lr_schedule {train['lr_schedule']}")
     print(f"Fréchet distance to the 10,000 test images in classifier.fashion_mnist features "
           f"({FD_SAMPLES} images per row), budget {args.minutes:g} min per GAN recipe:")
     print(f"{'row':<28} {'FD':>9} {'min class share':>16} {'minutes':>8} {'steps':>7}")

@@ -215,11 +215,13 @@ class IMSAT(keras.Model):
         dist, _ = NearestNeighbors(n_neighbors=self.n_neighbors + 1).fit(flat).kneighbors(flat)
         return (self.eps_scale * dist[:, self.n_neighbors]).astype("float32")
 
-    def objective(self, x, radii=None, batch_size=1000, seed=0):
+    def objective(self, x, radii=None, batch_size=1000, seed=0, return_probabilities=False):
         """IMSAT's objective on the whole of images x, in inference mode: a dict with
         `loss`, `vat_loss`, `conditional_entropy` and `marginal_entropy` (H(Y) of the mean
         prediction over all of x). The random directions of the power iteration come from
-        `seed`, so two calls agree. `radii` default to `perturbation_radii(x)`."""
+        `seed`, so two calls agree. `radii` default to `perturbation_radii(x)`. With
+        `return_probabilities`, returns `(parts, p)`: also p(y|x) (N, n_clusters), whose
+        argmax is what `predict(x)` gives, so a caller needs no second pass over x."""
         x = self.check_images(x)
         radii = self.perturbation_radii(x) if radii is None else np.asarray(radii, "float32")
         if radii.shape != (len(x),):
@@ -251,8 +253,9 @@ class IMSAT(keras.Model):
         mean = p.mean(axis=0)
         marginal = float(-np.sum(mean * np.log(mean + _EPS)))
         loss = vat - self.information_weight * (self.marginal_entropy_weight * marginal - conditional)
-        return {"loss": loss, "vat_loss": vat, "conditional_entropy": conditional,
-                "marginal_entropy": marginal}
+        parts = {"loss": loss, "vat_loss": vat, "conditional_entropy": conditional,
+                 "marginal_entropy": marginal}
+        return (parts, p) if return_probabilities else parts
 
     def fit(self, x=None, y=None, **kwargs):
         """`keras.Model.fit` on images x, without labels.

@@ -60,11 +60,12 @@ class IMSATFamily(Family):
             batches = make_image_dataset(x, y=radii, batch_size=int(t["batch_size"]), seed=seed)
             history = candidate.fit(batches, epochs=int(t["epochs"]), shuffle=False,
                                     callbacks=list(callbacks), verbose=verbose)
-            objective = candidate.objective(x, radii)
+            # One inference pass over the training images gives the objective and the partition.
+            objective, probabilities = candidate.objective(x, radii, return_probabilities=True)
             test_ids = candidate.predict(data["test"], batch_size=1000, verbose=0)
             runs.append({"seed": seed, "objective": objective["loss"],
                          **{f"test_{k}": v for k, v in clustering_metrics(data["y_test"], test_ids).items()}})
-            candidates.append((candidate.predict(x, batch_size=1000, verbose=0), candidate.get_weights(), history))
+            candidates.append((probabilities.argmax(axis=1), candidate.get_weights(), history))
         for r, run in enumerate(runs):
             others = [normalized_mutual_info(candidates[r][0], ids) for o, (ids, _, _) in enumerate(candidates) if o != r]
             run["agreement"] = float(np.mean(others)) if others else 1.0

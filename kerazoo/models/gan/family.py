@@ -16,7 +16,6 @@ anchors scored the same way: 10,000 real training images and the same images blu
 DCGAN anchor and the VAE.
 """
 
-import math
 import time
 from pathlib import Path
 
@@ -42,25 +41,19 @@ def compile_recipe(model, train, total_steps=None):
     Pass `total_steps=None` to get constant learning rates whatever the table says
     (a caller that drives the rates itself, as `benchmarks/gan.py` does by wall clock).
     """
-    schedule = str(train.get("lr_schedule", "constant"))
+    schedule = train["lr_schedule"]
     if schedule not in LR_SCHEDULES:
         raise ValueError(f"`lr_schedule` must be one of {LR_SCHEDULES}. Received: lr_schedule={schedule!r}")
 
-    def adam(key, steps):
+    def adam(key, steps_per_generator_step):
         rate = float(train[key])
         if schedule == "cosine" and total_steps is not None:
-            rate = keras.optimizers.schedules.CosineDecay(rate, decay_steps=max(1, int(steps)))
+            rate = keras.optimizers.schedules.CosineDecay(
+                rate, decay_steps=max(1, int(total_steps) * steps_per_generator_step))
         return keras.optimizers.Adam(rate, beta_1=float(train["beta_1"]), beta_2=float(train["beta_2"]))
 
-    steps = total_steps or 0
-    model.compile(d_optimizer=adam("d_learning_rate", steps * model.critic_steps),
-                  g_optimizer=adam("g_learning_rate", steps))
+    model.compile(d_optimizer=adam("d_learning_rate", model.critic_steps), g_optimizer=adam("g_learning_rate", 1))
     return model
-
-
-def cosine_factor(progress):
-    """The cosine schedule's multiplier of the peak learning rate at `progress` in [0, 1]."""
-    return 0.5 * (1.0 + math.cos(math.pi * min(max(float(progress), 0.0), 1.0)))
 
 
 def score_anchors(evaluator, x_train):
@@ -91,11 +84,10 @@ class GANFamily(Family):
 
     def fit(self, model, data, job, callbacks=(), verbose="auto"):
         t = job.train
-        steps_per_epoch = -(-len(data["x_train"]) // int(t["batch_size"]))
-        compile_recipe(model, t, total_steps=int(t["epochs"]) * steps_per_epoch)
         # A tf.data pipeline draws a new batch order every epoch (Keras's array adapter
         # repeats one order per epoch after `keras.utils.set_random_seed`).
         batches = make_image_dataset(data["x_train"], batch_size=int(t["batch_size"]), seed=job.seed, target=None)
+        compile_recipe(model, t, total_steps=int(t["epochs"]) * int(batches.cardinality()))
         start = time.perf_counter()
         history = model.fit(batches, epochs=int(t["epochs"]), callbacks=list(callbacks), verbose=verbose,
                             shuffle=False)
@@ -131,7 +123,7 @@ class GANFamily(Family):
         g, d = model.generator_filters, model.discriminator_filters
         minutes = metrics.get("train_seconds", float("nan")) / 60
         schedule = ("both decaying to 0 along a half cosine over the training's steps"
-                    if t.get("lr_schedule", "constant") == "cosine" else "constant")
+                    if t["lr_schedule"] == "cosine" else "constant")
         loss = ("the non-saturating GAN loss" + (f" with one-sided label smoothing {model.label_smoothing}"
                                                  if model.label_smoothing else "")
                 if model.loss_name == "non_saturating"

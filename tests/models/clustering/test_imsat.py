@@ -39,6 +39,10 @@ def test_objective_parts_match_the_soft_assignments():
     np.testing.assert_allclose(parts["marginal_entropy"], marginal, rtol=1e-4)
     np.testing.assert_allclose(parts["loss"], parts["vat_loss"] - 0.3 * (2.0 * marginal - conditional), rtol=1e-4)
     assert parts == model.objective(x)  # the power iteration's directions come from a fixed seed
+    same, probabilities = model.objective(x, return_probabilities=True)
+    assert same == parts
+    np.testing.assert_allclose(probabilities, p, atol=1e-6)
+    np.testing.assert_array_equal(probabilities.argmax(axis=1), model.predict(x, verbose=0))
 
 
 def test_virtual_adversarial_perturbation_beats_random_ones_of_the_same_radius():
