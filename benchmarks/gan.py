@@ -11,9 +11,11 @@ are restored after each score, so training is the same as without checkpoints):
 
 - anchor: the textbook DCGAN recipe (Radford et al., 2015): batch norm in both networks,
   LeakyReLU(0.2) in the discriminator, Adam(2e-4, beta_1=0.5) for both, batch 128, the
-  non-saturating loss, no weight averaging; the same networks as kerazoo's (`GAN` defaults);
-- kerazoo: the recipe of tuning/dcgan.fashion_mnist.toml (options override it for
-  development: --batch-size, --ema-decay, --d-lr, --g-lr, --lr-schedule). A recipe with
+  non-saturating loss, no weight averaging; the networks at `GAN`'s defaults (latent 64,
+  generator filters (128, 64), discriminator filters (64, 128));
+- kerazoo: the recipe of tuning/dcgan.fashion_mnist.toml (for development, --job names
+  another gan job file, and --batch-size, --ema-decay, --d-lr, --g-lr, --lr-schedule
+  override single values). A recipe with
   `lr_schedule = "cosine"` decays over the budget: before each step both learning rates
   are set to peak * (1 + cos(pi * trained / budget)) / 2, the job's cosine over epochs
   turned into a cosine over wall-clock training time.
@@ -50,6 +52,7 @@ def main(argv=None):
     parser.add_argument("--minutes", type=float, default=45.0, help="training budget per recipe")
     parser.add_argument("--checkpoints", default="5,10,20,30",
                         help="comma-separated training minutes (below --minutes) at which both recipes are also scored")
+    parser.add_argument("--job", default=str(JOB), help="kerazoo's recipe (a gan job file; default: the zoo entry's)")
     parser.add_argument("--batch-size", type=int, help="override kerazoo's batch size")
     parser.add_argument("--ema-decay", type=float, help="override kerazoo's EMA decay")
     parser.add_argument("--d-lr", type=float, help="override kerazoo's discriminator learning rate")
@@ -59,6 +62,9 @@ def main(argv=None):
     parser.add_argument("--update-card", action="store_true",
                         help="add both GAN rows, named with the budget, as anchors to dcgan.fashion_mnist's card")
     args = parser.parse_args(argv)
+    if args.update_card and Path(args.job).resolve() != JOB:
+        parser.error(f"--update-card records the zoo entry's recipe ({JOB.relative_to(ROOT)}) only. "
+                     f"Received: --job {args.job}")
 
     import keras
 
@@ -70,7 +76,7 @@ def main(argv=None):
     from kerazoo.models.gan.family import compile_recipe, score_anchors
     from kerazoo.models.rbm.family import load_image_splits
 
-    job = load_job(JOB)
+    job = load_job(args.job)
     model_kwargs, train = dict(job.model), dict(job.train)
     if args.ema_decay is not None:
         model_kwargs["ema_decay"] = args.ema_decay if args.ema_decay > 0 else None
@@ -164,9 +170,8 @@ def main(argv=None):
                                       "minutes": seconds / 60, "steps": steps}
 
     if not args.skip_anchor:
-        anchor = GAN(latent_dim=model_kwargs["latent_dim"], generator_filters=model_kwargs["generator_filters"],
-                     discriminator_filters=model_kwargs["discriminator_filters"], discriminator_norm="batch",
-                     ema_decay=None, seed=job.seed)
+        # The DCGAN networks at `GAN`'s defaults, whatever sizes kerazoo's recipe picks.
+        anchor = GAN(discriminator_norm="batch", ema_decay=None, seed=job.seed)
         anchor.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
                        g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
         seconds, steps = train_for_budget("anchor (textbook DCGAN)", anchor, 128)
