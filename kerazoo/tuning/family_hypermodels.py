@@ -287,7 +287,7 @@ class GANHyperModel(FamilyHyperModel):
         "g_learning_rate": _log(2e-4, 1.6e-3),
         "ema_decay": _choice(0.99, 0.995, 0.999, 0.9995),
         "label_smoothing": _choice(0.0, 0.1, 0.2),
-        "batch_size": _choice(64, 128),
+        "batch_size": _choice(16, 32, 64),
     }
 
 
