@@ -32,6 +32,7 @@ on a quiet machine and note `uptime`.
 """
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -104,20 +105,22 @@ def main(argv=None):
 
     class WallClockBudget(keras.callbacks.Callback):
         """Stops `fit` after `budget` seconds of training; scores the model at the checkpoints;
-        with `peaks` (discriminator and generator learning rates), decays both along Keras's
-        `CosineDecay`, its steps counted in seconds of training, over the budget."""
+        with `peaks` (discriminator and generator learning rates), decays both to 0 along a half
+        cosine over the budget, its steps counted in seconds of training.
+
+        The cosine is `CosineDecay`'s (alpha 0) written in Python: this runs before every step,
+        and two eager calls of Keras schedules cost about 1.3 ms there (measured in session 15,
+        against a step of about 38 ms), the Python formula a few microseconds."""
 
         def __init__(self, name, peaks=None):
             super().__init__()
-            self.name, self.curve = name, {}
-            self.schedules = None if peaks is None else [
-                keras.optimizers.schedules.CosineDecay(peak, decay_steps=budget) for peak in peaks]
+            self.name, self.curve, self.peaks = name, {}, peaks
 
         def on_train_batch_begin(self, batch, logs=None):
-            if self.schedules is not None:
-                seconds = self.trained()
-                for optimizer, schedule in zip((self.model.d_optimizer, self.model.g_optimizer), self.schedules):
-                    optimizer.learning_rate = schedule(seconds)
+            if self.peaks is not None:
+                factor = 0.5 * (1.0 + math.cos(math.pi * min(self.trained(), budget) / budget))
+                self.model.d_optimizer.learning_rate = self.peaks[0] * factor
+                self.model.g_optimizer.learning_rate = self.peaks[1] * factor
 
         def on_train_begin(self, logs=None):
             self.start, self.paused = time.perf_counter(), 0.0
