@@ -8,14 +8,16 @@ at the last upsampling) -> tanh, rescaled to [0, 1]. With two filter sizes (the 
 Discriminator (critic): images in [0, 1] rescaled to [-1, 1] -> [Conv2D(f_i, 4, stride 2)
 -> normalization (not on the first layer, as in the paper) -> LeakyReLU(0.2)] ... ->
 Flatten -> Dense(1) logit. Normalization: batch norm (the paper), layer norm (the usual
-choice for WGAN-GP, whose penalty is per example) or none.
+choice for WGAN-GP, whose penalty is per example), spectral normalization of every weight
+matrix (Miyato et al., 2018: `keras.layers.SpectralNormalization`, one power iteration per
+training call) or none.
 """
 
 import keras
 
 from kerazoo.utils.validation import IMAGE_SHAPE
 
-DISCRIMINATOR_NORMS = ("batch", "layer", "none")
+DISCRIMINATOR_NORMS = ("batch", "layer", "spectral", "none")
 
 
 def _init(seed, i):
@@ -59,16 +61,22 @@ def dcgan_discriminator(filters=(64, 128), norm="batch", seed=None, name="discri
             f"`discriminator_norm` must be one of {list(DISCRIMINATOR_NORMS)}. "
             f"Received: discriminator_norm={norm!r}"
         )
+    def weighted(layer):
+        if norm != "spectral":
+            return layer
+        return keras.layers.SpectralNormalization(layer, name=f"{layer.name}_sn")
+
     x = keras.Input(IMAGE_SHAPE, name="images")
     h = keras.layers.Rescaling(2.0, offset=-1.0, name="to_symmetric_range")(x)
     for i, f in enumerate(filters):
-        h = keras.layers.Conv2D(f, 4, strides=2, padding="same", use_bias=(i == 0 or norm == "none"),
-                                kernel_initializer=_init(seed, 100 + i), name=f"down_{i}")(h)
+        bias = i == 0 or norm in ("spectral", "none")
+        h = weighted(keras.layers.Conv2D(f, 4, strides=2, padding="same", use_bias=bias,
+                                         kernel_initializer=_init(seed, 100 + i), name=f"down_{i}"))(h)
         if i > 0 and norm == "batch":
             h = keras.layers.BatchNormalization(name=f"down_{i}_bn")(h)
         elif i > 0 and norm == "layer":
             h = keras.layers.LayerNormalization(axis=(1, 2, 3), name=f"down_{i}_ln")(h)
         h = keras.layers.LeakyReLU(0.2, name=f"down_{i}_lrelu")(h)
     h = keras.layers.Flatten(name="flatten")(h)
-    logits = keras.layers.Dense(1, kernel_initializer=_init(seed, 200), name="logit")(h)
+    logits = weighted(keras.layers.Dense(1, kernel_initializer=_init(seed, 200), name="logit"))(h)
     return keras.Model(x, logits, name=name)

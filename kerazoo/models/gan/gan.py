@@ -37,6 +37,7 @@ References:
     Convolutional Generative Adversarial Networks", arXiv:1511.06434, 2015.
     T. Salimans et al., "Improved Techniques for Training GANs", NIPS 2016.
     I. Gulrajani et al., "Improved Training of Wasserstein GANs", NIPS 2017.
+    T. Miyato et al., "Spectral Normalization for Generative Adversarial Networks", ICLR 2018.
     A. Brock, J. Donahue and K. Simonyan, "Large Scale GAN Training for High Fidelity
     Natural Image Synthesis", ICLR 2019.
     Y. Yazici et al., "The Unusual Effectiveness of Averaging in GAN Training", ICLR 2019.
@@ -101,7 +102,8 @@ class GAN(keras.Model):
         generator_filters: channels of the generator's 7x7 and 14x14 feature maps.
         discriminator_filters: channels of the discriminator's stride-2 convolutions.
         loss: `"non_saturating"` (default) or `"wgan_gp"` (see the module docstring).
-        discriminator_norm: `"batch"`, `"layer"`, `"none"` or `"auto"` (batch norm for the
+        discriminator_norm: `"batch"`, `"layer"`, `"spectral"` (SNGAN's spectral
+            normalization of every weight matrix), `"none"` or `"auto"` (batch norm for the
             non-saturating loss as in DCGAN, layer norm for WGAN-GP, whose penalty is per
             example and must not see batch statistics).
         label_smoothing: one-sided label smoothing of the real targets, in [0, 1)

@@ -204,3 +204,26 @@ def test_sample_grid_callback_writes_a_grid_every_n_epochs(fashion_images, tmp_p
     names = sorted(p.name for p in tmp_path.glob("*.png"))
     assert names == ["samples_epoch_002.png", "samples_epoch_003.png"]
     assert all(p.stat().st_size > 1000 for p in tmp_path.glob("*.png"))
+
+
+def test_spectral_discriminator_keeps_every_weight_matrix_at_unit_spectral_norm(fashion_images, tmp_path):
+    # SNGAN (Miyato et al., 2018): each training call of the discriminator divides every
+    # kernel, reshaped to (fan_in, units), by its largest singular value, estimated by one
+    # power iteration that carries over from call to call. After 8 steps (24 training calls)
+    # the estimate has converged and only the last Adam step (2e-4) moved the kernels.
+    keras.utils.set_random_seed(0)
+    model = GAN(**SMALL, discriminator_norm="spectral", ema_decay=None, seed=3)
+    model.compile()
+    model.fit(fashion_images[0][:256], epochs=1, batch_size=32, verbose=0)
+    wrapped = [layer for layer in model.discriminator.layers
+               if isinstance(layer, keras.layers.SpectralNormalization)]
+    assert [layer.layer.name for layer in wrapped] == ["down_0", "down_1", "logit"]
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in model.discriminator.layers)
+    for layer in wrapped:
+        kernel = np.array(layer.layer.kernel)
+        sigma = np.linalg.svd(kernel.reshape(-1, kernel.shape[-1]), compute_uv=False)[0]
+        assert sigma == pytest.approx(1.0, abs=0.02), layer.name
+    model.save(tmp_path / "sn.keras")
+    again = kerazoo.load(tmp_path / "sn.keras")
+    assert again.get_config()["discriminator_norm"] == "spectral"
+    np.testing.assert_array_equal(again.sample(3, seed=1), model.sample(3, seed=1))
