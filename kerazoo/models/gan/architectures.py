@@ -19,6 +19,27 @@ from kerazoo.utils.validation import IMAGE_SHAPE
 
 DISCRIMINATOR_NORMS = ("batch", "layer", "spectral", "none")
 
+# How each normalization shows in a model card.
+NORM_DESCRIPTIONS = {
+    "batch": "batch norm after every convolution but the first (DCGAN)",
+    "layer": "layer norm after every convolution but the first",
+    "spectral": "spectral normalization of every weight matrix (SNGAN), no batch norm",
+    "none": "no normalization",
+}
+
+
+def resolve_discriminator_norm(norm, loss):
+    """`norm`, with "auto" made concrete: batch norm for the non-saturating loss (DCGAN), layer
+    norm for WGAN-GP (its penalty is per example and must not see batch statistics)."""
+    if norm == "auto":
+        return "batch" if loss == "non_saturating" else "layer"
+    if norm not in DISCRIMINATOR_NORMS:
+        raise ValueError(
+            f"`discriminator_norm` must be one of {list(DISCRIMINATOR_NORMS) + ['auto']}. "
+            f"Received: discriminator_norm={norm!r}"
+        )
+    return norm
+
 
 def _init(seed, i):
     # DCGAN: all weights from N(0, 0.02).

@@ -25,6 +25,7 @@ from kerazoo.datasets import make_image_dataset
 from kerazoo.jobs import Family, register_family
 from kerazoo.models.classifier.evaluator import FD_SAMPLES, SampleEvaluator, blur_plus
 from kerazoo.models.classifier.family import CLASS_ID_LIST
+from kerazoo.models.gan.architectures import NORM_DESCRIPTIONS, resolve_discriminator_norm
 from kerazoo.models.gan.gan import GAN
 from kerazoo.models.rbm.family import load_image_splits
 
@@ -141,8 +142,8 @@ Generator: z ~ N(0, I_{model.latent_dim}) -> dense 7x7x{g[0]} -> batch norm -> R
 transposed convolution stride 2 to 14x14x{g[1]} -> batch norm -> ReLU -> 4x4 transposed
 convolution stride 2 to 28x28x1 -> tanh, rescaled to [0, 1]. Discriminator: images rescaled
 to [-1, 1] -> 4x4 convolutions stride 2 with {', '.join(map(str, d))} channels, LeakyReLU(0.2),
-{model.get_config()['discriminator_norm']} normalization (batch norm for the non-saturating
-loss, except on the first layer) -> dense logit. Weights initialised from N(0, 0.02) (DCGAN).
+{NORM_DESCRIPTIONS[resolve_discriminator_norm(model.discriminator_norm, model.loss_name)]}
+-> dense logit. Weights initialised from N(0, 0.02) (DCGAN).
 Trained with {loss}, {model.critic_steps} discriminator step(s) per generator step; {ema}.
 
 Methods: `sample(n, seed=None)` (float32 (n, 28, 28, 1) in [0, 1]), `generate(z)`,

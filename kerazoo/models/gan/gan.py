@@ -51,9 +51,9 @@ import numpy as np
 import tensorflow as tf
 
 from kerazoo.models.gan.architectures import (
-    DISCRIMINATOR_NORMS,
     dcgan_discriminator,
     dcgan_generator,
+    resolve_discriminator_norm,
 )
 from kerazoo.models.rbm.base import keep_fresh_state_if_none_saved
 from kerazoo.utils.latents import check_latents, prior_latents, stateless_normal_latents
@@ -157,15 +157,7 @@ class GAN(keras.Model):
         if loss not in LOSSES:
             raise ValueError(f"`loss` must be one of {list(LOSSES)}. Received: loss={loss!r}")
         self.loss_name = loss
-        if discriminator_norm == "auto":
-            norm = "batch" if loss == "non_saturating" else "layer"
-        elif discriminator_norm in DISCRIMINATOR_NORMS:
-            norm = discriminator_norm
-        else:
-            raise ValueError(
-                f"`discriminator_norm` must be one of {list(DISCRIMINATOR_NORMS) + ['auto']}. "
-                f"Received: discriminator_norm={discriminator_norm!r}"
-            )
+        norm = resolve_discriminator_norm(discriminator_norm, loss)
         if loss == "wgan_gp" and norm == "batch":
             raise ValueError(
                 "WGAN-GP's gradient penalty is per example; a batch-normalized critic breaks it. "

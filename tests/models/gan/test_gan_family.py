@@ -47,6 +47,18 @@ def test_family_trains_scores_and_publishes(tmp_zoo, monkeypatch):
     np.testing.assert_allclose(model.sample(4, seed=1), result.model.sample(4, seed=1), atol=1e-6)
 
 
+@pytest.mark.parametrize("overrides, expected", [
+    ({}, "batch norm after every convolution but the first (DCGAN)"),
+    ({"discriminator_norm": "spectral"}, "spectral normalization of every weight matrix (SNGAN), no batch norm"),
+    ({"loss": "wgan_gp", "critic_steps": 5}, "layer norm after every convolution but the first"),
+])
+def test_card_names_the_discriminator_normalization_in_use(overrides, expected):
+    job = load_job(ROOT / "tuning" / "dcgan.fashion_mnist.toml").with_overrides(overrides)
+    family = get_family("gan")
+    details = family.card(family.build(job), {}, job)["model_details"]
+    assert expected in " ".join(details.split())
+
+
 def test_cosine_recipe_decays_both_learning_rates_over_the_training():
     # A GAN trained for 5 steps of 4 images with a cosine over 8 steps: after 5 steps both
     # rates are peak * (1 + cos(5 pi / 8)) / 2; the discriminator's decay is `critic_steps`
