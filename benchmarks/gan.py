@@ -109,8 +109,8 @@ def main(argv=None):
         cosine over the budget, its steps counted in seconds of training.
 
         The cosine is `CosineDecay`'s (alpha 0) written in Python: this runs before every step,
-        and two eager calls of Keras schedules cost about 1.3 ms there (measured in session 15,
-        against a step of about 38 ms), the Python formula a few microseconds."""
+        where two eager calls of a Keras schedule cost about 1.3 ms (measured, against a step of
+        about 38 ms) and the Python formula microseconds."""
 
         def __init__(self, name, peaks=None):
             super().__init__()

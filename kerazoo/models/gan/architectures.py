@@ -82,6 +82,7 @@ def dcgan_discriminator(filters=(64, 128), norm="batch", seed=None, name="discri
             f"`discriminator_norm` must be one of {list(DISCRIMINATOR_NORMS)}. "
             f"Received: discriminator_norm={norm!r}"
         )
+
     def weighted(layer):
         if norm != "spectral":
             return layer
