@@ -1,9 +1,11 @@
 """DCGAN networks for 28x28x1 images (Radford, Metz & Chintala, 2015, adapted to 28x28).
 
 Generator: latent (latent_dim,) -> Dense 7*7*f0 -> BN -> ReLU -> reshape (7, 7, f0)
--> [Conv2DTranspose(f_i, 4, stride 2) -> BN -> ReLU] ... -> Conv2DTranspose(1, 4, stride 1
-at the last upsampling) -> tanh, rescaled to [0, 1]. With two filter sizes (the default
-(128, 64)) the spatial sizes are 7 -> 14 -> 28.
+-> [Conv2DTranspose(f_i, 4, stride 2) -> BN -> ReLU] ... -> the image, tanh, rescaled to
+[0, 1]. With two filter sizes (f0, f1), the default (128, 64), the maps are 7x7xf0 ->
+14x14xf1 and a last Conv2DTranspose(1, 4, stride 2) gives the 28x28 image (DCGAN). With
+three (f0, f1, f2) the second upsampling gives 28x28xf2 feature maps, and a 3x3
+convolution turns them into the image: a layer at full resolution, for finer detail.
 
 Discriminator (critic): images in [0, 1] rescaled to [-1, 1] -> [Conv2D(f_i, 4, stride 2)
 -> normalization (not on the first layer, as in the paper) -> LeakyReLU(0.2)] ... ->
@@ -51,12 +53,14 @@ def dcgan_generator(latent_dim, filters=(128, 64), seed=None, name="generator"):
 
     `filters` = (f0, f1): the 7x7 feature maps after the projection have f0 channels, the
     14x14 ones after the first stride-2 upsampling f1; the last upsampling gives the image.
+    `filters` = (f0, f1, f2): the second upsampling gives 28x28 maps of f2 channels, and a
+    3x3 convolution the image.
     """
     filters = list(filters)
-    if len(filters) != 2:
+    if len(filters) not in (2, 3):
         raise ValueError(
-            "`generator_filters` must hold 2 sizes (7x7 -> 14x14 -> 28x28). "
-            f"Received: generator_filters={filters!r}"
+            "`generator_filters` must hold 2 sizes (7x7 -> 14x14 -> image) or 3 (7x7 -> 14x14 "
+            f"-> 28x28 -> image). Received: generator_filters={filters!r}"
         )
     z = keras.Input((latent_dim,), name="latent")
     h = keras.layers.Dense(7 * 7 * filters[0], use_bias=False, kernel_initializer=_init(seed, 0),
@@ -69,8 +73,13 @@ def dcgan_generator(latent_dim, filters=(128, 64), seed=None, name="generator"):
                                          kernel_initializer=_init(seed, i), name=f"up_{i}")(h)
         h = keras.layers.BatchNormalization(name=f"up_{i}_bn")(h)
         h = keras.layers.ReLU(name=f"up_{i}_relu")(h)
-    h = keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh",
-                                     kernel_initializer=_init(seed, len(filters)), name="to_image")(h)
+    if len(filters) == 2:
+        to_image = keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh",
+                                                kernel_initializer=_init(seed, 2), name="to_image")
+    else:
+        to_image = keras.layers.Conv2D(1, 3, padding="same", activation="tanh",
+                                       kernel_initializer=_init(seed, 3), name="to_image")
+    h = to_image(h)
     images = keras.layers.Rescaling(0.5, offset=0.5, name="to_unit_range")(h)
     return keras.Model(z, images, name=name)
 

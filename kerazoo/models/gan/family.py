@@ -132,6 +132,9 @@ class GANFamily(Family):
         ema = (f"an exponential moving average of the generator's weights (decay {model.ema_decay}, "
                "warmed up as min(decay, (1 + t) / (10 + t)) at step t) is the generator that "
                "`sample` uses" if model.ema_decay else "no weight averaging")
+        to_image = ("4x4 transposed convolution stride 2 to 28x28x1" if len(g) == 2 else
+                    f"4x4 transposed convolution stride 2 to 28x28x{g[2]} -> batch norm -> ReLU -> "
+                    "3x3 convolution to 28x28x1")
         return {
             "summary": (
                 "A DCGAN for Fashion-MNIST (28x28 grey images) with an EMA generator, scored by "
@@ -139,8 +142,8 @@ class GANFamily(Family):
             ),
             "model_details": f"""
 Generator: z ~ N(0, I_{model.latent_dim}) -> dense 7x7x{g[0]} -> batch norm -> ReLU -> 4x4
-transposed convolution stride 2 to 14x14x{g[1]} -> batch norm -> ReLU -> 4x4 transposed
-convolution stride 2 to 28x28x1 -> tanh, rescaled to [0, 1]. Discriminator: images rescaled
+transposed convolution stride 2 to 14x14x{g[1]} -> batch norm -> ReLU -> {to_image}
+-> tanh, rescaled to [0, 1]. Discriminator: images rescaled
 to [-1, 1] -> 4x4 convolutions stride 2 with {', '.join(map(str, d))} channels, LeakyReLU(0.2),
 {NORM_DESCRIPTIONS[resolve_discriminator_norm(model.discriminator_norm, model.loss_name)]}
 -> dense logit. Weights initialised from N(0, 0.02) (DCGAN).

@@ -99,7 +99,9 @@ class GAN(keras.Model):
 
     Args:
         latent_dim: the size of z ~ N(0, I), a positive integer (default 64).
-        generator_filters: channels of the generator's 7x7 and 14x14 feature maps.
+        generator_filters: channels of the generator's 7x7 and 14x14 feature maps, and
+            optionally of 28x28 maps before a 3x3 convolution to the image (see
+            `dcgan_generator`).
         discriminator_filters: channels of the discriminator's stride-2 convolutions.
         loss: `"non_saturating"` (default) or `"wgan_gp"` (see the module docstring).
         discriminator_norm: `"batch"`, `"layer"`, `"spectral"` (SNGAN's spectral

@@ -1,6 +1,7 @@
 """GAN: training steps and monitors, sampling, bad input, divergence, saving and serving."""
 
 import math
+import re
 
 import keras
 import numpy as np
@@ -96,6 +97,10 @@ def test_bad_input_raises_with_what_was_received(trained):
         GAN(loss="hinge")
     with pytest.raises(ValueError, match="Received: discriminator_norm='batch'"):
         GAN(loss="wgan_gp", discriminator_norm="batch")
+    for sizes in ([32], [32, 16, 8, 4]):
+        expected = f"or 3 (7x7 -> 14x14 -> 28x28 -> image). Received: generator_filters={sizes!r}"
+        with pytest.raises(ValueError, match=re.escape(expected)):
+            GAN(generator_filters=sizes)
     with pytest.raises(ValueError, match="Received: ema_decay=1.0"):
         GAN(ema_decay=1.0)
     with pytest.raises(ValueError, match="Received: critic_steps=0"):
@@ -227,3 +232,22 @@ def test_spectral_discriminator_keeps_every_weight_matrix_at_unit_spectral_norm(
     again = kerazoo.load(tmp_path / "sn.keras")
     assert again.get_config()["discriminator_norm"] == "spectral"
     np.testing.assert_array_equal(again.sample(3, seed=1), model.sample(3, seed=1))
+
+
+def test_three_generator_sizes_add_a_full_resolution_layer_before_the_image(fashion_images):
+    # (f0, f1, f2): 7x7xf0 -> 14x14xf1 -> 28x28xf2 -> 3x3 convolution to the image; the
+    # default two sizes keep DCGAN's last transposed convolution.
+    keras.utils.set_random_seed(0)
+    model = GAN(latent_dim=16, generator_filters=(32, 16, 8), discriminator_filters=(16, 32), seed=3)
+    shapes = {layer.name: tuple(layer.output.shape[1:]) for layer in model.generator.layers}
+    assert shapes["to_feature_map"] == (7, 7, 32) and shapes["up_1"] == (14, 14, 16)
+    assert shapes["up_2"] == (28, 28, 8) and shapes["to_image"] == (28, 28, 1)
+    to_image = model.generator.get_layer("to_image")
+    assert type(to_image) is keras.layers.Conv2D and to_image.kernel.shape == (3, 3, 8, 1)
+    assert type(GAN(**SMALL).generator.get_layer("to_image")) is keras.layers.Conv2DTranspose
+    model.compile()
+    history = model.fit(fashion_images[0][:128], epochs=1, batch_size=32, verbose=0)
+    assert all(np.isfinite(v).all() for v in history.history.values())
+    samples = model.sample(4, seed=0)
+    assert samples.shape == (4, 28, 28, 1) and samples.min() >= 0 and samples.max() <= 1
+    assert model.ema_generator.get_layer("up_2").output.shape[1:] == (28, 28, 8)
