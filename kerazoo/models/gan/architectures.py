@@ -30,16 +30,19 @@ NORM_DESCRIPTIONS = {
 }
 
 
+def _check_norm(norm, accepted):
+    if norm not in accepted:
+        raise ValueError(
+            f"`discriminator_norm` must be one of {list(accepted)}. Received: discriminator_norm={norm!r}"
+        )
+    return norm
+
+
 def resolve_discriminator_norm(norm, loss):
     """`norm`, with "auto" made concrete: batch norm for the non-saturating loss (DCGAN), layer
     norm for WGAN-GP (its penalty is per example and must not see batch statistics)."""
-    if norm == "auto":
+    if _check_norm(norm, DISCRIMINATOR_NORMS + ("auto",)) == "auto":
         return "batch" if loss == "non_saturating" else "layer"
-    if norm not in DISCRIMINATOR_NORMS:
-        raise ValueError(
-            f"`discriminator_norm` must be one of {list(DISCRIMINATOR_NORMS) + ['auto']}. "
-            f"Received: discriminator_norm={norm!r}"
-        )
     return norm
 
 
@@ -86,11 +89,7 @@ def dcgan_generator(latent_dim, filters=(128, 64), seed=None, name="generator"):
 
 def dcgan_discriminator(filters=(64, 128), norm="batch", seed=None, name="discriminator"):
     """The DCGAN discriminator: images (N, 28, 28, 1) in [0, 1] -> logits (N, 1)."""
-    if norm not in DISCRIMINATOR_NORMS:
-        raise ValueError(
-            f"`discriminator_norm` must be one of {list(DISCRIMINATOR_NORMS)}. "
-            f"Received: discriminator_norm={norm!r}"
-        )
+    _check_norm(norm, DISCRIMINATOR_NORMS)
 
     def weighted(layer):
         if norm != "spectral":

@@ -13,6 +13,7 @@ from kerazoo.callbacks import DivergenceGuard, TrainingDivergedError
 from kerazoo.hub.export import export_saved_model
 from kerazoo.models import GAN
 from kerazoo.models.gan import SampleGridCallback, gradient_penalty
+from kerazoo.models.gan.architectures import dcgan_discriminator
 
 MONITORS = {"g_loss", "d_loss", "d_acc_real", "d_acc_fake"}
 SMALL = dict(latent_dim=16, generator_filters=(32, 16), discriminator_filters=(16, 32))
@@ -97,6 +98,12 @@ def test_bad_input_raises_with_what_was_received(trained):
         GAN(loss="hinge")
     with pytest.raises(ValueError, match="Received: discriminator_norm='batch'"):
         GAN(loss="wgan_gp", discriminator_norm="batch")
+    with pytest.raises(ValueError, match=re.escape(
+            "one of ['batch', 'layer', 'spectral', 'none', 'auto']. Received: discriminator_norm='group'")):
+        GAN(discriminator_norm="group")
+    with pytest.raises(ValueError, match=re.escape(
+            "one of ['batch', 'layer', 'spectral', 'none']. Received: discriminator_norm='auto'")):
+        dcgan_discriminator(norm="auto")
     for sizes in ([32], [32, 16, 8, 4]):
         expected = f"or 3 (7x7 -> 14x14 -> 28x28 -> image). Received: generator_filters={sizes!r}"
         with pytest.raises(ValueError, match=re.escape(expected)):
