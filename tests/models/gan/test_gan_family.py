@@ -54,7 +54,8 @@ def test_family_trains_scores_and_publishes(tmp_zoo, monkeypatch):
     ({"generator_filters": [128, 64, 16]},
      "to 14x14x64 -> batch norm -> ReLU -> 4x4 transposed convolution stride 2 to 28x28x16 -> batch norm "
      "-> ReLU -> 3x3 convolution to 28x28x1 -> tanh"),
-    ({}, "to 14x14x64 -> batch norm -> ReLU -> 4x4 transposed convolution stride 2 to 28x28x1 -> tanh"),
+    ({"generator_filters": [128, 64]},
+     "to 14x14x64 -> batch norm -> ReLU -> 4x4 transposed convolution stride 2 to 28x28x1 -> tanh"),
 ])
 def test_card_names_the_networks_in_use(overrides, expected):
     job = load_job(ROOT / "tuning" / "dcgan.fashion_mnist.toml").with_overrides(overrides)
