@@ -2,6 +2,7 @@ import keras_tuner
 import numpy as np
 import pytest
 
+import kerazoo.tuning
 from kerazoo.jobs import JobError, load_job
 from kerazoo.models import BernoulliRBM
 from kerazoo.tuning import (
@@ -15,7 +16,7 @@ from kerazoo.tuning import (
     project_name,
     prepare_job,
 )
-from kerazoo.tuning.family_hypermodels import _HYPERMODELS
+from kerazoo.tuning.family_hypermodels import _HYPERMODELS, GANHyperModel
 from kerazoo.jobs import list_families
 from tuning_helpers import REPO, tiny_tune_toml
 
@@ -29,6 +30,8 @@ def test_every_zoo_family_has_a_named_hypermodel_with_a_default_space():
         cls = _HYPERMODELS[family]
         assert cls.default_space, family
         assert issubclass(cls, JobHyperModel) and cls.family_name == family
+        assert getattr(kerazoo.tuning, cls.__name__) is cls  # public, re-exported in one place
+        assert cls.__name__ in kerazoo.tuning.__all__
 
 
 @pytest.mark.parametrize("path", sorted(JOBS.glob("*.toml")), ids=lambda p: p.stem)
@@ -83,6 +86,21 @@ def test_default_space_is_widened_around_the_recipe_and_skips_unset_keys():
     # DBN classifier: `dropout` is a classifier key the DBN's constructor does not show.
     dbn = DBNClassifierHyperModel(layer_sizes=[784, 16], subset=100, epochs=1)
     assert dbn.recipe_value("dropout") == 0.0 and "dropout" in dbn.space
+
+
+def test_gan_default_space_chooses_among_generator_sizes():
+    # A list-valued choice: the recipe's sizes are the default trial, another recipe's are added.
+    job = prepare_job(load_job(JOBS / "dcgan.fashion_mnist.toml"))
+    job = job.replace(search={**job.search, "space": {}})
+    spec, default = GANHyperModel(job).space["generator_filters"]
+    assert spec["values"] == [[128, 64], [128, 64, 16]] and default == [128, 64, 16]
+    other = job.replace(model={**job.model, "generator_filters": [32, 16]})
+    hypermodel = GANHyperModel(other)
+    assert hypermodel.space["generator_filters"][0]["values"] == [[32, 16], [128, 64], [128, 64, 16]]
+    hp = keras_tuner.HyperParameters()
+    assert hypermodel.trial_job(hp).model["generator_filters"] == [32, 16]
+    assert hp.values["generator_filters"] == "[32, 16]"  # keras-tuner holds the JSON text
+    assert hypermodel.space["batch_size"][0]["values"] == [32, 64, 128]
 
 
 def test_named_hypermodels_refuse_another_family_and_ambiguous_arguments():
