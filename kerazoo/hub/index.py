@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import time
+import warnings
 
 from kerazoo.utils.io import atomic_write_json, fsync_dir, sha256_file
 
@@ -108,30 +109,76 @@ def remove_entry(zoo, name):
     shutil.rmtree(zoo / name, ignore_errors=True)
 
 
+_UNREADABLE = "it is not readable JSON"
+
+
+def _journal_target(zoo, journal):
+    """The entry name a journal may act on, or None with the reason it must not.
+
+    A journal is trusted only as far as it agrees with the zoo's own naming: its file is
+    `.journal-<name>.json`, its `name` field is that same `<name>`, a valid entry name (so
+    `zoo/<name>` and `zoo/.old-<name>` are direct children of the zoo folder, never a path
+    elsewhere), neither path is a symbolic link, and its record names a metadata sha256.
+    """
+    from kerazoo.hub.paths import NAME_PATTERN
+
+    try:
+        state = json.loads(journal.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return None, _UNREADABLE
+    expected = journal.name[len(".journal-"):-len(".json")]
+    if not isinstance(state, dict) or not isinstance(state.get("record"), dict):
+        return None, "it has no `record` object"
+    name = state.get("name")
+    if not isinstance(name, str) or name != expected or not NAME_PATTERN.match(name):
+        return None, f"its name {name!r} is not the entry name {expected!r} of its file"
+    if not isinstance(state["record"].get("metadata_sha256"), str):
+        return None, "its record has no `metadata_sha256`"
+    if (zoo / name).is_symlink() or _old_path(zoo, name).is_symlink():
+        return None, f"zoo/{name} or zoo/.old-{name} is a symbolic link"
+    return (name, state["record"]), None
+
+
 def repair(zoo):
-    """Completes or undoes an interrupted publish. Call under `zoo_lock`."""
+    """Completes or undoes an interrupted publish. Call under `zoo_lock`.
+
+    Repair only ever touches direct children of `zoo` named after a valid entry name. A
+    journal that names anything else (an absolute path, `..`, a name that disagrees with its
+    file) is reported with a `UserWarning` and left in place for a person to look at; it is
+    never acted on. Leftover temporary folders and index temporaries are removed.
+    """
     if not zoo.is_dir():
         return
     for journal in zoo.glob(".journal-*.json"):
-        try:
-            state = json.loads(journal.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            journal.unlink(missing_ok=True)  # the journal write itself was cut: nothing moved
+        target, reason = _journal_target(zoo, journal)
+        if target is None:
+            if reason == _UNREADABLE:
+                journal.unlink(missing_ok=True)  # the journal write itself was cut: nothing moved
+                continue
+            warnings.warn(
+                f"Ignored the publish journal {journal}: {reason}. Nothing was changed; "
+                "remove the file once you have checked the zoo folder.",
+                stacklevel=2,
+            )
             continue
-        name, record = state["name"], state["record"]
+        name, record = target
         target, old = zoo / name, _old_path(zoo, name)
         meta = target / "metadata.json"
         if meta.is_file() and sha256_file(meta) == record["metadata_sha256"]:
             _finish(zoo, name, record)  # the new entry is in place: roll forward
         else:
-            if old.exists():  # the new entry never landed: put the old one back
-                if target.exists():
+            if old.is_dir():  # the new entry never landed: put the old one back
+                if target.is_dir():
                     shutil.rmtree(target)
                 os.rename(old, target)
             journal.unlink(missing_ok=True)
             fsync_dir(zoo)
-    for leftover in list(zoo.glob(".tmp-*")) + list(zoo.glob(".old-*")):
-        shutil.rmtree(leftover, ignore_errors=True)
+    leftovers = [*zoo.glob(".tmp-*"), *zoo.glob(".old-*"), *zoo.glob(f".{INDEX_FILE}.*.tmp")]
+    for leftover in leftovers:
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
 
 
 def new_tmp_dir(zoo, name):
