@@ -292,23 +292,23 @@ def trained_rbm():
 
 
 def test_ais_with_too_few_temperatures_underestimates_log_z(trained_rbm):
-    """AIS's log-estimate is biased low (Jensen): with 100 temperatures, by > 5 nats here.
-
-    Measured with seeds 0-5: 12-18 nats below the exact value (log_z_std 0.4-1.0, so the
-    reported spread does not reveal the bias); with 1,000 temperatures about 5.7 nats.
+    """AIS's log-estimate is biased low (Jensen: E[log Z_hat] <= log Z), the more so the
+    fewer temperatures. With 100 temperatures the mean over four seeds lies more than 4
+    nats below the exact value (scikit-learn 1.9's RBM here: 3.3 to 8.9 nats per seed, 6.4
+    in the mean; the reported spread, about 1 nat, does not reveal the bias), and every
+    seed's short run lies below the 1,000-temperature run of the same seed.
     """
     w, b, c = trained_rbm["weights"]
-    exact = trained_rbm["exact"]
-    short = bernoulli_rbm_log_partition_ais(
-        w, b, c, n_betas=100, base_visible_bias=trained_rbm["base"], seed=0
-    )
-    assert short.log_z < exact - 5.0
+    exact, base = trained_rbm["exact"], trained_rbm["base"]
+    short = [
+        bernoulli_rbm_log_partition_ais(w, b, c, n_betas=100, base_visible_bias=base, seed=s).log_z
+        for s in range(4)
+    ]
+    assert np.mean(short) < exact - 4.0
+    medium = bernoulli_rbm_log_partition_ais(w, b, c, n_betas=1000, base_visible_bias=base, seed=0)
+    assert short[0] < medium.log_z < exact
     # a data-based base rate matters on a peaked model: the uniform base is far worse
-    medium = bernoulli_rbm_log_partition_ais(
-        w, b, c, n_betas=1000, base_visible_bias=trained_rbm["base"], seed=0
-    )
     uniform = bernoulli_rbm_log_partition_ais(w, b, c, n_betas=1000, seed=0)
-    assert short.log_z < medium.log_z < exact
     assert uniform.log_z < medium.log_z - 10.0
 
 
