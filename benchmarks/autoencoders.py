@@ -49,7 +49,7 @@ from kerazoo.applications import (  # noqa: E402
     pca_reconstruct,
 )
 from kerazoo.datasets import load_fashion_mnist  # noqa: E402
-from kerazoo.jobs import get_family, load_job  # noqa: E402
+from kerazoo.recipes import get_family, load_job  # noqa: E402
 from kerazoo.metrics import encoder_jacobian_norm, mse  # noqa: E402
 from kerazoo.models import (  # noqa: E402
     Autoencoder,

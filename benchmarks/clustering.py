@@ -40,15 +40,15 @@ def main():
     import kerazoo
     from kerazoo import datasets
     from kerazoo.metrics import clustering_metrics
-    from kerazoo.models.clustering import kmeans_clusters
+    from kerazoo.applications import kmeans_clusters
 
     x_train, _ = datasets.load_fashion_mnist("train")
     x_test, y_test = datasets.load_fashion_mnist("test")
     rows, models = {}, []
     t0 = time.time()
     if args.train:
-        from kerazoo.jobs import get_family, load_job
-        from kerazoo.jobs.runner import train_job
+        from kerazoo.recipes import get_family, load_job
+        from kerazoo.recipes.runner import train_job
 
         job = load_job(args.job)
         model = train_job(job).model

@@ -31,9 +31,9 @@ import keras
 import numpy as np
 
 from kerazoo import datasets
-from kerazoo.jobs import load_job
+from kerazoo.recipes import load_job
 from kerazoo.models.dbn import DBN, DBNClassifier
-from kerazoo.models.dbn.family import CLASSIFIER_KEYS, finetune_optimizer
+from kerazoo.recipes.dbn import CLASSIFIER_KEYS, finetune_optimizer
 
 ROOT = Path(__file__).resolve().parents[1]
 JOB = ROOT / "tuning" / "dbn_classifier.fashion_mnist.toml"
@@ -58,7 +58,7 @@ def update_card(summary, name="dbn_classifier.fashion_mnist", dbn_name="dbn.fash
     """Puts the summary's paragraph and anchors in the classifier's card, and its pointer
     sentence in the generative DBN's card (no retraining)."""
     from kerazoo.hub import entry_metadata, update_card as hub_update_card
-    from kerazoo.models.dbn.family import benchmark_paragraph, classifier_paragraph
+    from kerazoo.recipes.dbn import benchmark_paragraph, classifier_paragraph
 
     for entry, start, paragraph, fields in (
         (name, "Side by side", benchmark_paragraph, {"anchors": summary["anchors"]}),

@@ -71,11 +71,11 @@ def main(argv=None):
 
     import kerazoo
     from kerazoo.datasets import make_image_dataset
-    from kerazoo.jobs import load_job
+    from kerazoo.recipes import load_job
     from kerazoo.models import GAN
-    from kerazoo.models.classifier.evaluator import FD_SAMPLES, SampleEvaluator
-    from kerazoo.models.gan.family import compile_recipe, score_anchors
-    from kerazoo.models.rbm.family import load_image_splits
+    from kerazoo.recipes.sample_quality import FD_SAMPLES, SampleEvaluator
+    from kerazoo.recipes.gan import compile_recipe, score_anchors
+    from kerazoo.recipes.rbm import load_image_splits
 
     job = load_job(args.job)
     model_kwargs, train = dict(job.model), dict(job.train)

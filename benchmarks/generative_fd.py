@@ -37,10 +37,10 @@ def main(argv=None):
     import kerazoo
     from kerazoo.hub import update_card
     from kerazoo.hub.load import entry_metadata
-    from kerazoo.models.classifier.evaluator import FD_SAMPLES, SampleEvaluator
-    from kerazoo.models.gan.family import score_anchors
-    from kerazoo.models.rbm.family import load_image_splits
-    from kerazoo.jobs import load_job
+    from kerazoo.recipes.sample_quality import FD_SAMPLES, SampleEvaluator
+    from kerazoo.recipes.gan import score_anchors
+    from kerazoo.recipes.rbm import load_image_splits
+    from kerazoo.recipes import load_job
 
     evaluator = SampleEvaluator.from_zoo()
     x_train = load_image_splits(load_job(ROOT / "tuning" / "dcgan.fashion_mnist.toml"))["x_train"]

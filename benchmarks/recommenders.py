@@ -32,7 +32,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 
-from kerazoo.jobs import get_family, load_job  # noqa: E402
+from kerazoo.recipes import get_family, load_job  # noqa: E402
 from kerazoo.models.recommenders import (  # noqa: E402
     BiasedMF,
     GlobalMean,

@@ -36,8 +36,8 @@ def main(argv=None):
     import keras
 
     import kerazoo
-    from kerazoo.jobs import get_family, load_job
-    from kerazoo.models.autoencoders.vae_family import model_targets, pca_test_mse
+    from kerazoo.recipes import get_family, load_job
+    from kerazoo.recipes.vae import model_targets, pca_test_mse
 
     job = load_job(JOB)
     overrides = {}

@@ -115,7 +115,7 @@ def _train(sub):
     _zoo_arg(sub)
 
     def run(args):
-        from kerazoo.jobs import train_job
+        from kerazoo.recipes import train_job
 
         result = train_job(
             args.job, publish=args.publish, zoo_dir=args.zoo, epochs=args.epochs,
@@ -430,7 +430,7 @@ def main(argv=None):
         parser.print_help()
         return 2
     from kerazoo.hub import IntegrityError, UnknownModelError
-    from kerazoo.jobs import JobError
+    from kerazoo.recipes import JobError
 
     try:
         return args.run(args)

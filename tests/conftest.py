@@ -18,3 +18,11 @@ def tmp_zoo(tmp_path, monkeypatch):
     zoo.mkdir()
     monkeypatch.setenv("KERAZOO_ZOO", str(zoo))
     return zoo
+
+
+@pytest.fixture(scope="session")
+def fold1():
+    """MovieLens-100k fold u1: (train, test) rating histories from $KERAZOO_DATA_DIR."""
+    from kerazoo.datasets import load_movielens_100k
+
+    return load_movielens_100k(1)

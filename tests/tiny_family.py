@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kerazoo.jobs import Family, register_family
+from kerazoo.recipes import Family, register_family
 
 IMAGE_SIG = [tf.TensorSpec((None, 28, 28, 1), tf.float32, name="images")]
 

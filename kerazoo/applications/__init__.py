@@ -1,4 +1,7 @@
-"""Applications of the models: dimensionality reduction next to PCA, denoising, inpainting."""
+"""Applications of the models: dimensionality reduction next to PCA, denoising, inpainting,
+clustering of codes (k-means, N2D), recommending from a user's own ratings."""
+
+from kerazoo.applications.clustering import kmeans_clusters, n2d_clusters
 
 from kerazoo.applications.dimensionality_reduction import (
     compare_with_pca,
@@ -8,6 +11,7 @@ from kerazoo.applications.dimensionality_reduction import (
     pca_reconstruct,
     reduction_metrics,
 )
+from kerazoo.applications.recommendation import predict_ratings, recommend, training_history
 from kerazoo.applications.restoration import (
     block_masks,
     corrupt,
@@ -24,8 +28,13 @@ __all__ = [
     "fit_pca",
     "inpaint",
     "inpainting_report",
+    "kmeans_clusters",
     "knn_accuracy",
+    "n2d_clusters",
     "pca_encode",
     "pca_reconstruct",
+    "predict_ratings",
+    "recommend",
     "reduction_metrics",
+    "training_history",
 ]

@@ -329,7 +329,7 @@ def _interpolations(gallery, section, entry, data):
 def clusters_and_classes(gallery, entries, data):
     """Confusion matrices of every model whose `predict` gives cluster ids or class
     probabilities for images."""
-    from kerazoo.models.clustering.plots import confusion_matrix_plot
+    from kerazoo.viz.confusion import confusion_matrix_plot
 
     section = gallery.section(
         "clustering", "Clustering and classification",

@@ -1,6 +1,6 @@
 """`JobHyperModel`: a keras-tuner `HyperModel` for any registered family, from a job.
 
-A job file (`kerazoo.jobs.schema`) holds a recipe and a search space around it. The
+A job file (`kerazoo.recipes.schema`) holds a recipe and a search space around it. The
 hypermodel declares one hyperparameter per `[search.space]` entry, named after the
 `[model]` or `[train]` key it varies and defaulting to the recipe's value, so a trial
 with default values *is* the recipe. `build(hp)` is the family's `build` on the job with
@@ -21,8 +21,8 @@ import keras_tuner
 import numpy as np
 
 from kerazoo.callbacks import DivergenceGuard
-from kerazoo.jobs.families import get_family
-from kerazoo.jobs.schema import Job, JobError, _parse_space_entry, load_job
+from kerazoo.recipes.registry import get_family
+from kerazoo.recipes.schema import Job, JobError, _parse_space_entry, load_job
 
 
 def _model_signature_defaults(family):
@@ -60,7 +60,7 @@ class JobHyperModel(keras_tuner.HyperModel):
     """A keras-tuner `HyperModel` built on a job file and its family.
 
     Args:
-        job: a `kerazoo.jobs.Job` or the path of a job file (`tuning/<name>.toml`).
+        job: a `kerazoo.recipes.Job` or the path of a job file (`tuning/<name>.toml`).
         space: the search space, in the layout of `[search.space]` (default: the job's;
             a job without one falls back on `default_space` of the family's hypermodel
             class, see `hypermodel_for`).

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import kerazoo
-from kerazoo.jobs import get_family, parse_job
+from kerazoo.recipes import get_family, parse_job
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import kerazoo.tuning
-from kerazoo.jobs import JobError, load_job
+from kerazoo.recipes import JobError, load_job
 from kerazoo.models import BernoulliRBM
 from kerazoo.tuning import (
     AutoencoderHyperModel,
@@ -17,7 +17,7 @@ from kerazoo.tuning import (
     prepare_job,
 )
 from kerazoo.tuning.family_hypermodels import _HYPERMODELS, GANHyperModel
-from kerazoo.jobs import list_families
+from kerazoo.recipes import list_families
 from tuning_helpers import REPO, tiny_tune_toml
 
 JOBS = REPO / "tuning"

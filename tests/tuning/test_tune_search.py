@@ -85,7 +85,7 @@ def test_a_trial_written_but_not_yet_recorded_by_the_oracle_runs_again(tmp_path)
 
 
 def test_an_objective_measured_after_training_comes_from_search_metrics(tmp_path, monkeypatch):
-    from kerazoo.jobs import get_family
+    from kerazoo.recipes import get_family
 
     family = get_family("tiny_ae")
     seen = []

@@ -5,7 +5,6 @@ from kerazoo.models.autoencoders.contractive import ContractiveAutoencoder
 from kerazoo.models.autoencoders.denoising import DenoisingAutoencoder
 from kerazoo.models.autoencoders.sparse import SparseAutoencoder
 from kerazoo.models.autoencoders.variational import ImageLikelihood, VariationalAutoencoder
-from kerazoo.models.autoencoders import family, vae_family  # noqa: F401  (registers the families)
 
 __all__ = [
     "Autoencoder",

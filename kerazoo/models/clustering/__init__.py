@@ -1,18 +1,14 @@
-"""Clustering: deep embedded clustering (DEC / IDEC), IMSAT, and the encoder -> k-means
-and encoder -> UMAP -> Gaussian mixture (N2D) pipelines they are compared with."""
+"""Clustering models: deep embedded clustering (DEC / IDEC) and IMSAT. The plain pipelines
+they are compared with (k-means, N2D) are in `kerazoo.applications`."""
 
 from kerazoo.models.clustering.deep_clustering import DeepClustering, TargetDistributionUpdate
 from kerazoo.models.clustering.imsat import IMSAT
-from kerazoo.models.clustering.pipelines import kmeans_clusters, n2d_clusters
 from kerazoo.models.clustering.soft_assignment import StudentTAssignment, target_distribution
-from kerazoo.models.clustering import family, imsat_family  # noqa: F401  (register the families)
 
 __all__ = [
     "DeepClustering",
     "IMSAT",
     "StudentTAssignment",
     "TargetDistributionUpdate",
-    "kmeans_clusters",
-    "n2d_clusters",
     "target_distribution",
 ]

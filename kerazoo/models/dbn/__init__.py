@@ -1,10 +1,6 @@
 """Deep belief networks: greedy layer-wise pretraining of stacked RBMs, generation, and
-fine-tuning as a classifier or an unrolled deep autoencoder.
+fine-tuning as a classifier or an unrolled deep autoencoder."""
 
-Importing this package registers the `dbn` and `dbn_classifier` families (`family.py`).
-"""
-
-from kerazoo.models.dbn import family  # noqa: F401  (registers the families)
 from kerazoo.models.dbn.autoencoder import DeepAutoencoder
 from kerazoo.models.dbn.classifier import DBNClassifier
 from kerazoo.models.dbn.dbn import DBN, NotPretrainedError

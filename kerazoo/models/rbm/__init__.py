@@ -1,9 +1,5 @@
-"""Restricted Boltzmann machines trained by contrastive divergence (CD-k and PCD).
+"""Restricted Boltzmann machines trained by contrastive divergence (CD-k and PCD)."""
 
-Importing this package registers the `rbm` and `grbm` families (`family.py`).
-"""
-
-from kerazoo.models.rbm import family  # noqa: F401  (registers the families)
 from kerazoo.models.rbm.base import RBM, LogLikelihood
 from kerazoo.models.rbm.bernoulli_rbm import BernoulliRBM
 from kerazoo.models.rbm.gaussian_bernoulli_rbm import GaussianBernoulliRBM

@@ -1,5 +1,5 @@
 """Recommender systems on MovieLens-100k: the RBM of Salakhutdinov et al. (2007), AutoRec
-(Sedhain et al., 2015) and baselines, with one evaluation harness.
+(Sedhain et al., 2015) and baselines.
 
 Ids are 1-based as in ``u.data``; a rating history is an (n, 3) array [user_id, item_id,
 rating] as returned by `kerazoo.datasets.load_movielens_100k`.
@@ -7,10 +7,8 @@ rating] as returned by `kerazoo.datasets.load_movielens_100k`.
 
 from kerazoo.models.recommenders.autorec import AutoRec, MaskedSquaredError
 from kerazoo.models.recommenders.baselines import BiasedMF, GlobalMean, UserItemBiases
-from kerazoo.models.recommenders.evaluation import cross_validate, evaluate_fold, summarize
 from kerazoo.models.recommenders.rbm_recommender import CDStepsSchedule, RBMRecommender
 from kerazoo.models.recommenders._common import MaskedRMSE
-from kerazoo.models.recommenders import family  # noqa: F401  (registers rbm_cf and autorec)
 
 __all__ = [
     "AutoRec",
@@ -21,7 +19,4 @@ __all__ = [
     "MaskedSquaredError",
     "RBMRecommender",
     "UserItemBiases",
-    "cross_validate",
-    "evaluate_fold",
-    "summarize",
 ]

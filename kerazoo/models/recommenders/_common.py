@@ -4,8 +4,9 @@ A *rating history* is what `kerazoo.datasets.load_movielens_100k` returns: an in
 array of shape (n, 3) with columns ``user_id, item_id, rating``, ids 1-based as in
 ``u.data`` and ratings in 1..5. Zoo entries hold weights only, never ratings (the
 MovieLens license forbids redistribution), so every method that needs ratings takes a
-``history``; ``None`` loads the training fold the model was trained on
-(``u{history_fold}.base``) from the user's own copy through `kerazoo.datasets`.
+``history``. The model never reads data itself: `kerazoo.applications.training_history(model)`
+loads the fold it was trained on (``u{history_fold}.base``) from the user's own copy, and
+`kerazoo.applications.recommend(model, user_id)` does that for you.
 
 `RecommenderMixin` turns one method of a model, ``_predict_rows(users, matrix, rated)``
 (predicted ratings of every item for some users, given the dense history matrix), into
@@ -196,9 +197,13 @@ class RecommenderMixin:
 
     def _history(self, history):
         if history is None:
-            from kerazoo.datasets import load_movielens_100k
-
-            history = load_movielens_100k(self.history_fold)[0]
+            raise ValueError(
+                f"{type(self).__name__} predicts from a rating history: pass `history=`, an "
+                "integer array (n, 3) of [user_id, item_id, rating]. A zoo entry holds no "
+                f"ratings; `kerazoo.applications.training_history(model)` loads the fold it "
+                f"was trained on (u{self.history_fold}.base) from your copy of MovieLens-100k. "
+                "Received: history=None"
+            )
         return check_history(history, self.n_users, self.n_items)
 
     def _matrix(self, history):
@@ -217,7 +222,7 @@ class RecommenderMixin:
         Args:
             user_ids: 1-based user ids (None: every user, 1..n_users).
             history: the rating history (n, 3) [user_id, item_id, rating] the predictions
-                are conditioned on; None loads ``u{history_fold}.base``.
+                are conditioned on (required).
         Returns:
             float32 (len(user_ids), n_items), column ``item_id - 1``, clipped to [1, 5].
         """
@@ -231,8 +236,9 @@ class RecommenderMixin:
 
         Args:
             user_ids, item_ids: equal-length 1-D arrays (or scalars) of 1-based ids.
-            history: the rating history (n, 3) the predictions are conditioned on; None
-                loads the training fold ``u{history_fold}.base`` from your copy.
+            history: the rating history (n, 3) the predictions are conditioned on
+                (required; `kerazoo.applications.training_history(model)` loads the
+                training fold ``u{history_fold}.base`` from your copy).
         Returns:
             float32 (n,) predicted ratings in [1, 5].
         """
@@ -280,7 +286,7 @@ class RecommenderMixin:
             user_id: a 1-based user id.
             k: how many items.
             exclude_seen: leave out the items the user rated in `history`.
-            history: as in `predict_ratings` (None: ``u{history_fold}.base``).
+            history: as in `predict_ratings` (required).
         Returns:
             ``(item_ids, predicted_ratings)``: int64 (k,) 1-based item ids, best first
             (ranked by the unclipped prediction; ties keep the lower id first), and their

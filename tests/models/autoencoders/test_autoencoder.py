@@ -43,7 +43,7 @@ def test_refine_filters_draw_the_image_with_a_stride_1_convolution(fashion):
 
 
 def test_conv_depth_adds_stride_1_convolutions_mirrored_in_the_decoder(fashion, tmp_path):
-    from kerazoo.models.autoencoders.family import PlainAutoencoderFamily
+    from kerazoo.recipes.autoencoders import PlainAutoencoderFamily
 
     model = Autoencoder(8, hidden_units=(), architecture="conv", conv_filters=(4, 6), conv_depth=3,
                         batch_norm=True, seed=0)

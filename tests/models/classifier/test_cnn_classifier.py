@@ -7,10 +7,10 @@ import pytest
 
 import kerazoo
 from kerazoo.datasets import load_fashion_mnist_sample
-from kerazoo.jobs import load_job
-from kerazoo.jobs.runner import train_job
+from kerazoo.recipes import load_job
+from kerazoo.recipes.runner import train_job
 from kerazoo.models import CNNClassifier
-from kerazoo.models.classifier.evaluator import SampleEvaluator, blur_plus
+from kerazoo.recipes.sample_quality import SampleEvaluator, blur_plus
 
 ROOT = Path(__file__).resolve().parents[3]
 SMALL = {"filters": [8, 8, 8], "feature_units": 16}

@@ -7,7 +7,7 @@ import pytest
 
 from kerazoo.metrics import clustering_accuracy
 from kerazoo.models import IMSAT
-from kerazoo.models.clustering import kmeans_clusters
+from kerazoo.applications import kmeans_clusters
 
 from conftest import blob_images
 

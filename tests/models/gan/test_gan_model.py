@@ -12,7 +12,8 @@ import kerazoo
 from kerazoo.callbacks import DivergenceGuard, TrainingDivergedError
 from kerazoo.hub.export import export_saved_model
 from kerazoo.models import GAN
-from kerazoo.models.gan import SampleGridCallback, gradient_penalty
+from kerazoo.callbacks import SampleGridCallback
+from kerazoo.models.gan import gradient_penalty
 from kerazoo.models.gan.architectures import dcgan_discriminator
 
 MONITORS = {"g_loss", "d_loss", "d_acc_real", "d_acc_fake"}

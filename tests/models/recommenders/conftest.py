@@ -24,10 +24,3 @@ def planted_ratings(n_users=120, n_items=40, density=0.5, seed=0):
 @pytest.fixture(scope="session")
 def planted():
     return planted_ratings()
-
-
-@pytest.fixture(scope="session")
-def fold1():
-    from kerazoo.datasets import load_movielens_100k
-
-    return load_movielens_100k(1)

@@ -7,7 +7,8 @@ import pytest
 
 from kerazoo.hub.export import export_saved_model, run_signatures
 from kerazoo.models import AutoRec
-from kerazoo.models.recommenders import MaskedSquaredError, evaluate_fold
+from kerazoo.models.recommenders import MaskedSquaredError
+from kerazoo.recipes.recommender_evaluation import evaluate_fold
 
 
 def test_masked_loss_sums_squared_errors_over_observed_entries_only():

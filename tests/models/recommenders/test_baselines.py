@@ -7,7 +7,7 @@ import pytest
 
 from kerazoo.hub.export import export_saved_model, run_signatures
 from kerazoo.models import BiasedMF, GlobalMean, UserItemBiases
-from kerazoo.models.recommenders import evaluate_fold
+from kerazoo.recipes.recommender_evaluation import evaluate_fold
 
 
 def test_global_mean_on_fold_1(fold1):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import kerazoo
+import kerazoo.applications
 from kerazoo.cli import main
 from kerazoo.datasets import load_movielens_100k, movielens_titles
 from kerazoo.metrics.ranking import rmse
@@ -36,8 +37,9 @@ def test_default_history_reproduces_the_cards_fold_1_rmse(name, fold1):
     assert metrics["rmse"] == pytest.approx(np.mean(folds), abs=1e-6)
     assert metrics["rmse"] <= TARGETS[name]
     model = kerazoo.load(name)
-    # history=None: u1.base from $KERAZOO_DATA_DIR, the fold the entry was trained on.
-    pred = model.predict_ratings(test[:, 0], test[:, 1])
+    # No history given: the application layer loads u1.base from $KERAZOO_DATA_DIR, the
+    # fold the entry was trained on; the model itself never reads data.
+    pred = kerazoo.applications.predict_ratings(model, test[:, 0], test[:, 1])
     assert pred.shape == (len(test),) and pred.min() >= 1 and pred.max() <= 5
     assert rmse(test[:, 2], pred) == pytest.approx(metrics["rmse_u1"], abs=2e-3)
 
@@ -75,4 +77,7 @@ def test_rbm_folds_in_a_new_user():
     with pytest.raises(ValueError, match="Unknown item_id 1683"):
         model.fold_in({1683: 4})
     with pytest.raises(ValueError, match="Unknown user_id 944"):
-        model.predict_ratings([944], [1])
+        model.predict_ratings([944], [1], history=np.array([[1, 1, 5]]))
+    # The model never reads data: without a history it says where one comes from.
+    with pytest.raises(ValueError, match=r"pass `history=`.*training_history\(model\).*u1\.base"):
+        model.recommend(1)

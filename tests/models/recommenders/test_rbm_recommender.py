@@ -10,7 +10,7 @@ import pytest
 
 from kerazoo.hub.export import export_saved_model, run_signatures
 from kerazoo.models import RBMRecommender
-from kerazoo.models.recommenders import evaluate_fold
+from kerazoo.recipes.recommender_evaluation import evaluate_fold
 from kerazoo.models.recommenders.rbm_recommender import CDStepsSchedule, cd_steps_at
 
 

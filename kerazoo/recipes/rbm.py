@@ -27,7 +27,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerazoo.datasets import image_loader
-from kerazoo.jobs.families import Family, register_family
+from kerazoo.recipes.family import Family, register_family
 from kerazoo.models.rbm.bernoulli_rbm import BernoulliRBM
 from kerazoo.models.rbm.gaussian_bernoulli_rbm import GaussianBernoulliRBM
 

@@ -26,11 +26,11 @@ import keras
 import numpy as np
 
 from kerazoo.datasets import image_loader
-from kerazoo.jobs.families import Family, register_family
+from kerazoo.recipes.family import Family, register_family
 from kerazoo.layers.augmentation import augmentation_text
 from kerazoo.models.dbn.classifier import DBNClassifier
 from kerazoo.models.dbn.dbn import DBN
-from kerazoo.models.rbm.family import load_image_splits
+from kerazoo.recipes.rbm import load_image_splits
 
 _DATASET_NAMES = {"fashion_mnist": "Fashion-MNIST", "mnist": "MNIST"}
 _PRETRAIN_DEFAULTS = {

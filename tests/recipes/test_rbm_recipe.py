@@ -6,10 +6,10 @@ import keras
 import numpy as np
 import pytest
 
-from kerazoo.jobs import get_family, load_job
+from kerazoo.recipes import get_family, load_job
 from kerazoo.models import BernoulliRBM, GaussianBernoulliRBM
 
-TUNING = Path(__file__).resolve().parents[3] / "tuning"
+TUNING = Path(__file__).resolve().parents[2] / "tuning"
 CARD_KEYS = {"summary", "model_details", "intended_use", "training", "evaluation", "anchors",
              "limitations", "tags", "datasets", "license", "pictures"}
 

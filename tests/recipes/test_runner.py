@@ -39,8 +39,8 @@ def test_kerazoo_train_publishes_a_tiny_job_end_to_end(tmp_path, tmp_zoo, capsys
 def test_train_is_reproducible_from_the_seed(tmp_path):
     job = tmp_path / "job.toml"
     job.write_text(tiny_job_toml(epochs=1))
-    a = kerazoo.jobs.train_job(job, verbose=0)
-    b = kerazoo.jobs.train_job(job, verbose=0)
+    a = kerazoo.recipes.train_job(job, verbose=0)
+    b = kerazoo.recipes.train_job(job, verbose=0)
     for wa, wb in zip(a.model.get_weights(), b.model.get_weights()):
         np.testing.assert_array_equal(wa, wb)
 

@@ -13,9 +13,9 @@ import keras
 import numpy as np
 
 from kerazoo.datasets import FASHION_MNIST_CLASS_NAMES, image_loader
-from kerazoo.jobs import Family, register_family
+from kerazoo.recipes.family import Family, register_family
 from kerazoo.models.classifier.cnn import CNNClassifier
-from kerazoo.models.rbm.family import load_image_splits
+from kerazoo.recipes.rbm import load_image_splits
 
 #: "0 T-shirt/top, 1 Trouser, ...": the class ids the cards of the image families list.
 CLASS_ID_LIST = ", ".join(f"{c} {name}" for c, name in enumerate(FASHION_MNIST_CLASS_NAMES))

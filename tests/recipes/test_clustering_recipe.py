@@ -5,10 +5,10 @@ import pathlib
 import numpy as np
 import pytest
 
-from kerazoo.jobs import get_family, load_job
+from kerazoo.recipes import get_family, load_job
 from kerazoo.models import DeepClustering
 
-JOB = pathlib.Path(__file__).resolve().parents[3] / "tuning" / "dec.fashion_mnist.toml"
+JOB = pathlib.Path(__file__).resolve().parents[2] / "tuning" / "dec.fashion_mnist.toml"
 
 
 def test_job_builds_a_dec_model_on_its_own_autoencoder_without_a_zoo_encoder():

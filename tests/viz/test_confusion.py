@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from kerazoo.datasets import FASHION_MNIST_CLASS_NAMES  # noqa: E402
-from kerazoo.models.clustering.plots import confusion_matrix_plot  # noqa: E402
+from kerazoo.viz.confusion import confusion_matrix_plot  # noqa: E402
 
 
 def test_titles_inside_the_figure_and_columns_in_matched_order(tmp_path, monkeypatch):

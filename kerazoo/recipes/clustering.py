@@ -29,11 +29,11 @@ import inspect
 import keras
 import numpy as np
 
-from kerazoo.jobs.families import Family, register_family
+from kerazoo.recipes.family import Family, register_family
 from kerazoo.metrics.clustering import clustering_metrics
 from kerazoo.models.autoencoders.autoencoder import Autoencoder
 from kerazoo.models.clustering.deep_clustering import DeepClustering, TargetDistributionUpdate
-from kerazoo.models.clustering.pipelines import kmeans_clusters, n2d_clusters
+from kerazoo.applications.clustering import kmeans_clusters, n2d_clusters
 
 #: Published Fashion-MNIST accuracies (issue 8): DEC (Xie et al. 2016) and N2D (McConville 2020).
 PUBLISHED = {"DEC (published)": {"accuracy": 0.62}, "N2D (published)": {"accuracy": 0.672}}
@@ -295,7 +295,7 @@ class DeepClusteringFamily(Family):
         }
 
     def artifacts(self, model, data, job, directory):
-        from kerazoo.models.clustering.plots import confusion_matrix_plot
+        from kerazoo.viz.confusion import confusion_matrix_plot
 
         names = None
         if job.data["dataset"] == "fashion_mnist":

@@ -1,11 +1,10 @@
 """The family registry: how each model family is built, trained and described from a job.
 
-The hub and the command line know no family by name. Each family subpackage of
-`kerazoo.models` subclasses `Family` and registers it with `@register_family`; importing
-`kerazoo.models` therefore registers every family, and `get_family` does that import
-before it looks a name up.
+The hub and the command line know no family by name. Each recipe module of
+`kerazoo.recipes` subclasses `Family` and registers it with `@register_family`;
+`kerazoo.recipes.registry` imports every recipe module, so `get_family` finds them all.
 
-A family answers five questions about a job (see `kerazoo.jobs.schema.Job`):
+A family answers five questions about a job (see `kerazoo.recipes.schema.Job`):
 
 - `build(job)`: the untrained model (by default `model_class(**job.model)`, with the
   job's seed passed as `seed=` when the constructor takes one);
@@ -87,28 +86,3 @@ def register_family(cls):
         raise TypeError(f"register_family expects a Family subclass with a name. Received: {cls!r}")
     _FAMILIES[cls.name] = cls()
     return cls
-
-
-def _import_families():
-    import kerazoo.models  # noqa: F401  (registers every family)
-
-
-def get_family(name, where="job"):
-    _import_families()
-    if name not in _FAMILIES:
-        import difflib
-
-        close = difflib.get_close_matches(name, list(_FAMILIES), n=3)
-        from kerazoo.jobs.schema import JobError
-
-        raise JobError(
-            f"{where}: unknown family {name!r}."
-            + (f" Did you mean {close}?" if close else "")
-            + f" Registered families: {sorted(_FAMILIES)}"
-        )
-    return _FAMILIES[name]
-
-
-def list_families():
-    _import_families()
-    return sorted(_FAMILIES)

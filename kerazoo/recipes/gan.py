@@ -8,7 +8,7 @@ first 54,000 Fashion-MNIST training images (the last 6,000 are the validation sp
 used by the GAN). The GAN never sees labels, the evaluator's classifier or its features.
 
 Evaluation in the feature space of `classifier.fashion_mnist`
-(`kerazoo.models.classifier.evaluator.SampleEvaluator`): the Fréchet distance of 10,000
+(`kerazoo.recipes.sample_quality.SampleEvaluator`): the Fréchet distance of 10,000
 samples to the 10,000 test images (`fd`) and class coverage (the share of each predicted
 class among the samples; `class_coverage_min` is the rarest class's), next to two
 anchors scored the same way: 10,000 real training images and the same images blurred
@@ -22,12 +22,12 @@ from pathlib import Path
 import keras
 
 from kerazoo.datasets import make_image_dataset
-from kerazoo.jobs import Family, register_family
-from kerazoo.models.classifier.evaluator import FD_SAMPLES, SampleEvaluator, blur_plus
-from kerazoo.models.classifier.family import CLASS_ID_LIST
+from kerazoo.recipes.family import Family, register_family
+from kerazoo.recipes.sample_quality import FD_SAMPLES, SampleEvaluator, blur_plus
+from kerazoo.recipes.classifier import CLASS_ID_LIST
 from kerazoo.models.gan.architectures import NORM_DESCRIPTIONS, resolve_discriminator_norm
 from kerazoo.models.gan.gan import GAN
-from kerazoo.models.rbm.family import load_image_splits
+from kerazoo.recipes.rbm import load_image_splits
 
 
 LR_SCHEDULES = ("constant", "cosine")

@@ -5,7 +5,7 @@ A job file is TOML, one per zoo entry, stored as `tuning/<entry>.toml`:
 ```toml
 [job]
 name = "rbm.fashion_mnist"      # the zoo entry it (re-)creates
-family = "rbm"                  # a registered family (see `kerazoo.jobs.families`)
+family = "rbm"                  # a registered family (see `kerazoo.recipes.family`)
 seed = 1234
 description = "Bernoulli RBM, 500 hidden units, CD-1."
 
@@ -189,7 +189,7 @@ def parse_job(raw, where="<job>"):
             f"{where}: job.name must be `<architecture>.<dataset>`. Received: {name!r}"
         )
 
-    from kerazoo.jobs.families import get_family
+    from kerazoo.recipes.registry import get_family
 
     family = get_family(job_sec["family"], where=where)
 

@@ -24,7 +24,7 @@ import keras
 import numpy as np
 
 from kerazoo.datasets import make_image_dataset
-from kerazoo.jobs.families import Family, register_family
+from kerazoo.recipes.family import Family, register_family
 from kerazoo.layers.augmentation import augmentation_text
 from kerazoo.models.autoencoders.autoencoder import Autoencoder
 from kerazoo.models.autoencoders.contractive import ContractiveAutoencoder

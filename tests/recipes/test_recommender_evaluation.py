@@ -4,7 +4,8 @@ global mean's numbers are pinned, cross-validation covers the folds asked for.""
 import numpy as np
 import pytest
 
-from kerazoo.models.recommenders import GlobalMean, cross_validate, evaluate_fold, summarize
+from kerazoo.models.recommenders import GlobalMean
+from kerazoo.recipes.recommender_evaluation import cross_validate, evaluate_fold, summarize
 from kerazoo.models.recommenders._common import RecommenderMixin
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from kerazoo.metrics import clustering_accuracy
-from kerazoo.models.clustering import kmeans_clusters, n2d_clusters
+from kerazoo.applications import kmeans_clusters, n2d_clusters
 
 
 def blobs(n_per, k=3, d=5, seed=0, scale=0.3):

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 import kerazoo
-from kerazoo.jobs import get_family, load_job
-from kerazoo.jobs.runner import train_job
+from kerazoo.recipes import get_family, load_job
+from kerazoo.recipes.runner import train_job
 from kerazoo.models import DBN, DBNClassifier
 
-TUNING = Path(__file__).resolve().parents[3] / "tuning"
+TUNING = Path(__file__).resolve().parents[2] / "tuning"
 SMALL = {"layer_sizes": [784, 32, 24], "epochs": 1}
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kerazoo.jobs import get_family, load_job
+from kerazoo.recipes import get_family, load_job
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 JOBS = {
     "rbm_cf": ROOT / "tuning" / "rbm_cf.movielens_100k.toml",
     "autorec": ROOT / "tuning" / "autorec.movielens_100k.toml",

@@ -10,10 +10,10 @@ entry holds weights only: no rating and no array derived from the ratings.
 
 import numpy as np
 
-from kerazoo.jobs import Family, register_family
+from kerazoo.recipes.family import Family, register_family
 from kerazoo.models.recommenders.autorec import AutoRec
 from kerazoo.models.recommenders.baselines import GlobalMean, UserItemBiases
-from kerazoo.models.recommenders.evaluation import evaluate_fold, summarize
+from kerazoo.recipes.recommender_evaluation import evaluate_fold, summarize
 from kerazoo.models.recommenders.rbm_recommender import RBMRecommender
 
 #: Published 5-fold MovieLens-100k numbers (the Surprise library's benchmark page).

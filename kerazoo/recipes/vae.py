@@ -15,7 +15,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from kerazoo.jobs import Family, register_family
+from kerazoo.recipes.family import Family, register_family
 from kerazoo.models.autoencoders.variational import VariationalAutoencoder
 
 #: A latent unit is active when the variance over the data of its posterior mean exceeds

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import kerazoo
-from kerazoo.jobs import get_family, load_job, train_job
+from kerazoo.recipes import get_family, load_job, train_job
 from kerazoo.models import (
     Autoencoder,
     ContractiveAutoencoder,
@@ -14,7 +14,7 @@ from kerazoo.models import (
     SparseAutoencoder,
 )
 
-TUNING = Path(__file__).resolve().parents[3] / "tuning"
+TUNING = Path(__file__).resolve().parents[2] / "tuning"
 ENTRIES = {
     "ae.fashion_mnist": Autoencoder,
     "ae2d.fashion_mnist": Autoencoder,

@@ -6,10 +6,10 @@ import keras
 import numpy as np
 import pytest
 
-from kerazoo.jobs import get_family, load_job
+from kerazoo.recipes import get_family, load_job
 from kerazoo.models import IMSAT
 
-JOB = pathlib.Path(__file__).resolve().parents[3] / "tuning" / "imsat.fashion_mnist.toml"
+JOB = pathlib.Path(__file__).resolve().parents[2] / "tuning" / "imsat.fashion_mnist.toml"
 
 
 def test_job_builds_the_papers_network():

@@ -1,6 +1,6 @@
 import pytest
 
-from kerazoo.jobs import JobError, load_job, parse_job
+from kerazoo.recipes import JobError, load_job, parse_job
 from tiny_family import tiny_job_toml
 
 

@@ -7,13 +7,13 @@ import pytest
 
 import kerazoo
 from kerazoo.datasets import load_fashion_mnist_sample
-from kerazoo.jobs import get_family, load_job
-from kerazoo.jobs.runner import train_job
+from kerazoo.recipes import get_family, load_job
+from kerazoo.recipes.runner import train_job
 from kerazoo.models import GAN, CNNClassifier
-from kerazoo.models.classifier.evaluator import SampleEvaluator
-from kerazoo.models.gan import family as gan_family
+from kerazoo.recipes.sample_quality import SampleEvaluator
+from kerazoo.recipes import gan as gan_family
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_job_file_parses_to_the_default_recipe():

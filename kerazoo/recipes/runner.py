@@ -7,8 +7,8 @@ from pathlib import Path
 import keras
 
 from kerazoo.callbacks import DivergenceGuard
-from kerazoo.jobs.families import get_family
-from kerazoo.jobs.schema import Job, load_job
+from kerazoo.recipes.registry import get_family
+from kerazoo.recipes.schema import Job, load_job
 
 
 @dataclasses.dataclass

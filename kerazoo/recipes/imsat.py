@@ -18,11 +18,11 @@ run, the test accuracy of every restart, and the published DEC and N2D accuracie
 import keras
 import numpy as np
 
-from kerazoo.jobs.families import Family, register_family
+from kerazoo.recipes.family import Family, register_family
 from kerazoo.metrics.clustering import clustering_metrics, normalized_mutual_info
-from kerazoo.models.clustering.family import CONFUSION_PICTURE, PUBLISHED, DeepClusteringFamily
+from kerazoo.recipes.clustering import CONFUSION_PICTURE, PUBLISHED, DeepClusteringFamily
 from kerazoo.models.clustering.imsat import IMSAT
-from kerazoo.models.clustering.pipelines import kmeans_clusters
+from kerazoo.applications.clustering import kmeans_clusters
 
 
 @register_family
