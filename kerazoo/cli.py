@@ -12,6 +12,7 @@
 """
 
 import argparse
+import re
 import sys
 
 VERBS = {}
@@ -119,7 +120,7 @@ def _train(sub):
 
         result = train_job(
             args.job, publish=args.publish, zoo_dir=args.zoo, epochs=args.epochs,
-            subset=args.subset, checkpoint_dir=args.checkpoint_dir,
+            subset=args.subset, checkpoint_dir=args.checkpoint_dir, verbose=progress_verbosity(),
         )
         print(f"{result.job.name}: trained from {args.job}")
         for key, value in result.metrics.items():
@@ -154,7 +155,8 @@ def _tune(sub):
 
         run_search(args.job, max_trials=args.max_trials, directory=args.directory,
                    epochs=args.epochs, subset=args.subset, publish=args.publish,
-                   zoo_dir=args.zoo, tuner=args.tuner, trial_timeout=args.trial_timeout)
+                   zoo_dir=args.zoo, tuner=args.tuner, trial_timeout=args.trial_timeout,
+                   verbose=1 if sys.stdout.isatty() else 2)
         return 0
 
     return run
@@ -389,18 +391,16 @@ def _recommend(sub):
 @verb("demo", "write the zoo's gallery (index.html + PNGs): samples, reconstructions, "
       "latent maps with a pointer-over explorer, clusters, recommendations, filters")
 def _demo(sub):
-    from kerazoo.demo import DEFAULT_OUT
-
-    sub.add_argument("--out", metavar="DIR", default=DEFAULT_OUT,
-                     help=f"the gallery folder, created if needed (default: {DEFAULT_OUT}/)")
+    sub.add_argument("--out", metavar="DIR", default=None,
+                     help="the gallery folder, created if needed (default: kerazoo-gallery/)")
     sub.add_argument("--model", metavar="NAME", action="append",
                      help="show only this entry (repeat it; default: every entry)")
     _zoo_arg(sub)
 
     def run(args):
-        from kerazoo.demo import build_gallery
+        from kerazoo.demo import DEFAULT_OUT, build_gallery
 
-        result = build_gallery(args.out, zoo_dir=args.zoo, names=args.model)
+        result = build_gallery(args.out or DEFAULT_OUT, zoo_dir=args.zoo, names=args.model)
         print(f"open {result.index.resolve()}")
         return 1 if result.failures else 0
 
@@ -416,11 +416,63 @@ def build_parser():
     from kerazoo.version import __version__
 
     parser.add_argument("--version", action="version", version=f"kerazoo {__version__}")
+    parser.add_argument(
+        "--verbose", action="store_true",
+        help="show TensorFlow's start-up messages (hidden unless TF_CPP_MIN_LOG_LEVEL is set)",
+    )
     subs = parser.add_subparsers(dest="verb", metavar="VERB")
     for name, (factory, help_text) in VERBS.items():
         sub = subs.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(run=factory(sub))
     return parser
+
+
+# Verbs that read the zoo's files only: they never import Keras or TensorFlow.
+_LIGHT_VERBS = frozenset({"list", "info"})
+
+# What TensorFlow's native code prints while it starts on a machine without a GPU: absl's
+# pre-initialisation notice and the CUDA, cuDNN and CPU-feature probes. Nothing of the user's.
+_STARTUP_NOISE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called"
+    r"|[IWE]\d{4} [\d:. ]+\d+ (cudart_stub|cuda_platform|cuda_dnn|cuda_fft|cuda_blas|"
+    r"cpu_feature_guard|port|cuda_executor|gpu_device)\.cc:\d+\]"
+    r"|To enable the following instructions: .* rebuild TensorFlow"
+    r"|oneDNN custom operations are on)"
+)
+
+
+def _start_tensorflow_quietly():
+    """Imports TensorFlow (when Keras runs on it) with its native start-up lines filtered.
+
+    TensorFlow's C++ start-up messages are written to file descriptor 2 before
+    `TF_CPP_MIN_LOG_LEVEL` takes effect, so they are caught there: stderr goes to a
+    temporary file while TensorFlow imports and probes its devices, and every line that is
+    not start-up noise (`_STARTUP_NOISE`) is written back.
+    """
+    import os
+    import tempfile
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()
+        except ImportError:
+            pass
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+        caught.seek(0)
+        for line in caught.read().decode("utf-8", "replace").splitlines():
+            if line.strip() and not _STARTUP_NOISE.match(line):
+                print(line, file=sys.stderr)
 
 
 def main(argv=None):
@@ -429,14 +481,29 @@ def main(argv=None):
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
-    from kerazoo.hub import IntegrityError, UnknownModelError
-    from kerazoo.recipes import JobError
+    import os
+
+    if args.verb not in _LIGHT_VERBS and not args.verbose and "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
+        _start_tensorflow_quietly()
+    from kerazoo.hub.errors import IntegrityError, UnknownModelError
 
     try:
-        return args.run(args)
-    except (IntegrityError, UnknownModelError, JobError, FileNotFoundError, ValueError) as e:
+        code = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the try, not at exit
+        return code
+    except (IntegrityError, UnknownModelError, FileNotFoundError, ValueError) as e:
         print(f"kerazoo {args.verb}: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (`kerazoo info NAME | head`): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def progress_verbosity():
+    """Keras' `verbose` for `fit`: progress bars on a terminal, one line per epoch in a log."""
+    return "auto" if sys.stdout.isatty() else 2
 
 
 if __name__ == "__main__":

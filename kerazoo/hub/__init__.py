@@ -1,15 +1,23 @@
 """The zoo: publish, list, load, verify, and model cards.
 
 Entries live in `zoo/<name>/` (`model.keras`, `saved_model/`, `README.md`,
-`metadata.json`), indexed by `zoo/index.json`; see DESIGN.md for the format.
+`metadata.json`), indexed by `zoo/index.json`. Listing entries and reading cards import
+neither Keras nor TensorFlow; the modules that need them (`export`, `publish`) are imported
+on first use (`export`'s names through PEP 562, `publish` and `load` inside the functions).
 """
+
+import importlib as _importlib
 
 from kerazoo.hub.card import ModelCard, render_card
 from kerazoo.hub.errors import IntegrityError, UnknownModelError
-from kerazoo.hub.export import export_saved_model, run_signatures
 from kerazoo.hub.load import entry_metadata, list_models, load, model_card, verify, verify_entry
 from kerazoo.hub.paths import default_zoo_dir, resolve_zoo_dir
 from kerazoo.hub.publish import publish, unpublish, update_card
+
+_LAZY = {
+    "export_saved_model": "export",
+    "run_signatures": "export",
+}
 
 __all__ = [
     "IntegrityError",
@@ -30,3 +38,9 @@ __all__ = [
     "verify",
     "verify_entry",
 ]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(_importlib.import_module(f"kerazoo.hub.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'kerazoo.hub' has no attribute {name!r}")

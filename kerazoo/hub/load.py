@@ -1,4 +1,8 @@
-"""Reading the zoo: list, load (every sha256 checked first), cards, verification."""
+"""Reading the zoo: list, load (every sha256 checked first), cards, verification.
+
+Keras and TensorFlow are imported only by `load` and `verify` (with signatures): `list_models`,
+`model_card` and `entry_metadata` read files only.
+"""
 
 import difflib
 import json
@@ -6,12 +10,11 @@ import os
 import warnings
 from pathlib import Path
 
-import keras
-
 from kerazoo.hub import index as zoo_index
 from kerazoo.hub.errors import IntegrityError, UnknownModelError
 from kerazoo.hub.paths import resolve_zoo_dir
-from kerazoo.hub.publish import CARD_FILE, METADATA_FILE, MODEL_FILE, SAVED_MODEL_DIR, _entry_files
+from kerazoo.hub.entry import CARD_FILE, METADATA_FILE, MODEL_FILE, SAVED_MODEL_DIR
+from kerazoo.hub.entry import entry_files as _entry_files
 from kerazoo.utils.io import sha256_file
 
 
@@ -117,6 +120,10 @@ def load(name_or_path, zoo_dir=None, compile=True):
         UnknownModelError: no such name (the message lists the closest names).
         IntegrityError: a file is missing, added or modified (the message names it).
     """
+    # Keras, and the model classes it deserializes, are imported on the first load, so that
+    # listing the zoo and reading cards stay instant.
+    import keras
+
     import kerazoo.models  # noqa: F401  (registers every serializable class)
 
     target, record = _resolve(name_or_path, zoo_dir)

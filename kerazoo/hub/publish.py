@@ -5,30 +5,21 @@ import platform
 import shutil
 from pathlib import Path
 
-import keras
-import tensorflow as tf
-
 from kerazoo.hub import index as zoo_index
 from kerazoo.hub.card import ModelCard, render_card
-from kerazoo.hub.export import export_saved_model, save_keras
+from kerazoo.hub.entry import (
+    CARD_FILE,
+    MAX_ENTRY_MB,
+    METADATA_FILE,
+    METADATA_FORMAT,
+    MODEL_FILE,
+    SAVED_MODEL_DIR,
+)
+from kerazoo.hub.entry import entry_files as _entry_files
 from kerazoo.hub.paths import check_name, resolve_zoo_dir
 from kerazoo.utils.io import atomic_write_json, atomic_write_text, sha256_file
 from kerazoo.version import __version__
 
-MODEL_FILE = "model.keras"
-SAVED_MODEL_DIR = "saved_model"
-CARD_FILE = "README.md"
-METADATA_FILE = "metadata.json"
-METADATA_FORMAT = 1
-MAX_ENTRY_MB = 20  # the zoo's budget per entry (model.keras + saved_model + pictures)
-
-
-def _entry_files(directory):
-    return sorted(
-        p.relative_to(directory).as_posix()
-        for p in directory.rglob("*")
-        if p.is_file() and p.name != METADATA_FILE
-    )
 
 
 def _check_metrics(metrics):
@@ -84,6 +75,12 @@ def publish(model, name, card=None, metrics=None, recipe=None, files=None, zoo_d
         The entry's folder.
     """
     check_name(name)
+    # Keras and TensorFlow are imported by the first publish, not by `import kerazoo.hub`.
+    import keras
+    import tensorflow as tf
+
+    from kerazoo.hub.export import export_saved_model, save_keras
+
     if not isinstance(model, keras.Model):
         raise TypeError(f"publish() takes a keras.Model. Received: {type(model).__name__}")
     if not model.built:
