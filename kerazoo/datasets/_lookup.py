@@ -1,7 +1,7 @@
 """Where data sets come from, shared by every loader.
 
 For each request a loader asks for the files it needs, and `locate` looks, in this order
-(DESIGN.md, "Data"):
+(the README's "Where data come from"):
 
 1. an explicit ``data_dir=``: either the data set's own folder or a root holding it under
    one of its standard subfolder names. If the files are not there the request fails:

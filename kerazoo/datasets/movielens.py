@@ -131,7 +131,7 @@ def load_movielens_100k(fold=1, data_dir=None):
     Args:
         fold: 1..5, the files ``u{fold}.base`` (training, 80,000 ratings) and
             ``u{fold}.test`` (testing, 20,000 ratings); the five test sets are disjoint and
-            together make ``u.data``. DESIGN.md: results are the mean over the five folds
+            together make ``u.data``. kerazoo reports results as the mean over the five folds
             and zoo recommenders are trained on fold 1.
         data_dir: the ``ml-100k`` folder, or a root holding it as ``ml-100k/``. None: look
             in ``$KERAZOO_DATA_DIR/ml-100k``, then download ``ml-100k.zip`` through

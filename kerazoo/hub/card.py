@@ -1,4 +1,5 @@
-"""Model cards: Hugging Face front matter, then the sections DESIGN.md names.
+"""Model cards: Hugging Face front matter, then model details, intended use, training data
+and recipe, evaluation against the named anchors, limitations, and how to load.
 
 A card is rendered from a `ModelCard` (the prose a family writes) and the entry's
 metadata (metrics, recipe, versions), so `update_card` can re-render it with new numbers
