@@ -49,7 +49,7 @@ from kerazoo.applications import (  # noqa: E402
     pca_reconstruct,
 )
 from kerazoo.datasets import load_fashion_mnist  # noqa: E402
-from kerazoo.recipes import get_family, load_job  # noqa: E402
+from kerazoo.recipes import Run, get_family, load_job  # noqa: E402
 from kerazoo.metrics import encoder_jacobian_norm, mse  # noqa: E402
 from kerazoo.models import (  # noqa: E402
     Autoencoder,
@@ -107,7 +107,7 @@ def train_recipe(job, data, model=None, label=None):
     split = {"train": data.train, "validation": data.val}
     start = time.time()
     cpu = time.process_time()
-    family.fit(model, split, job, verbose=0)
+    family.fit(Run(job=job, model=model, data=split), verbose=0)
     wall, cpu = time.time() - start, time.process_time() - cpu
     log(f"  trained {label or job.name}: {job.train['epochs']} epochs in {wall / 60:.1f} min "
         f"(process CPU {cpu / 60:.1f} min)")

@@ -47,13 +47,12 @@ def main():
     rows, models = {}, []
     t0 = time.time()
     if args.train:
-        from kerazoo.recipes import get_family, load_job
+        from kerazoo.recipes import load_job
         from kerazoo.recipes.runner import train_job
 
         job = load_job(args.job)
-        model = train_job(job).model
-        family = get_family(job.family)
-        anchors = getattr(family, "_anchors", {}).get(id(model)) or family._notes.get(id(model), {}).get("anchors", {})
+        run = train_job(job)
+        model, anchors = run.model, run.notes.get("anchors", {})
         models.append((job.name, model, anchors, f"trained now from {args.job} ({time.time() - t0:.0f} s)",
                        job.model.get("encoder")))
     else:

@@ -75,7 +75,7 @@ def main(argv=None):
     from kerazoo.models import GAN
     from kerazoo.recipes.sample_quality import FD_SAMPLES, SampleEvaluator
     from kerazoo.recipes.gan import compile_recipe, score_anchors
-    from kerazoo.recipes.rbm import load_image_splits
+    from kerazoo.recipes.data import load_image_splits
 
     job = load_job(args.job)
     model_kwargs, train = dict(job.model), dict(job.train)

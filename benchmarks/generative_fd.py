@@ -39,7 +39,7 @@ def main(argv=None):
     from kerazoo.hub.load import entry_metadata
     from kerazoo.recipes.sample_quality import FD_SAMPLES, SampleEvaluator
     from kerazoo.recipes.gan import score_anchors
-    from kerazoo.recipes.rbm import load_image_splits
+    from kerazoo.recipes.data import load_image_splits
     from kerazoo.recipes import load_job
 
     evaluator = SampleEvaluator.from_zoo()

@@ -32,14 +32,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 
-from kerazoo.recipes import get_family, load_job  # noqa: E402
-from kerazoo.models.recommenders import (  # noqa: E402
-    BiasedMF,
-    GlobalMean,
-    UserItemBiases,
-    cross_validate,
-    summarize,
-)
+from kerazoo.models.recommenders import BiasedMF, GlobalMean, UserItemBiases  # noqa: E402
+from kerazoo.recipes import Run, get_family, load_job  # noqa: E402
+from kerazoo.recipes.recommender_evaluation import cross_validate, summarize  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {"autorec": 0.895, "rbm": 0.930}
@@ -58,7 +53,8 @@ def from_recipe(job_file):
     def make_and_fit(train, test, fold):
         keras.utils.set_random_seed(job.seed)
         model = family.build(job, fold=fold)
-        family.fit(model, {"train": train, "test": test, "fold": fold}, job, verbose=0)
+        family.fit(Run(job=job, model=model, data={"train": train, "test": test, "fold": fold}),
+                   verbose=0)
         return model
 
     return make_and_fit
@@ -119,7 +115,8 @@ def update_cards(rows, folds, stamp):
         job = load_job(ROOT / "tuning" / f"{entry}.toml")
         family = get_family(job.family)
         model = kerazoo.load(entry)
-        evaluation = family.card(model, metrics, job)["evaluation"] + (
+        run = Run(job=job, model=model, data=None, metrics=metrics)
+        evaluation = family.card(run)["evaluation"] + (
             f"\n\nThese numbers are printed by `benchmarks/recommenders.py` ({stamp}; kept in "
             "`benchmarks/results/recommenders.txt`), which trains the recipe on every fold "
             "with the baselines side by side; the anchors marked *this harness* come from the "

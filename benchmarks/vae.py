@@ -36,7 +36,7 @@ def main(argv=None):
     import keras
 
     import kerazoo
-    from kerazoo.recipes import get_family, load_job
+    from kerazoo.recipes import Run, get_family, load_job
     from kerazoo.recipes.vae import model_targets, pca_test_mse
 
     job = load_job(JOB)
@@ -63,10 +63,10 @@ def main(argv=None):
         keras.utils.set_random_seed(job.seed)
         model = family.build(job)
         t = time.perf_counter()
-        family.fit(model, data, job, verbose=2)
+        family.fit(Run(job=job, model=model, data=data), verbose=2)
         train_seconds = time.perf_counter() - t
         source = f"trained from {JOB.relative_to(ROOT)}" + (f" with {overrides}" if overrides else "")
-    metrics = family.evaluate(model, data, job)
+    metrics = family.evaluate(Run(job=job, model=model, data=data))
     t = time.perf_counter()
     pca = pca_test_mse(model_targets(model, data["train"]), model_targets(model, data["test"]),
                        model.latent_dim, seed=job.seed)

@@ -53,17 +53,18 @@ class TinyFamily(Family):
         n = job.data.get("subset", 256)
         return {"train": bernoulli_images(n, seed=1), "test": bernoulli_images(64, seed=2)}
 
-    def fit(self, model, data, job, callbacks=(), verbose="auto"):
+    def fit(self, run, callbacks=(), verbose="auto"):
+        model, job = run.model, run.job
         model.compile(keras.optimizers.Adam(job.train["learning_rate"]), "binary_crossentropy")
-        x = data["train"]
+        x = run.data["train"]
         return model.fit(x, x, epochs=job.train["epochs"], batch_size=job.train["batch_size"],
                          callbacks=list(callbacks), verbose=verbose)
 
-    def evaluate(self, model, data, job):
-        x = data["test"]
-        return {"test_bce": float(model.evaluate(x, x, verbose=0))}
+    def evaluate(self, run):
+        x = run.data["test"]
+        return {"test_bce": float(run.model.evaluate(x, x, verbose=0))}
 
-    def card(self, model, metrics, job):
+    def card(self, run):
         return {"summary": "A tiny autoencoder for tests.", "anchors": {"chance": {"test_bce": 0.611}}}
 
     def example_data(self, job, n=64):

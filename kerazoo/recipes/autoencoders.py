@@ -23,13 +23,26 @@ import inspect
 import keras
 import numpy as np
 
-from kerazoo.datasets import make_image_dataset
-from kerazoo.recipes.family import Family, register_family
+from kerazoo.applications import (
+    block_masks,
+    corrupt,
+    denoising_report,
+    fit_pca,
+    inpaint,
+    inpainting_report,
+    pca_encode,
+    pca_reconstruct,
+    reduction_metrics,
+)
+from kerazoo.datasets import FASHION_MNIST_CLASS_NAMES, image_loader, make_image_dataset
 from kerazoo.layers.augmentation import augmentation_text
+from kerazoo.metrics import encoder_jacobian_norm
 from kerazoo.models.autoencoders.autoencoder import Autoencoder
 from kerazoo.models.autoencoders.contractive import ContractiveAutoencoder
 from kerazoo.models.autoencoders.denoising import DenoisingAutoencoder
 from kerazoo.models.autoencoders.sparse import SparseAutoencoder
+from kerazoo.recipes.family import Family, register_family
+from kerazoo.viz import latent_manifold, latent_scatter, reconstruction_grid
 
 #: Gaussian noise level of the denoising evaluation (issue 5).
 DENOISING_SIGMA = 0.3
@@ -69,8 +82,6 @@ def _optimizer_text(train):
 
 
 def _load_split(dataset, split):
-    from kerazoo.datasets import image_loader
-
     return image_loader(dataset)(split)
 
 
@@ -90,9 +101,6 @@ class AutoencoderFamily(Family):
     }
     objective = ("val_loss", "min")
     tags = ["autoencoder", "dimensionality-reduction", "image-reconstruction"]
-
-    def __init__(self):
-        self._anchors = {}
 
     def model_keys(self):
         keys = set()
@@ -138,7 +146,8 @@ class AutoencoderFamily(Family):
                      else keras.optimizers.Adam(lr))
         model.compile(optimizer=optimizer, loss=train["loss"])
 
-    def fit(self, model, data, job, callbacks=(), verbose="auto"):
+    def fit(self, run, callbacks=(), verbose="auto"):
+        model, data, job = run.model, run.data, run.job
         x = data["train"]
         self.compile(model, job, len(x))
         # The batches come from `make_image_dataset`, which draws a new order every epoch
@@ -158,16 +167,15 @@ class AutoencoderFamily(Family):
     # -- evaluation --------------------------------------------------------------------------
 
     def _pca(self, model, data):
-        from kerazoo.applications import fit_pca
-
+        """PCA with as many components as the code, fitted on the training images once
+        per data (kept in `data`, which every trial of a search shares)."""
         key = ("pca", model.code_size)
         if key not in data:
             data[key] = fit_pca(data["train"], model.code_size, seed=EVAL_SEED)
         return data[key]
 
-    def evaluate(self, model, data, job):
-        from kerazoo.applications import pca_encode, pca_reconstruct, reduction_metrics
-
+    def evaluate(self, run):
+        model, data = run.model, run.data
         pca = self._pca(model, data)
         args = (data["train"], data["test"], data.get("y_train"), data.get("y_test"))
         metrics = reduction_metrics(model.encode, model.reconstruct, *args)
@@ -179,7 +187,7 @@ class AutoencoderFamily(Family):
         extra, extra_anchor = self.evaluate_more(model, data, pca)
         metrics.update(extra)
         anchor.update(extra_anchor)
-        self._anchors[id(model)] = {f"PCA-{model.code_size}": anchor}
+        run.notes["anchors"] = {f"PCA-{model.code_size}": anchor}
         return {k: float(v) for k, v in metrics.items()}
 
     def evaluate_more(self, model, data, pca):
@@ -245,7 +253,8 @@ class AutoencoderFamily(Family):
             f"({metrics['mse_ratio_to_pca']:.3f}x)."
         )
 
-    def card(self, model, metrics, job):
+    def card(self, run):
+        model, metrics, job = run.model, run.metrics, run.job
         return {
             "summary": job.description or f"{type(model).__name__} on Fashion-MNIST.",
             "model_details": self.describe(model),
@@ -253,7 +262,7 @@ class AutoencoderFamily(Family):
             "training": self.training_text(job),
             "evaluation": self.evaluation_text(model, metrics),
             "limitations": _PROSE_DEFAULTS["limitations"],
-            "anchors": self._anchors.get(id(model), {}),
+            "anchors": run.notes.get("anchors", {}),
             "tags": list(self.tags),
             "datasets": [job.data["dataset"]],
             "pictures": self.pictures(model),
@@ -267,10 +276,8 @@ class AutoencoderFamily(Family):
             )
         }
 
-    def artifacts(self, model, data, job, directory):
-        from kerazoo.applications import pca_reconstruct
-        from kerazoo.viz import reconstruction_grid
-
+    def artifacts(self, run, directory):
+        model, data = run.model, run.data
         x = _one_per_class(data["test"], data.get("y_test"), n=12)
         pca = self._pca(model, data)
         path = reconstruction_grid(
@@ -303,12 +310,10 @@ class PlainAutoencoderFamily(AutoencoderFamily):
             pics["latent_manifold.png"] = "Images decoded on a grid over the 2-D code space."
         return pics
 
-    def artifacts(self, model, data, job, directory):
-        paths = super().artifacts(model, data, job, directory)
+    def artifacts(self, run, directory):
+        model, data, job = run.model, run.data, run.job
+        paths = super().artifacts(run, directory)
         if model.code_size == 2:
-            from kerazoo.datasets import FASHION_MNIST_CLASS_NAMES
-            from kerazoo.viz import latent_manifold, latent_scatter
-
             codes = model.encode(data["test"])
             names = FASHION_MNIST_CLASS_NAMES if job.data["dataset"] == "fashion_mnist" else None
             paths.append(latent_scatter(codes, data["y_test"], directory / "latent_map.png",
@@ -349,13 +354,9 @@ class DenoisingAutoencoderFamily(AutoencoderFamily):
     tags = AutoencoderFamily.tags + ["denoising-autoencoder", "denoising", "inpainting"]
 
     def _restorers(self, model, pca):
-        from kerazoo.applications import pca_reconstruct
-
         return model.reconstruct, (lambda x: pca_reconstruct(pca, x, clip=True))
 
     def evaluate_more(self, model, data, pca):
-        from kerazoo.applications import denoising_report, inpainting_report
-
         ours, theirs = self._restorers(model, pca)
         out, anchor = {}, {}
         for restore, dest in ((ours, out), (theirs, anchor)):
@@ -396,11 +397,9 @@ class DenoisingAutoencoderFamily(AutoencoderFamily):
             "inpainting.png": "Test images; a square hidden; inpainted by this model; by PCA.",
         }
 
-    def artifacts(self, model, data, job, directory):
-        from kerazoo.applications import block_masks, corrupt, inpaint
-        from kerazoo.viz import reconstruction_grid
-
-        paths = super().artifacts(model, data, job, directory)
+    def artifacts(self, run, directory):
+        model, data = run.model, run.data
+        paths = super().artifacts(run, directory)
         x = _one_per_class(data["test"], data.get("y_test"), n=12)
         ours, theirs = self._restorers(model, self._pca(model, data))
         noisy = corrupt(x, "gaussian", DENOISING_SIGMA, seed=EVAL_SEED)
@@ -426,8 +425,6 @@ class ContractiveAutoencoderFamily(AutoencoderFamily):
     tags = AutoencoderFamily.tags + ["contractive-autoencoder"]
 
     def evaluate_more(self, model, data, pca):
-        from kerazoo.metrics import encoder_jacobian_norm
-
         x = data["test"][:JACOBIAN_IMAGES]
         # PCA's encoder z = C (x - mean) has Jacobian C with orthonormal rows: norm sqrt(k).
         return (

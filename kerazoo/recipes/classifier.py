@@ -13,9 +13,9 @@ import keras
 import numpy as np
 
 from kerazoo.datasets import FASHION_MNIST_CLASS_NAMES, image_loader
-from kerazoo.recipes.family import Family, register_family
 from kerazoo.models.classifier.cnn import CNNClassifier
-from kerazoo.recipes.rbm import load_image_splits
+from kerazoo.recipes.data import load_image_splits
+from kerazoo.recipes.family import Family, register_family
 
 #: "0 T-shirt/top, 1 Trouser, ...": the class ids the cards of the image families list.
 CLASS_ID_LIST = ", ".join(f"{c} {name}" for c, name in enumerate(FASHION_MNIST_CLASS_NAMES))
@@ -32,7 +32,8 @@ class ClassifierFamily(Family):
     def load_data(self, job):
         return load_image_splits(job)
 
-    def fit(self, model, data, job, callbacks=(), verbose="auto"):
+    def fit(self, run, callbacks=(), verbose="auto"):
+        model, data, job = run.model, run.data, run.job
         t = job.train
         steps = int(np.ceil(len(data["x_train"]) / int(t["batch_size"]))) * int(t["epochs"])
         model.compile(keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(float(t["learning_rate"]), steps)))
@@ -42,12 +43,13 @@ class ClassifierFamily(Family):
             validation_data=(data["x_val"], data["y_val"]), callbacks=list(callbacks), verbose=verbose,
             shuffle=True,
         )
-        self._train_seconds = time.perf_counter() - start
+        run.notes["train_seconds"] = time.perf_counter() - start
         # Publish with a plain Adam (a schedule's step count means nothing to a user).
         model.compile(keras.optimizers.Adam(1e-4))
         return history
 
-    def evaluate(self, model, data, job):
+    def evaluate(self, run):
+        model, data = run.model, run.data
         probs = model.predict_proba(data["x_test"])
         y = data["y_test"]
         pred = np.argmax(probs, axis=1)
@@ -57,16 +59,16 @@ class ClassifierFamily(Family):
         }
         for c in range(model.n_classes):
             metrics[f"test_accuracy_class_{c}"] = float(np.mean(pred[y == c] == c))
-        train_seconds, self._train_seconds = getattr(self, "_train_seconds", None), None
-        if train_seconds is not None:
-            metrics["train_seconds"] = float(train_seconds)
+        if run.notes.get("train_seconds") is not None:
+            metrics["train_seconds"] = float(run.notes["train_seconds"])
         return metrics
 
     def example_data(self, job, n=64):
         x, y = image_loader(job.data["dataset"])("test")
         return x[:n], y[:n]
 
-    def card(self, model, metrics, job):
+    def card(self, run):
+        model, job = run.model, run.job
         t = job.train
         f = model.filters
         return {

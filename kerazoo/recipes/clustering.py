@@ -29,11 +29,14 @@ import inspect
 import keras
 import numpy as np
 
-from kerazoo.recipes.family import Family, register_family
+from kerazoo.applications.clustering import kmeans_clusters, n2d_clusters
+from kerazoo.datasets import FASHION_MNIST_CLASS_NAMES, image_loader
+from kerazoo.hub import load
 from kerazoo.metrics.clustering import clustering_metrics
 from kerazoo.models.autoencoders.autoencoder import Autoencoder
 from kerazoo.models.clustering.deep_clustering import DeepClustering, TargetDistributionUpdate
-from kerazoo.applications.clustering import kmeans_clusters, n2d_clusters
+from kerazoo.recipes.family import Family, register_family
+from kerazoo.viz.confusion import confusion_matrix_plot
 
 #: Published Fashion-MNIST accuracies (issue 8): DEC (Xie et al. 2016) and N2D (McConville 2020).
 PUBLISHED = {"DEC (published)": {"accuracy": 0.62}, "N2D (published)": {"accuracy": 0.672}}
@@ -55,6 +58,13 @@ def _params(cls):
 
 _DEC_KEYS = _params(DeepClustering) - {"encoder", "decoder"}
 _AE_KEYS = _params(Autoencoder) - {"seed"}
+
+
+def _dec_kwargs(job):
+    """The `DeepClustering` arguments of a job's `[model]` (its seed by default)."""
+    kwargs = {k: v for k, v in job.model.items() if k in _DEC_KEYS}
+    kwargs.setdefault("seed", job.seed)
+    return kwargs
 
 
 @register_family
@@ -80,39 +90,33 @@ class DeepClusteringFamily(Family):
     }
     objective = ("loss", "min")
 
-    def __init__(self):
-        self._autoencoders = {}
-        self._anchors = {}
-        self._notes = {}
-        self._encoder_names = {}
-
     def model_keys(self):
         # `encoder`: a zoo autoencoder's name (its encoder is used, not pretrained here);
         # without it the Autoencoder keys describe one that the job pretrains itself.
         return _DEC_KEYS | _AE_KEYS | {"encoder"}
 
     def build(self, job):
-        kwargs = dict(job.model)
-        encoder_name = kwargs.pop("encoder", None)
-        ae_kwargs = {k: v for k, v in kwargs.items() if k in _AE_KEYS}
-        dec_kwargs = {k: v for k, v in kwargs.items() if k in _DEC_KEYS}
-        dec_kwargs.setdefault("seed", job.seed)
-        ae = (self._zoo_autoencoder(encoder_name) if encoder_name
-              else Autoencoder(seed=dec_kwargs["seed"], **ae_kwargs))
-        idec = dec_kwargs.get("reconstruction_weight", 0.0) > 0
-        model = DeepClustering(ae.encoder, decoder=ae.decoder if idec else None, **dec_kwargs)
-        self._autoencoders[id(model)] = ae
-        self._encoder_names[id(model)] = encoder_name
-        return model
+        kwargs = _dec_kwargs(job)
+        ae = self.autoencoder(job)
+        idec = kwargs.get("reconstruction_weight", 0.0) > 0
+        return DeepClustering(ae.encoder, decoder=ae.decoder if idec else None, **kwargs)
 
     @staticmethod
-    def _zoo_autoencoder(name):
-        """The zoo entry `name` (an autoencoder: its `encoder` and `decoder` are used)."""
-        import kerazoo
+    def autoencoder(job):
+        """The autoencoder whose encoder (and decoder, for IDEC) the job's model uses: the
+        zoo entry `[model] encoder`, else a new `Autoencoder` from the `[model]` keys.
 
+        A new one is the same at every call (its weights are drawn from the job's seed):
+        `build` takes the model's encoder from one, `fit` pretrains another from the
+        model's weights and copies the result back.
+        """
+        name = job.model.get("encoder")
+        if not name:
+            ae_kwargs = {k: v for k, v in job.model.items() if k in _AE_KEYS}
+            return Autoencoder(seed=_dec_kwargs(job)["seed"], **ae_kwargs)
         if not isinstance(name, str):
             raise ValueError(f"model.encoder must be a zoo entry name. Received: encoder={name!r}")
-        model = kerazoo.load(name)
+        model = load(name)
         if not isinstance(getattr(model, "encoder", None), keras.Model):
             raise ValueError(
                 f"model.encoder must name a zoo autoencoder (a model with an `encoder`). "
@@ -123,29 +127,41 @@ class DeepClusteringFamily(Family):
     # -- data and training ------------------------------------------------------------------
 
     def load_data(self, job):
-        from kerazoo.datasets import image_loader
-
-        load = image_loader(job.data["dataset"])
-        x_train, y_train = load("train")
+        split = image_loader(job.data["dataset"])
+        x_train, y_train = split("train")
         if "subset" in job.data:
             x_train, y_train = x_train[: job.data["subset"]], y_train[: job.data["subset"]]
-        x_test, y_test = load("test")
+        x_test, y_test = split("test")
         return {"train": x_train, "y_train": y_train, "test": x_test, "y_test": y_test}
 
-    def fit(self, model, data, job, callbacks=(), verbose="auto"):
+    def _pretrain(self, run, verbose):
+        """Pretrains the model's encoder (and decoder) as an autoencoder with the MSE."""
+        model, job, t = run.model, run.job, run.job.train
+        x = run.data["train"]
+        ae = self.autoencoder(job)
+        parts = [(ae.encoder, model.encoder)]
+        if model.decoder is not None:
+            parts.append((ae.decoder, model.decoder))
+        for part, own in parts:
+            part.set_weights(own.get_weights())
+        steps = int(np.ceil(len(x) / t["pretrain_batch_size"])) * t["pretrain_epochs"]
+        lr = keras.optimizers.schedules.CosineDecay(
+            t["pretrain_learning_rate"], decay_steps=max(steps, 1), alpha=0.01
+        )
+        ae.compile(optimizer=keras.optimizers.Adam(lr), loss="mean_squared_error")
+        ae.fit(x, epochs=t["pretrain_epochs"], batch_size=t["pretrain_batch_size"],
+               verbose=verbose)
+        for part, own in parts:
+            own.set_weights(part.get_weights())
+
+    def fit(self, run, callbacks=(), verbose="auto"):
+        model, data, job = run.model, run.data, run.job
         t = job.train
         if t["init"] not in INITS:
             raise ValueError(f"train.init must be one of {list(INITS)}. Received: {t['init']!r}")
         x, x_test = data["train"], data["test"]
-        ae = self._autoencoders.get(id(model))
-        if ae is not None and t["pretrain_epochs"] > 0 and not self._encoder_names.get(id(model)):
-            steps = int(np.ceil(len(x) / t["pretrain_batch_size"])) * t["pretrain_epochs"]
-            lr = keras.optimizers.schedules.CosineDecay(
-                t["pretrain_learning_rate"], decay_steps=max(steps, 1), alpha=0.01
-            )
-            ae.compile(optimizer=keras.optimizers.Adam(lr), loss="mean_squared_error")
-            ae.fit(x, epochs=t["pretrain_epochs"], batch_size=t["pretrain_batch_size"],
-                   verbose=verbose)
+        if t["pretrain_epochs"] > 0 and not job.model.get("encoder"):
+            self._pretrain(run, verbose)
         # Anchors with the pretrained encoder, before DEC changes it.
         codes, codes_test = model.encode(x), model.encode(x_test)
         km_train, km_test = kmeans_clusters(codes, codes_test, model.n_clusters, seed=job.seed)
@@ -163,7 +179,7 @@ class DeepClusteringFamily(Family):
         anchors["N2D (encoder + UMAP + GMM)"] = clustering_metrics(data["y_test"], n2d_test)
         if t["init"] == "n2d":
             init_labels = n2d_train
-        self._anchors[id(model)] = anchors
+        run.notes["anchors"] = anchors
         if init_labels is None:
             model.initialize(codes=codes, labels=km_train)
         else:
@@ -180,29 +196,31 @@ class DeepClusteringFamily(Family):
         update = TargetDistributionUpdate(x, update_interval=t["update_interval"], tol=t["tol"])
         history = model.fit(x, epochs=t["epochs"], batch_size=t["batch_size"],
                             callbacks=[update, *callbacks], verbose=verbose)
-        self._notes[id(model)] = {"label_changes": list(update.changed),
-                                  "epochs_run": len(history.history.get("loss", []))}
+        run.notes["label_changes"] = list(update.changed)
+        run.notes["epochs_run"] = len(history.history.get("loss", []))
         return history
 
     # -- evaluation ---------------------------------------------------------------------------
 
-    def evaluate(self, model, data, job):
+    def evaluate(self, run):
+        model, data, job = run.model, run.data, run.job
         ids = model.predict(data["test"], batch_size=512, verbose=0)
         metrics = clustering_metrics(data["y_test"], ids)
         flat = lambda a: a.reshape(len(a), -1)  # noqa: E731
         _, raw_test = kmeans_clusters(flat(data["train"]), flat(data["test"]), model.n_clusters,
                                       n_init=3, seed=job.seed)
         anchors = {"k-means on raw pixels": clustering_metrics(data["y_test"], raw_test)}
-        anchors.update(self._anchors.get(id(model), {}))
+        anchors.update(run.notes.get("anchors", {}))
         anchors.update(PUBLISHED)
-        self._anchors[id(model)] = anchors
+        run.notes["anchors"] = anchors
         return {k: float(v) for k, v in metrics.items()}
 
     # -- card and pictures ----------------------------------------------------------------------
 
-    def card(self, model, metrics, job):
+    def card(self, run):
+        model, metrics, job, notes = run.model, run.metrics, run.job, run.notes
         t = job.train
-        ae = self._autoencoders.get(id(model))
+        ae = self.autoencoder(job)
         layers = (
             f"{' -> '.join(f'conv{f}/2' for f in ae.conv_filters)}"
             f"{''.join(f' -> {u}' for u in ae.hidden_units)} -> code {ae.code_size}, "
@@ -210,7 +228,7 @@ class DeepClusteringFamily(Family):
             if ae is not None and getattr(ae, "architecture", None) == "conv" else None
         )
         enc = f"a convolutional encoder ({layers})" if layers else f"an encoder to a {model.code_size}-d code"
-        zoo_name = self._encoder_names.get(id(model))
+        zoo_name = job.model.get("encoder")
         if zoo_name:
             enc = (f"the encoder of the zoo entry `{zoo_name}` "
                    f"({layers or f'code {model.code_size}'})")
@@ -225,7 +243,6 @@ class DeepClusteringFamily(Family):
                         f"{t['pretrain_batch_size']}, MSE.")
         idec = model.reconstruction_weight > 0
         n = len(job.data.get("subset") and range(job.data["subset"]) or range(54000))
-        notes = self._notes.get(id(model), {})
         umap_on = (f"all {n:,} training codes" if t["umap_sample"] >= n
                    else f"{t['umap_sample']:,} training codes drawn at random")
         gmm = ("Gaussian mixture with full covariances"
@@ -288,18 +305,15 @@ class DeepClusteringFamily(Family):
                 "this model): it sharpens the clusters of the code space, which are less "
                 "class-like than the UMAP manifold's."
             ),
-            "anchors": self._anchors.get(id(model), {}),
+            "anchors": notes.get("anchors", {}),
             "tags": ["clustering", "deep-embedded-clustering", "dec", "autoencoder"],
             "datasets": [job.data["dataset"]],
             "pictures": CONFUSION_PICTURE,
         }
 
-    def artifacts(self, model, data, job, directory):
-        from kerazoo.viz.confusion import confusion_matrix_plot
-
-        names = None
-        if job.data["dataset"] == "fashion_mnist":
-            from kerazoo.datasets import FASHION_MNIST_CLASS_NAMES as names
+    def artifacts(self, run, directory):
+        model, data, job = run.model, run.data, run.job
+        names = FASHION_MNIST_CLASS_NAMES if job.data["dataset"] == "fashion_mnist" else None
         ids = model.predict(data["test"], batch_size=512, verbose=0)
         return [confusion_matrix_plot(data["y_test"], ids, directory / "confusion_matrix.png",
                                       class_names=names, title=job.name)]

@@ -26,11 +26,12 @@ import keras
 import numpy as np
 
 from kerazoo.datasets import image_loader
-from kerazoo.recipes.family import Family, register_family
 from kerazoo.layers.augmentation import augmentation_text
 from kerazoo.models.dbn.classifier import DBNClassifier
 from kerazoo.models.dbn.dbn import DBN
-from kerazoo.recipes.rbm import load_image_splits
+from kerazoo.recipes.data import load_image_splits
+from kerazoo.recipes.family import Family, register_family
+from kerazoo.viz import filter_grid, image_grid
 
 _DATASET_NAMES = {"fashion_mnist": "Fashion-MNIST", "mnist": "MNIST"}
 _PRETRAIN_DEFAULTS = {
@@ -46,14 +47,6 @@ CLASSIFIER_KEYS = ("dropout", "input_dropout", "random_flip", "random_translatio
 #: Where benchmarks/dbn.py leaves its summary; the cards quote it when present.
 BENCHMARK_SUMMARY = Path(__file__).resolve().parents[3] / "benchmarks" / "results" / "dbn.json"
 HINTON_2006_MNIST_ERROR = 0.0125
-
-
-def _notes(model):
-    notes = getattr(model, "_kerazoo_card_notes", None)
-    if notes is None:
-        notes = {}
-        object.__setattr__(model, "_kerazoo_card_notes", notes)
-    return notes
 
 
 def _value(v):
@@ -132,9 +125,10 @@ class DBNFamily(Family):
     def load_data(self, job):
         return load_image_splits(job)
 
-    def fit(self, model, data, job, callbacks=(), verbose="auto"):
-        histories, seconds = _pretrain(model, data, job, callbacks, verbose)
-        _notes(model)["pretrain_seconds"] = seconds
+    def fit(self, run, callbacks=(), verbose="auto"):
+        model, job = run.model, run.job
+        histories, seconds = _pretrain(model, run.data, job, callbacks, verbose)
+        run.notes["pretrain_seconds"] = seconds
         # Published compiled: `fit` after `kerazoo.load` continues CD on every layer.
         model.compile(steps_per_execution=int(job.train["steps_per_execution"]))
         logs = {}
@@ -150,7 +144,8 @@ class DBNFamily(Family):
         x, _ = image_loader(job.data["dataset"])("test")
         return x[:n], None
 
-    def evaluate(self, model, data, job):
+    def evaluate(self, run):
+        model, data = run.model, run.data
         x_test = data["x_test"]
         results = {}
         h = x_test
@@ -167,21 +162,21 @@ class DBNFamily(Family):
         results["test_rbm1_reconstruction_mse"] = float(
             np.mean((model.rbms[0].reconstruct(x_test) - x_test) ** 2)
         )
-        seconds = _notes(model).get("pretrain_seconds")
+        seconds = run.notes.get("pretrain_seconds")
         if seconds:
             results["pretrain_seconds"] = float(seconds)
         mean_image = data["x_train"].mean(axis=0, keepdims=True)
-        _notes(model)["anchors"] = {
+        run.notes["anchors"] = {
             "mean training image (no model)": {
                 "test_reconstruction_mse": float(np.mean((x_test - mean_image) ** 2))
             }
         }
         return results
 
-    def card(self, model, metrics, job):
+    def card(self, run):
+        model, job, notes = run.model, run.job, run.notes
         t = job.train
         data_name = _DATASET_NAMES.get(job.data["dataset"], job.data["dataset"])
-        notes = _notes(model)
         sizes = "-".join(map(str, model.layer_sizes))
         anchors = dict(notes.get("anchors", {}))
         evaluation = (
@@ -245,9 +240,8 @@ class DBNFamily(Family):
             },
         }
 
-    def artifacts(self, model, data, job, directory):
-        from kerazoo.viz import filter_grid, image_grid
-
+    def artifacts(self, run, directory):
+        model, data, job = run.model, run.data, run.job
         directory = Path(directory)
         steps = int(job.train["sample_gibbs_steps"])
         samples = model.sample(64, gibbs_steps=steps, seed=job.seed)
@@ -373,7 +367,8 @@ class DBNClassifierFamily(Family):
     def load_data(self, job):
         return load_image_splits(job)
 
-    def fit(self, model, data, job, callbacks=(), verbose="auto"):
+    def fit(self, run, callbacks=(), verbose="auto"):
+        model, data, job = run.model, run.data, run.job
         kwargs, _ = self._split(job)
         dbn = DBN(**kwargs)
         histories, seconds = _pretrain(dbn, data, job, (), verbose)
@@ -391,10 +386,10 @@ class DBNClassifierFamily(Family):
             verbose=verbose,
             shuffle=True,
         )
-        notes = _notes(model)
+        notes = run.notes
         notes["pretrain_seconds"] = seconds
         notes["finetune_seconds"] = time.perf_counter() - start
-        # Plain data only: a Keras object in the notes would be saved with the model.
+        # What the card and pictures need of the pretrained DBN (not the DBN itself).
         notes["pretrain_text"] = _recipe_text(dbn, t, _DATASET_NAMES.get(
             job.data["dataset"], job.data["dataset"]), seconds)
         notes["dbn_samples"] = dbn.sample(64, gibbs_steps=1000, seed=job.seed)
@@ -406,12 +401,12 @@ class DBNClassifierFamily(Family):
         x, y = image_loader(job.data["dataset"])("test")
         return x[:n], y[:n]
 
-    def evaluate(self, model, data, job):
+    def evaluate(self, run):
+        model, data, notes = run.model, run.data, run.notes
         probs = model.predict(data["x_test"], batch_size=1000, verbose=0)
         y = data["y_test"]
         accuracy = float(np.mean(np.argmax(probs, axis=1) == y))
         nll = float(-np.mean(np.log(np.clip(probs[np.arange(len(y)), y], 1e-12, None))))
-        notes = _notes(model)
         results = {"test_accuracy": accuracy, "test_error": 1.0 - accuracy, "test_nll": nll}
         for key in ("pretrain_seconds", "finetune_seconds"):
             if key in notes:
@@ -427,9 +422,9 @@ class DBNClassifierFamily(Family):
         notes["anchors"] = anchors
         return results
 
-    def card(self, model, metrics, job):
+    def card(self, run):
+        model, job, notes = run.model, run.job, run.notes
         t = job.train
-        notes = _notes(model)
         data_name = _DATASET_NAMES.get(job.data["dataset"], job.data["dataset"])
         sizes = "-".join(map(str, [model.n_visible] + model.hidden_units + [model.n_classes]))
         pretrain = notes.get("pretrain_text", "")
@@ -500,18 +495,17 @@ class DBNClassifierFamily(Family):
             },
         }
 
-    def artifacts(self, model, data, job, directory):
+    def artifacts(self, run, directory):
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
         from sklearn.metrics import ConfusionMatrixDisplay
 
-        from kerazoo.viz import image_grid
-
+        model, data, job = run.model, run.data, run.job
         directory = Path(directory)
         paths = []
-        samples = _notes(model).get("dbn_samples")
+        samples = run.notes.get("dbn_samples")
         if samples is not None:
             paths.append(image_grid(samples, directory / "samples.png", ncols=8,
                                     title="Samples of the pretrained DBN"))

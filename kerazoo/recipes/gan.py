@@ -22,12 +22,13 @@ from pathlib import Path
 import keras
 
 from kerazoo.datasets import make_image_dataset
-from kerazoo.recipes.family import Family, register_family
-from kerazoo.recipes.sample_quality import FD_SAMPLES, SampleEvaluator, blur_plus
-from kerazoo.recipes.classifier import CLASS_ID_LIST
 from kerazoo.models.gan.architectures import NORM_DESCRIPTIONS, resolve_discriminator_norm
 from kerazoo.models.gan.gan import GAN
-from kerazoo.recipes.rbm import load_image_splits
+from kerazoo.recipes.classifier import CLASS_ID_LIST
+from kerazoo.recipes.data import load_image_splits
+from kerazoo.recipes.family import Family, register_family
+from kerazoo.recipes.sample_quality import FD_SAMPLES, SampleEvaluator, blur_plus
+from kerazoo.viz import image_grid, latent_walks
 
 
 LR_SCHEDULES = ("constant", "cosine")
@@ -83,7 +84,8 @@ class GANFamily(Family):
     def load_data(self, job):
         return load_image_splits(job)
 
-    def fit(self, model, data, job, callbacks=(), verbose="auto"):
+    def fit(self, run, callbacks=(), verbose="auto"):
+        model, data, job = run.model, run.data, run.job
         t = job.train
         # A tf.data pipeline draws a new batch order every epoch (Keras's array adapter
         # repeats one order per epoch after `keras.utils.set_random_seed`).
@@ -92,34 +94,36 @@ class GANFamily(Family):
         start = time.perf_counter()
         history = model.fit(batches, epochs=int(t["epochs"]), callbacks=list(callbacks), verbose=verbose,
                             shuffle=False)
-        self._train_seconds = time.perf_counter() - start
+        run.notes["train_seconds"] = time.perf_counter() - start
         return history
 
-    def evaluate(self, model, data, job):
+    def evaluate(self, run):
+        model, data, job = run.model, run.data, run.job
         evaluator = SampleEvaluator.from_zoo()
         scores = evaluator(model.sample(FD_SAMPLES, seed=int(job.train["fd_seed"])))
         metrics = {"fd": scores["fd"], "class_coverage_min": scores["class_coverage_min"]}
         for c, share in enumerate(scores["class_coverage"]):
             metrics[f"class_coverage_{c}"] = share
-        self._anchors = {
+        run.notes["anchors"] = {
             name: {"fd": s["fd"], "class_coverage_min": s["class_coverage_min"]}
             for name, s in score_anchors(evaluator, data["x_train"]).items()
         }
-        train_seconds, self._train_seconds = getattr(self, "_train_seconds", None), None
-        if train_seconds is not None:
-            metrics["train_seconds"] = float(train_seconds)
+        if run.notes.get("train_seconds") is not None:
+            metrics["train_seconds"] = float(run.notes["train_seconds"])
         return metrics
 
-    def search_metrics(self, model, data, job):
+    def search_metrics(self, run):
         """The tuning objective `val_fd`: the Fréchet distance of as many samples as there
         are validation images to those images, in the evaluator's features (a search never
         looks at the test images; the sample count, and so the distance's bias, is the same
         for every trial of a search). Also `val_class_coverage_min`."""
+        model, data, job = run.model, run.data, run.job
         evaluator = SampleEvaluator.from_zoo(reference=data["x_val"])
         scores = evaluator(model.sample(len(data["x_val"]), seed=int(job.train["fd_seed"])))
         return {"val_fd": scores["fd"], "val_class_coverage_min": scores["class_coverage_min"]}
 
-    def card(self, model, metrics, job):
+    def card(self, run):
+        model, metrics, job = run.model, run.metrics, run.job
         t = job.train
         g, d = model.generator_filters, model.discriminator_filters
         minutes = metrics.get("train_seconds", float("nan")) / 60
@@ -176,7 +180,7 @@ averaged with its four neighbours). Fréchet distances compare only within this 
 and at 10,000 samples. `benchmarks/gan.py` compares the recipe with the textbook DCGAN recipe
 (Radford et al., 2015) trained for the same wall-clock time, and with the VAE.
 """,
-            "anchors": dict(getattr(self, "_anchors", {}) or {}),
+            "anchors": dict(run.notes.get("anchors", {})),
             "limitations": (
                 "Fashion-MNIST only. A GAN has no likelihood and no encoder: it cannot score or "
                 "encode images. Fine details (prints, text on bags) are often garbled; the "
@@ -192,9 +196,8 @@ and at 10,000 samples. `benchmarks/gan.py` compares the recipe with the textbook
             },
         }
 
-    def artifacts(self, model, data, job, directory):
-        from kerazoo.viz import image_grid, latent_walks
-
+    def artifacts(self, run, directory):
+        model, job = run.model, run.job
         directory = Path(directory)
         paths = [image_grid(model.sample(64, seed=0), directory / "samples.png", ncols=8, title="Samples")]
         paths += latent_walks(model, model.latent_dim, directory, seed=job.seed)

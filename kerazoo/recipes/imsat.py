@@ -18,11 +18,12 @@ run, the test accuracy of every restart, and the published DEC and N2D accuracie
 import keras
 import numpy as np
 
-from kerazoo.recipes.family import Family, register_family
-from kerazoo.metrics.clustering import clustering_metrics, normalized_mutual_info
-from kerazoo.recipes.clustering import CONFUSION_PICTURE, PUBLISHED, DeepClusteringFamily
-from kerazoo.models.clustering.imsat import IMSAT
 from kerazoo.applications.clustering import kmeans_clusters
+from kerazoo.datasets import make_image_dataset
+from kerazoo.metrics.clustering import clustering_metrics, normalized_mutual_info
+from kerazoo.models.clustering.imsat import IMSAT
+from kerazoo.recipes.clustering import CONFUSION_PICTURE, PUBLISHED, DeepClusteringFamily
+from kerazoo.recipes.family import Family, register_family
 
 
 @register_family
@@ -33,25 +34,21 @@ class IMSATFamily(Family):
     train_defaults = {"epochs": 15, "batch_size": 250, "learning_rate": 2e-3, "restarts": 1}
     objective = ("loss", "min")
 
-    def __init__(self):
-        self._notes = {}
-
     def load_data(self, job):
         # The deep_clustering family's splits: the training images (or `subset`), the test set.
         return DeepClusteringFamily.load_data(self, job)
 
-    def fit(self, model, data, job, callbacks=(), verbose="auto"):
-        from kerazoo.datasets import make_image_dataset
-
+    def fit(self, run, callbacks=(), verbose="auto"):
+        model, data, job = run.model, run.data, run.job
         t = job.train
-        restarts = int(t["restarts"])
-        if restarts < 1:
+        n_restarts = int(t["restarts"])
+        if n_restarts < 1:
             raise ValueError(f"train.restarts must be a positive integer. Received: {t['restarts']!r}")
         x = model.check_images(data["train"])
         radii = model.perturbation_radii(x)
         config = model.get_config()
-        runs, candidates = [], []
-        for r in range(restarts):
+        restarts, candidates = [], []
+        for r in range(n_restarts):
             seed = job.seed + r
             candidate = model if r == 0 else IMSAT(**{**config, "seed": seed, "name": config["name"]})
             if r > 0:
@@ -63,43 +60,44 @@ class IMSATFamily(Family):
             # One inference pass over the training images gives the objective and the partition.
             objective, probabilities = candidate.objective(x, radii, return_probabilities=True)
             test_ids = candidate.predict(data["test"], batch_size=1000, verbose=0)
-            runs.append({"seed": seed, "objective": objective["loss"],
+            restarts.append({"seed": seed, "objective": objective["loss"],
                          **{f"test_{k}": v for k, v in clustering_metrics(data["y_test"], test_ids).items()}})
             candidates.append((probabilities.argmax(axis=1), candidate.get_weights(), history))
-        for r, run in enumerate(runs):
+        for r, restart in enumerate(restarts):
             others = [normalized_mutual_info(candidates[r][0], ids) for o, (ids, _, _) in enumerate(candidates) if o != r]
-            run["agreement"] = float(np.mean(others)) if others else 1.0
-        chosen = int(np.argmax([run["agreement"] for run in runs]))
+            restart["agreement"] = float(np.mean(others)) if others else 1.0
+        chosen = int(np.argmax([restart["agreement"] for restart in restarts]))
         model.set_weights(candidates[chosen][1])
-        self._notes[id(model)] = {"runs": runs, "chosen": chosen}
+        run.notes["restarts"], run.notes["chosen"] = restarts, chosen
         return candidates[chosen][2]
 
-    def evaluate(self, model, data, job):
+    def evaluate(self, run):
+        model, data, job, notes = run.model, run.data, run.job, run.notes
         ids = model.predict(data["test"], batch_size=1000, verbose=0)
         metrics = clustering_metrics(data["y_test"], ids)
         flat = lambda a: a.reshape(len(a), -1)  # noqa: E731
         _, raw_test = kmeans_clusters(flat(data["train"]), flat(data["test"]), model.n_clusters,
                                       n_init=3, seed=job.seed)
         anchors = {"k-means on raw pixels": clustering_metrics(data["y_test"], raw_test)}
-        notes = self._notes.get(id(model), {})
-        for run in notes.get("runs", []) if len(notes.get("runs", [])) > 1 else []:
-            anchors[f"restart seed {run['seed']} (agreement {run['agreement']:.4f}, objective {run['objective']:.4f})"] = {
-                "accuracy": run["test_accuracy"], "nmi": run["test_nmi"], "ari": run["test_ari"]}
+        restarts = notes.get("restarts", [])
+        for r in restarts if len(restarts) > 1 else []:
+            anchors[f"restart seed {r['seed']} (agreement {r['agreement']:.4f}, objective {r['objective']:.4f})"] = {
+                "accuracy": r["test_accuracy"], "nmi": r["test_nmi"], "ari": r["test_ari"]}
         anchors.update(PUBLISHED)
         notes["anchors"] = anchors
         return {k: float(v) for k, v in metrics.items()}
 
-    def card(self, model, metrics, job):
+    def card(self, run):
+        model, metrics, job, notes = run.model, run.metrics, run.job, run.notes
         t = job.train
-        notes = self._notes.get(id(model), {})
         n = job.data.get("subset") or 54000
-        runs = notes.get("runs", [])
-        chosen = (f" Of {len(runs)} restarts (seeds {runs[0]['seed']}-{runs[-1]['seed']}), the one whose "
+        restarts = notes.get("restarts", [])
+        chosen = (f" Of {len(restarts)} restarts (seeds {restarts[0]['seed']}-{restarts[-1]['seed']}), the one whose "
                   "partition of the training images agrees most with the others' (mean normalized "
                   "mutual information, no labels) was kept (seed "
-                  f"{runs[notes['chosen']]['seed']}); each restart's test accuracy, agreement and "
+                  f"{restarts[notes['chosen']]['seed']}); each restart's test accuracy, agreement and "
                   "objective are anchors."
-                  if len(runs) > 1 else "")
+                  if len(restarts) > 1 else "")
         layers = " -> ".join(str(u) for u in model.hidden_units)
         return {
             "summary": job.description or "IMSAT clustering of Fashion-MNIST.",
@@ -150,6 +148,6 @@ class IMSATFamily(Family):
             "pictures": CONFUSION_PICTURE,
         }
 
-    def artifacts(self, model, data, job, directory):
+    def artifacts(self, run, directory):
         # The deep_clustering family's picture: the test confusion matrix.
-        return DeepClusteringFamily.artifacts(self, model, data, job, directory)
+        return DeepClusteringFamily.artifacts(self, run, directory)

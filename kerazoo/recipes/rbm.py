@@ -21,15 +21,18 @@ validates on at most N / 9).
 """
 
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from kerazoo.datasets import image_loader
-from kerazoo.recipes.family import Family, register_family
+import kerazoo.metrics as kz_metrics
 from kerazoo.models.rbm.bernoulli_rbm import BernoulliRBM
 from kerazoo.models.rbm.gaussian_bernoulli_rbm import GaussianBernoulliRBM
+from kerazoo.recipes.data import load_image_splits
+from kerazoo.recipes.family import Family, register_family
+from kerazoo.viz import filter_grid, image_grid
 
 _COMMON_TRAIN = {
     "epochs": 20,
@@ -43,26 +46,6 @@ _COMMON_TRAIN = {
 }
 
 _DATASET_NAMES = {"fashion_mnist": "Fashion-MNIST", "mnist": "MNIST"}
-
-
-def load_image_splits(job):
-    """`x_train`, `y_train`, `x_val`, `y_val`, `x_test`, `y_test` of an image job.
-
-    Train = the first 54,000 official training images, validation = the last 6,000;
-    `[data] subset = N` keeps the first N training images and at most N / 9 (at least
-    100) validation images.
-    """
-    load = image_loader(job.data["dataset"])
-    x_train, y_train = load("train")
-    x_val, y_val = load("validation")
-    x_test, y_test = load("test")
-    subset = job.data.get("subset")
-    if subset:
-        x_train, y_train = x_train[:subset], y_train[:subset]
-        n_val = max(100, subset // 9)
-        x_val, y_val = x_val[:n_val], y_val[:n_val]
-    return {"x_train": x_train, "y_train": y_train, "x_val": x_val, "y_val": y_val,
-            "x_test": x_test, "y_test": y_test}
 
 
 def make_optimizer(train, steps_per_epoch):
@@ -88,7 +71,8 @@ def make_optimizer(train, steps_per_epoch):
     return optimizer.__class__(learning_rate=schedule)
 
 
-def _fit(model, data, job, callbacks, verbose):
+def _fit(run, callbacks, verbose):
+    model, data, job = run.model, run.data, run.job
     train = job.train
     keras.utils.set_random_seed(job.seed)
     x = data["x_train"]
@@ -107,17 +91,8 @@ def _fit(model, data, job, callbacks, verbose):
         verbose=verbose,
         shuffle=True,
     )
-    _notes(model)["train_seconds"] = time.perf_counter() - start
+    run.notes["train_seconds"] = time.perf_counter() - start
     return history
-
-
-def _notes(model):
-    """Facts the family collects for the card (kept on the model object, not saved)."""
-    notes = getattr(model, "_kerazoo_card_notes", None)
-    if notes is None:
-        notes = {}
-        object.__setattr__(model, "_kerazoo_card_notes", notes)
-    return notes
 
 
 def _evaluate_monitors(model, x, batch_size):
@@ -131,11 +106,8 @@ def _recon_grid(model, x):
     return np.concatenate([originals, reconstructions])
 
 
-def _artifacts(model, data, job, directory, binarize=None):
-    from pathlib import Path
-
-    from kerazoo.viz import filter_grid, image_grid
-
+def _artifacts(run, directory, binarize=None):
+    model, data, job = run.model, run.data, run.job
     directory = Path(directory)
     name = _DATASET_NAMES.get(job.data["dataset"], job.data["dataset"])
     steps = int(job.train["sample_gibbs_steps"])
@@ -183,24 +155,21 @@ class RBMFamily(Family):
     def load_data(self, job):
         return load_image_splits(job)
 
-    def fit(self, model, data, job, callbacks=(), verbose="auto"):
-        return _fit(model, data, job, callbacks, verbose)
+    def fit(self, run, callbacks=(), verbose="auto"):
+        return _fit(run, callbacks, verbose)
 
     def _score(self, kernel, visible_bias, hidden_bias, v_test, v_train, base, job):
         """(test LL, its AIS spread, train LL, log Z) with the family's estimator."""
-        from kerazoo import metrics
-
-        log_z, std, _ = metrics.bernoulli_rbm_log_partition(
+        log_z, std, _ = kz_metrics.bernoulli_rbm_log_partition(
             kernel, visible_bias, hidden_bias, n_chains=int(job.train["ais_chains"]),
             n_betas=int(job.train["ais_betas"]), base_visible_bias=base, seed=job.seed,
         )
-        test = -np.mean(metrics.bernoulli_rbm_free_energy(v_test, kernel, visible_bias, hidden_bias))
-        train = -np.mean(metrics.bernoulli_rbm_free_energy(v_train, kernel, visible_bias, hidden_bias))
+        test = -np.mean(kz_metrics.bernoulli_rbm_free_energy(v_test, kernel, visible_bias, hidden_bias))
+        train = -np.mean(kz_metrics.bernoulli_rbm_free_energy(v_train, kernel, visible_bias, hidden_bias))
         return float(test - log_z), float(std), float(train - log_z), float(log_z)
 
-    def evaluate(self, model, data, job):
-        from kerazoo import metrics as kz_metrics
-
+    def evaluate(self, run):
+        model, data, job = run.model, run.data, run.job
         x_test = data["x_test"]
         results = _evaluate_monitors(model, x_test, int(job.train["batch_size"]))
         v_train = model.visible_numpy(data["x_train"])
@@ -218,15 +187,16 @@ class RBMFamily(Family):
                 "log_partition": log_z,
             }
         )
-        notes = _notes(model)
+        notes = run.notes
         notes["estimator"] = "exact" if model.n_hidden <= kz_metrics.MAX_EXACT_HIDDEN else "ais"
         if job.train["sklearn_anchor"]:
-            notes["anchors"] = {"scikit-learn BernoulliRBM": self._sklearn_anchor(
-                model, data, job, v_train, v_test, base)}
+            anchor, notes["sklearn_seconds"] = self._sklearn_anchor(model, job, v_train, v_test, base)
+            notes["anchors"] = {"scikit-learn BernoulliRBM": anchor}
         return results
 
-    def _sklearn_anchor(self, model, data, job, v_train, v_test, base):
-        """scikit-learn's BernoulliRBM at the same size, batch and epochs, same estimator."""
+    def _sklearn_anchor(self, model, job, v_train, v_test, base):
+        """scikit-learn's BernoulliRBM at the same size, batch and epochs, same estimator:
+        its scores and its training time in seconds."""
         from sklearn.neural_network import BernoulliRBM as SklearnRBM
 
         sk = SklearnRBM(
@@ -243,16 +213,15 @@ class RBMFamily(Family):
             sk.components_.T.astype(np.float64), sk.intercept_visible_.astype(np.float64),
             sk.intercept_hidden_.astype(np.float64), v_test, v_train[:10000], base, job,
         )
-        _notes(model)["sklearn_seconds"] = seconds
         return {
             "test_log_likelihood": test_ll,
             "test_log_likelihood_std": std,
             "train_log_likelihood": train_ll,
             "log_partition": log_z,
-        }
+        }, seconds
 
-    def card(self, model, metrics, job):
-        notes = _notes(model)
+    def card(self, run):
+        model, metrics, job, notes = run.model, run.metrics, run.job, run.notes
         data_name = _DATASET_NAMES.get(job.data["dataset"], job.data["dataset"])
         t = job.train
         chain = f"PCD-{model.cd_k} with {model.n_chains} persistent chains" if model.persistent else f"CD-{model.cd_k}"
@@ -337,8 +306,8 @@ class RBMFamily(Family):
             "pictures": _pictures(job),
         }
 
-    def artifacts(self, model, data, job, directory):
-        return _artifacts(model, data, job, directory, binarize=model.binarize)
+    def artifacts(self, run, directory):
+        return _artifacts(run, directory, binarize=run.model.binarize)
 
 
 @register_family
@@ -354,10 +323,11 @@ class GRBMFamily(Family):
     def load_data(self, job):
         return load_image_splits(job)
 
-    def fit(self, model, data, job, callbacks=(), verbose="auto"):
-        return _fit(model, data, job, callbacks, verbose)
+    def fit(self, run, callbacks=(), verbose="auto"):
+        return _fit(run, callbacks, verbose)
 
-    def evaluate(self, model, data, job):
+    def evaluate(self, run):
+        model, data, job = run.model, run.data, run.job
         x_test = data["x_test"]
         results = _evaluate_monitors(model, x_test, int(job.train["batch_size"]))
         recon = model.reconstruct(x_test)
@@ -386,11 +356,11 @@ class GRBMFamily(Family):
                     - 0.5 * z.shape[1] * np.log(2.0 * np.pi) - np.log(std).sum()
                 )),
             }
-        _notes(model)["anchors"] = anchors
+        run.notes["anchors"] = anchors
         return results
 
-    def card(self, model, metrics, job):
-        notes = _notes(model)
+    def card(self, run):
+        model, metrics, job, notes = run.model, run.metrics, run.job, run.notes
         data_name = _DATASET_NAMES.get(job.data["dataset"], job.data["dataset"])
         t = job.train
         chain = f"PCD-{model.cd_k} with {model.n_chains} persistent chains" if model.persistent else f"CD-{model.cd_k}"
@@ -451,5 +421,5 @@ class GRBMFamily(Family):
             "pictures": _pictures(job),
         }
 
-    def artifacts(self, model, data, job, directory):
-        return _artifacts(model, data, job, directory)
+    def artifacts(self, run, directory):
+        return _artifacts(run, directory)

@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 
+from kerazoo.datasets import load_movielens_100k
 from kerazoo.metrics.ranking import mae, ranking_metrics, rmse
 from kerazoo.models.recommenders._common import check_history
 
@@ -68,8 +69,6 @@ def cross_validate(make_and_fit, folds=(1, 2, 3, 4, 5), k=10, data_dir=None, ver
     Returns:
         ``{fold: metrics}``, where metrics are `evaluate_fold`'s plus ``train_seconds``.
     """
-    from kerazoo.datasets import load_movielens_100k
-
     results = {}
     for fold in folds:
         train, test = load_movielens_100k(fold, data_dir=data_dir)

@@ -10,11 +10,13 @@ entry holds weights only: no rating and no array derived from the ratings.
 
 import numpy as np
 
-from kerazoo.recipes.family import Family, register_family
+from kerazoo.datasets import load_movielens_100k
 from kerazoo.models.recommenders.autorec import AutoRec
 from kerazoo.models.recommenders.baselines import GlobalMean, UserItemBiases
-from kerazoo.recipes.recommender_evaluation import evaluate_fold, summarize
 from kerazoo.models.recommenders.rbm_recommender import RBMRecommender
+from kerazoo.recipes.family import Family, Run, register_family
+from kerazoo.recipes.recommender_evaluation import evaluate_fold, summarize
+from kerazoo.viz.recommenders import fold_metric_chart
 
 #: Published 5-fold MovieLens-100k numbers (the Surprise library's benchmark page).
 PUBLISHED_ANCHORS = {
@@ -34,8 +36,6 @@ def _folds(job):
 
 
 def _load(job, fold):
-    from kerazoo.datasets import load_movielens_100k
-
     train, test = load_movielens_100k(fold)
     if "subset" in job.data:
         train = train[: job.data["subset"]]
@@ -72,7 +72,8 @@ class _MovieLensFamily(Family):
             return train[order[n_val:]], train[order[:n_val]]
         return train, data["test"]
 
-    def evaluate(self, model, data, job):
+    def evaluate(self, run):
+        model, data, job = run.model, run.data, run.job
         per_fold = {}
         baselines = {"global mean": {}, "user+item biases": {}}
         for fold in _folds(job):
@@ -82,8 +83,8 @@ class _MovieLensFamily(Family):
                 train, test = _load(job, fold)
                 fold_model = self.build(job, fold=fold)
                 quiet = job.with_overrides({"monitor": False}) if "monitor" in job.train else job
-                self.fit(fold_model, {"train": train, "test": test, "fold": fold}, quiet,
-                         verbose=0)
+                self.fit(Run(job=quiet, model=fold_model,
+                             data={"train": train, "test": test, "fold": fold}), verbose=0)
             per_fold[fold] = evaluate_fold(fold_model, train, test)
             for name, base in (("global mean", GlobalMean()), ("user+item biases", UserItemBiases())):
                 baselines[name][fold] = evaluate_fold(base.fit_ratings(train), train, test)
@@ -95,14 +96,15 @@ class _MovieLensFamily(Family):
             metrics[f"rmse_u{fold}"] = values["rmse"]
             metrics[f"mae_u{fold}"] = values["mae"]
         metrics["folds"] = len(per_fold)
-        self._baselines = {name: summarize(r) for name, r in baselines.items()}
-        self._per_fold = per_fold
+        run.notes["baselines"] = {name: summarize(r) for name, r in baselines.items()}
+        run.notes["per_fold"] = per_fold
         return metrics
 
-    def _anchors(self):
+    def _anchors(self, run):
+        """The published anchors and the baselines this run measured."""
         anchors = {
             name: {k: v for k, v in values.items() if k in ("rmse", "mae") + RANKING_KEYS}
-            for name, values in getattr(self, "_baselines", {}).items()
+            for name, values in run.notes.get("baselines", {}).items()
         }
         anchors = {f"{name} (this harness)": values for name, values in anchors.items()}
         return {**PUBLISHED_ANCHORS, **anchors}
@@ -115,18 +117,16 @@ class _MovieLensFamily(Family):
             return {key: value[:n] for key, value in x.items()}, None
         return x[:n], y[:n]
 
-    def artifacts(self, model, data, job, directory):
-        per_fold = getattr(self, "_per_fold", None)
+    def artifacts(self, run, directory):
+        per_fold = run.notes.get("per_fold")
         if not per_fold:
             return []
-        from kerazoo.viz.recommenders import fold_metric_chart
-
         path = fold_metric_chart(
             {f"u{fold}": values["rmse"] for fold, values in per_fold.items()},
             directory / "fold_rmse.png",
-            anchors={name: values["rmse"] for name, values in self._anchors().items()
+            anchors={name: values["rmse"] for name, values in self._anchors(run).items()
                      if "rmse" in values},
-            title=f"{job.name}: test RMSE per MovieLens-100k fold",
+            title=f"{run.job.name}: test RMSE per MovieLens-100k fold",
         )
         return [path]
 
@@ -167,7 +167,8 @@ class RBMCFFamily(_MovieLensFamily):
         "evaluate_folds": [1, 2, 3, 4, 5],
     }
 
-    def fit(self, model, data, job, callbacks=(), verbose="auto"):
+    def fit(self, run, callbacks=(), verbose="auto"):
+        model, data, job = run.model, run.data, run.job
         train, validation = self._validation(data, job)
         # The conditional RBM's implicit input: which test pairs are rated (no ratings).
         rated = data["test"][:, :2] if model.conditional else None
@@ -177,7 +178,8 @@ class RBMCFFamily(_MovieLensFamily):
             ema_momentum=job.train["ema_momentum"],
             validation=validation, rated=rated, callbacks=callbacks, verbose=verbose)
 
-    def card(self, model, metrics, job):
+    def card(self, run):
+        model, metrics, job = run.model, run.metrics, run.job
         kind = "conditional RBM" if model.conditional else "RBM"
         return {
             "summary": (
@@ -233,7 +235,7 @@ class RBMCFFamily(_MovieLensFamily):
                 "\n\nThe conditional RBM's RMSE and MAE use which test movies each user "
                 "rated (not the ratings), as in the paper; its top-N ranking uses the training "
                 "ratings only." if model.conditional else ""),
-            "anchors": self._anchors(),
+            "anchors": self._anchors(run),
             "limitations": (
                 "Rating prediction is limited to the 943 users and 1,682 movies of "
                 "MovieLens-100k (new users through fold-in). The conditional model's RMSE "
@@ -264,14 +266,16 @@ class AutoRecFamily(_MovieLensFamily):
         "evaluate_folds": [1, 2, 3, 4, 5],
     }
 
-    def fit(self, model, data, job, callbacks=(), verbose="auto"):
+    def fit(self, run, callbacks=(), verbose="auto"):
+        model, data, job = run.model, run.data, run.job
         train, validation = self._validation(data, job)
         return model.fit_ratings(
             train, epochs=job.train["epochs"], batch_size=job.train["batch_size"],
             learning_rate=job.train["learning_rate"], lr_decay=job.train["lr_decay"],
             validation=validation, callbacks=callbacks, verbose=verbose)
 
-    def card(self, model, metrics, job):
+    def card(self, run):
+        model, metrics, job = run.model, run.metrics, run.job
         kind = "I-AutoRec (item-based)" if model.orientation == "item" else "U-AutoRec (user-based)"
         return {
             "summary": (
@@ -300,7 +304,7 @@ class AutoRecFamily(_MovieLensFamily):
                 "from GroupLens with a checksum."
             ),
             "evaluation": self._evaluation_text(metrics),
-            "anchors": self._anchors(),
+            "anchors": self._anchors(run),
             "limitations": (
                 "The item-based model's inputs are the 943 training users' ratings: "
                 "predictions for those users only, and a movie with no rating in the history "

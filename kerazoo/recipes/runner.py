@@ -1,28 +1,25 @@
 """`kerazoo train`: re-create a zoo entry from its job file."""
 
-import dataclasses
 import tempfile
 from pathlib import Path
 
 import keras
 
 from kerazoo.callbacks import DivergenceGuard
+from kerazoo.hub import publish as publish_entry
+from kerazoo.recipes.family import Run
 from kerazoo.recipes.registry import get_family
 from kerazoo.recipes.schema import Job, load_job
 
-
-@dataclasses.dataclass
-class TrainResult:
-    model: keras.Model
-    metrics: dict
-    history: object
-    job: Job
-    entry: Path = None
+#: What `train_job` returns (the name of earlier releases): the `Run`, with `model`,
+#: `metrics`, `history`, `job` and `entry`.
+TrainResult = Run
 
 
-def card_for(family, model, metrics, job):
-    """The family's card, with the job file's `[card]` prose taking precedence."""
-    card = dict(family.card(model, metrics, job) or {})
+def card_for(family, run):
+    """The family's card of a run, with the job file's `[card]` prose taking precedence."""
+    job = run.job
+    card = dict(family.card(run) or {})
     for key, value in job.card.items():
         card[key] = list(dict.fromkeys(card.get("tags", []) + value)) if key == "tags" else value
     if job.description and not card.get("summary"):
@@ -42,7 +39,8 @@ def train_job(job, publish=None, zoo_dir=None, epochs=None, subset=None,
         card_notes: `{card field: markdown}` appended to the published card's sections
             (`kerazoo tune --publish` adds the search summary to `training`).
     Returns:
-        A `TrainResult` with the model, its metrics, the history and the entry's folder.
+        The `Run`: the model, its metrics, the history, the card's notes and the entry's
+        folder (`entry`, None unless published).
     """
     if not isinstance(job, Job):
         job = load_job(job)
@@ -54,27 +52,24 @@ def train_job(job, publish=None, zoo_dir=None, epochs=None, subset=None,
     keras.utils.set_random_seed(job.seed)
 
     data = family.load_data(job)
-    model = family.build(job)
+    run = Run(job=job, model=family.build(job), data=data)
     checkpoint = Path(checkpoint_dir) / f"{job.name}.weights.h5" if checkpoint_dir else None
-    history = family.fit(model, data, job, callbacks=[DivergenceGuard(checkpoint)], verbose=verbose)
-    metrics = family.evaluate(model, data, job)
+    run.history = family.fit(run, callbacks=[DivergenceGuard(checkpoint)], verbose=verbose)
+    run.metrics = family.evaluate(run)
 
-    entry = None
     if publish:
-        from kerazoo.hub import publish as publish_entry
-
-        card = card_for(family, model, metrics, job)
+        card = card_for(family, run)
         for key, text in (card_notes or {}).items():
             card[key] = f"{card.get(key) or ''}\n\n{text}".strip()
         with tempfile.TemporaryDirectory() as tmp:
-            paths = family.artifacts(model, data, job, Path(tmp)) or []
-            entry = publish_entry(
-                model,
+            paths = family.artifacts(run, Path(tmp)) or []
+            run.entry = publish_entry(
+                run.model,
                 publish,
                 card=card,
-                metrics=metrics,
+                metrics=run.metrics,
                 recipe=job.to_dict(),
                 files={Path(p).name: p for p in paths},
                 zoo_dir=zoo_dir,
             )
-    return TrainResult(model=model, metrics=metrics, history=history, job=job, entry=entry)
+    return run

@@ -9,6 +9,8 @@ their numbers are measured in one feature space.
 
 import numpy as np
 
+from kerazoo.datasets import load_fashion_mnist
+from kerazoo.hub import load
 from kerazoo.metrics.generative import (
     class_coverage,
     frechet_distance_from_statistics,
@@ -52,9 +54,6 @@ class SampleEvaluator:
     def from_zoo(cls, name=EVALUATOR_NAME, zoo_dir=None, reference=None):
         """The evaluator of `classifier.fashion_mnist` against `reference` images (by
         default the 10,000 test images)."""
-        from kerazoo.datasets import load_fashion_mnist
-        from kerazoo.hub import load
-
         classifier = load(name, zoo_dir=zoo_dir)
         if reference is None:
             reference, _ = load_fashion_mnist("test")

@@ -15,8 +15,11 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from kerazoo.recipes.family import Family, register_family
+from kerazoo.datasets import load_fashion_mnist
+from kerazoo.metrics import gaussian_kl_divergence
 from kerazoo.models.autoencoders.variational import VariationalAutoencoder
+from kerazoo.recipes.family import Family, register_family
+from kerazoo.viz import image_grid, interpolation_grid, latent_grid
 
 #: A latent unit is active when the variance over the data of its posterior mean exceeds
 #: this (Burda, Grosse & Salakhutdinov, 2016, section 5.2).
@@ -72,8 +75,6 @@ class VAEFamily(Family):
     objective = ("val_loss", "min")
 
     def load_data(self, job):
-        from kerazoo.datasets import load_fashion_mnist
-
         x_train, _ = load_fashion_mnist("train")
         if "subset" in job.data:
             x_train = x_train[: job.data["subset"]]
@@ -81,7 +82,8 @@ class VAEFamily(Family):
         x_test, y_test = load_fashion_mnist("test")
         return {"train": x_train, "validation": x_val, "test": x_test, "test_labels": y_test}
 
-    def fit(self, model, data, job, callbacks=(), verbose="auto"):
+    def fit(self, run, callbacks=(), verbose="auto"):
+        model, data, job = run.model, run.data, run.job
         model.compile(keras.optimizers.Adam(job.train["learning_rate"]))
         start = time.perf_counter()
         history = model.fit(
@@ -92,15 +94,14 @@ class VAEFamily(Family):
             callbacks=list(callbacks),
             verbose=verbose,
         )
-        self._train_seconds = time.perf_counter() - start
+        run.notes["train_seconds"] = time.perf_counter() - start
         return history
 
-    def evaluate(self, model, data, job):
+    def evaluate(self, run):
+        model, data, job = run.model, run.data, run.job
         x_test = data["test"]
         targets = model_targets(model, x_test)
         mean, log_var = model.posterior(x_test)
-        from kerazoo.metrics import gaussian_kl_divergence
-
         kl = gaussian_kl_divergence(mean, log_var)
         # The ELBO and log-likelihood are defined for binary images (or a Gaussian decoder).
         scored = model.binarize is not None or model.likelihood == "gaussian"
@@ -121,20 +122,19 @@ class VAEFamily(Family):
             metrics["test_log_likelihood"] = float(np.mean(ll))
             metrics["test_log_likelihood_stderr"] = float(np.std(ll, ddof=1) / np.sqrt(n))
             metrics["ll_seconds"] = float(time.perf_counter() - start)
-        # The wall time of the `fit` just before (once: a later evaluate has none).
-        train_seconds, self._train_seconds = getattr(self, "_train_seconds", None), None
-        if train_seconds is not None:
-            metrics["train_seconds"] = float(train_seconds)
+        # The wall time of the run's `fit`.
+        if run.notes.get("train_seconds") is not None:
+            metrics["train_seconds"] = float(run.notes["train_seconds"])
         return metrics
 
-    def _pca_anchor(self, model, job):
-        data = self.load_data(job)
+    def _pca_anchor(self, model, data, job):
         return pca_test_mse(
             model_targets(model, data["train"]), model_targets(model, data["test"]),
             model.latent_dim, seed=job.seed,
         )
 
-    def card(self, model, metrics, job):
+    def card(self, run):
+        model, job = run.model, run.job
         d = model.latent_dim
         if model.binarize is not None:
             seen = f"binarized at {model.binarize} (a pixel above {model.binarize} is 1, else 0)"
@@ -142,7 +142,7 @@ class VAEFamily(Family):
                      "grey images in [0, 1]")
         else:
             seen = binar = "grey, not binarized"
-        pca = self._pca_anchor(model, job)
+        pca = self._pca_anchor(model, run.data, job)
         n_ll = min(job.train["ll_images"], 10000)
         evaluation = f"""
 All numbers are on the 10,000 Fashion-MNIST test images, {seen}, in nats per image
@@ -223,14 +223,8 @@ the validation split, whose negative ELBO is `val_loss`), {binar}. Adam
             },
         }
 
-    def artifacts(self, model, data, job, directory):
-        from kerazoo.viz.latent import interpolation_grid, latent_grid
-
-        try:
-            from kerazoo.viz.grids import image_grid
-        except ImportError:  # the shared grid helper is not merged yet
-            from kerazoo.viz.latent import _image_grid as image_grid
-
+    def artifacts(self, run, directory):
+        model, data = run.model, run.data
         directory = Path(directory)
         x_test, y_test = data["test"], data["test_labels"]
         seen = model_targets(model, x_test[:16])

@@ -16,7 +16,7 @@ the class of a job's family, and `JobHyperModel` itself for a family without one
 registered family can be tuned through its job's space).
 """
 
-from kerazoo.recipes.schema import Job, parse_job
+from kerazoo.recipes.schema import Job, load_job, parse_job
 from kerazoo.tuning.hypermodel import JobHyperModel
 
 _HYPERMODELS = {}
@@ -50,8 +50,6 @@ def _register(cls):
 def hypermodel_for(job, **kwargs):
     """The named hypermodel of a job's family (`JobHyperModel` when it has none)."""
     if not isinstance(job, Job):
-        from kerazoo.recipes.schema import load_job
-
         job = load_job(job)
     return _HYPERMODELS.get(job.family, JobHyperModel)(job, **kwargs)
 

@@ -4,11 +4,11 @@ A job file (`kerazoo.recipes.schema`) holds a recipe and a search space around i
 hypermodel declares one hyperparameter per `[search.space]` entry, named after the
 `[model]` or `[train]` key it varies and defaulting to the recipe's value, so a trial
 with default values *is* the recipe. `build(hp)` is the family's `build` on the job with
-the trial's values; `fit(hp, model)` is the family's own training (Keras `fit`, CD,
-greedy pretraining, `fit_ratings`, ...) followed by reading the objective from its
-logs: the last epoch's value, the model that `fit` returns (a family whose objective is
-measured after training, e.g. a Frechet distance, adds it with an optional
-`search_metrics(model, data, job)` method). `fit` returns the final
+the trial's values; `fit(hp, model)` makes the trial's `kerazoo.recipes.Run` and runs the
+family's own training on it (Keras `fit`, CD, greedy pretraining, `fit_ratings`, ...),
+then reads the objective from its logs: the last epoch's value, the model that `fit`
+returns (a family whose objective is measured after training, e.g. a Frechet distance,
+adds it with an optional `search_metrics(run) -> {name: value}` method). `fit` returns the final
 value of every logged metric as a dict; the tuner's `keras_tuner.Objective` states the
 objective's name and direction (from `[search]`, else the family's default).
 """
@@ -21,6 +21,7 @@ import keras_tuner
 import numpy as np
 
 from kerazoo.callbacks import DivergenceGuard
+from kerazoo.recipes.family import Run
 from kerazoo.recipes.registry import get_family
 from kerazoo.recipes.schema import Job, JobError, _parse_space_entry, load_job
 
@@ -205,19 +206,17 @@ class JobHyperModel(keras_tuner.HyperModel):
             `{metric: value}`: the last epoch's value of every metric the family's `fit`
             logged, which includes the search objective.
         """
-        job = self.trial_job(hp)
+        run = Run(job=self.trial_job(hp), model=model, data=self.load_data())
         callbacks = [c for c in (callbacks or []) if not _is_checkpoint(c)]
-        history = self.family.fit(
-            model, self.load_data(), job, callbacks=[*callbacks, DivergenceGuard()],
-            verbose=verbose,
+        run.history = self.family.fit(
+            run, callbacks=[*callbacks, DivergenceGuard()], verbose=verbose,
         )
-        metrics = _final_logs(history)
+        metrics = _final_logs(run.history)
         objective = self.job.search["objective"]
         if objective not in metrics and callable(getattr(self.family, "search_metrics", None)):
             # Objectives measured after training (e.g. a Frechet distance on validation
-            # samples): the family's `search_metrics(model, data, job) -> {name: value}`.
-            metrics.update({k: float(v) for k, v in
-                            self.family.search_metrics(model, self.load_data(), job).items()})
+            # samples): the family's `search_metrics(run) -> {name: value}`.
+            metrics.update({k: float(v) for k, v in self.family.search_metrics(run).items()})
         if objective not in metrics:
             raise ValueError(
                 f"{self.job.path or self.job.name}: the search objective `{objective}` is not "

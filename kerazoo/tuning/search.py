@@ -20,6 +20,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from kerazoo.recipes.runner import train_job
 from kerazoo.recipes.schema import Job, JobError, load_job
 
 #: Bump when what a trial computes changes for the same job (a new project then).
@@ -261,8 +262,6 @@ def run_search(job, max_trials=None, directory=DEFAULT_DIRECTORY, epochs=None, s
         if best is None:
             raise RuntimeError(f"{job.name}: no trial completed; nothing to publish.")
         from keras_tuner import HyperParameters
-
-        from kerazoo.recipes.runner import train_job
 
         hp = HyperParameters()
         hp.values.update(oracle.trials[best["trial_id"]].hyperparameters.values)

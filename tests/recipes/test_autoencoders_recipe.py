@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import kerazoo
-from kerazoo.recipes import get_family, load_job, train_job
+from kerazoo.recipes import Run, get_family, load_job, train_job
 from kerazoo.models import (
     Autoencoder,
     ContractiveAutoencoder,
@@ -124,7 +124,7 @@ def test_recipe_draws_a_new_batch_order_every_epoch_reproducibly():
         firsts = []
         record = keras.callbacks.LambdaCallback(
             on_train_batch_end=lambda batch, logs: firsts.append(round(float(logs["first"]))))
-        family.fit(_batch_recorder(), data, job, callbacks=[record], verbose=0)
+        family.fit(Run(job=job, model=_batch_recorder(), data=data), callbacks=[record], verbose=0)
         assert len(firsts) == 3 * 8
         return [tuple(firsts[i:i + 8]) for i in range(0, 24, 8)]
 

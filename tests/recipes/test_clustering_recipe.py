@@ -5,8 +5,8 @@ import pathlib
 import numpy as np
 import pytest
 
-from kerazoo.recipes import get_family, load_job
 from kerazoo.models import DeepClustering
+from kerazoo.recipes import Run, get_family, load_job
 
 JOB = pathlib.Path(__file__).resolve().parents[2] / "tuning" / "dec.fashion_mnist.toml"
 
@@ -30,7 +30,7 @@ def test_unknown_init_is_refused():
     model = family.build(job)
     data = {"train": np.zeros((20, 28, 28, 1), "float32"), "test": np.zeros((5, 28, 28, 1), "float32")}
     with pytest.raises(ValueError, match="'spectral'"):
-        family.fit(model, data, job)
+        family.fit(Run(job=job, model=model, data=data))
 
 
 def test_recipe_uses_the_zoo_encoder_its_weights_and_names_it():
@@ -45,7 +45,10 @@ def test_recipe_uses_the_zoo_encoder_its_weights_and_names_it():
     assert model.code_size == ae.code_size and model.decoder is not None
     x = np.random.default_rng(0).uniform(size=(4, 28, 28, 1)).astype("float32")
     np.testing.assert_allclose(model.encode(x), ae.encode(x), rtol=1e-5, atol=1e-5)
-    assert family._encoder_names[id(model)] == name
+    run = Run(job=job, model=model, data=None, metrics={"accuracy": 0.5, "nmi": 0.5, "ari": 0.5})
+    card = family.card(run)
+    assert f"the encoder of the zoo entry `{name}`" in card["model_details"]
+    assert f"Encoder: `{name}`, as published" in card["training"]
 
 
 def test_zoo_encoder_that_is_not_an_autoencoder_is_refused():

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import kerazoo
-from kerazoo.recipes import get_family, load_job
-from kerazoo.recipes.runner import train_job
 from kerazoo.models import DBN, DBNClassifier
+from kerazoo.recipes import Run, get_family, load_job
+from kerazoo.recipes.runner import train_job
 
 TUNING = Path(__file__).resolve().parents[2] / "tuning"
 SMALL = {"layer_sizes": [784, 32, 24], "epochs": 1}
@@ -52,19 +52,22 @@ def test_dbn_family_builds_fits_evaluates_and_describes(tmp_path):
     assert isinstance(model, DBN) and model.seed == job.seed
     data = family.load_data(job)
     assert data["x_train"].shape == (300, 28, 28, 1) and len(data["x_val"]) == 100
+    run = Run(job=job, model=model, data=data)
     record = _Record()
-    logs = family.fit(model, data, job, callbacks=[record], verbose=0)
+    logs = run.history = family.fit(run, callbacks=[record], verbose=0)
     assert record.models == ["rbm_1", "rbm_2"]  # the callbacks see every layer's fit
     assert "layer_2_val_reconstruction_error" in logs and "val_reconstruction_error" in logs
     assert model.is_pretrained and model.compiled
-    metrics = family.evaluate(model, data, job)
+    assert run.notes["pretrain_seconds"] > 0
+    metrics = run.metrics = family.evaluate(run)
     x_test = data["x_test"]
     assert metrics["test_reconstruction_mse"] == pytest.approx(
         float(np.mean((model.reconstruct(x_test) - x_test) ** 2)), rel=1e-5)
     assert metrics["test_rbm1_reconstruction_mse"] < metrics["test_reconstruction_mse"]
-    card = family.card(model, metrics, job)
+    assert metrics["pretrain_seconds"] == run.notes["pretrain_seconds"]
+    card = family.card(run)
     assert "784-32-24" in card["summary"] and "mean training image (no model)" in card["anchors"]
-    paths = family.artifacts(model, data, job, tmp_path)
+    paths = family.artifacts(run, tmp_path)
     assert sorted(p.name for p in paths) == ["filters.png", "reconstructions.png", "samples.png"]
 
 
@@ -115,7 +118,10 @@ def test_the_classifier_file_holds_one_copy_of_its_weights(tmp_path):
     job = _small(load_job(TUNING / "dbn_classifier.fashion_mnist.toml"), finetune_epochs=1)
     family = get_family("dbn_classifier")
     model = family.build(job)
-    family.fit(model, family.load_data(job), job, verbose=0)
+    run = Run(job=job, model=model, data=family.load_data(job))
+    family.fit(run, verbose=0)
+    assert run.notes["dbn_samples"].shape == (64, 28, 28, 1)
+    assert not hasattr(model, "_kerazoo_card_notes")
     from kerazoo.hub.export import save_keras
 
     save_keras(model, tmp_path / "clf.keras")
@@ -134,6 +140,7 @@ def test_the_classifier_job_sets_data_augmentation():
     model = family.build(job)
     assert model.random_flip and model.random_translation == pytest.approx(0.1)
     assert [layer.name for layer in model.augmentation] == ["random_flip", "random_translation"]
-    details = family.card(model, {}, job)["model_details"]
+    details = family.card(Run(job=job, model=model, data=None))["model_details"]
     assert ("data augmentation (random left-right flips and random shifts by up to 0.1 of the "
             "height and width) in training") in details
+

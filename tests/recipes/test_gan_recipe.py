@@ -7,11 +7,11 @@ import pytest
 
 import kerazoo
 from kerazoo.datasets import load_fashion_mnist_sample
-from kerazoo.recipes import get_family, load_job
-from kerazoo.recipes.runner import train_job
 from kerazoo.models import GAN, CNNClassifier
-from kerazoo.recipes.sample_quality import SampleEvaluator
+from kerazoo.recipes import Run, get_family, load_job
 from kerazoo.recipes import gan as gan_family
+from kerazoo.recipes.runner import train_job
+from kerazoo.recipes.sample_quality import SampleEvaluator
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,7 +60,7 @@ def test_family_trains_scores_and_publishes(tmp_zoo, monkeypatch):
 def test_card_names_the_networks_in_use(overrides, expected):
     job = load_job(ROOT / "tuning" / "dcgan.fashion_mnist.toml").with_overrides(overrides)
     family = get_family("gan")
-    details = family.card(family.build(job), {}, job)["model_details"]
+    details = family.card(Run(job=job, model=family.build(job), data=None))["model_details"]
     assert expected in " ".join(details.split())
 
 

@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from kerazoo.recipes import get_family, load_job
 from kerazoo.models import IMSAT
+from kerazoo.recipes import Run, get_family, load_job
 
 JOB = pathlib.Path(__file__).resolve().parents[2] / "tuning" / "imsat.fashion_mnist.toml"
 
@@ -28,9 +28,10 @@ def test_restarts_keep_the_model_that_agrees_most_with_the_others_and_report_eac
     data = family.load_data(job)
     data["test"], data["y_test"] = data["test"][:500], data["y_test"][:500]
     model = family.build(job)
-    family.fit(model, data, job, verbose=0)
-    notes = family._notes[id(model)]
-    runs = notes["runs"]
+    run = Run(job=job, model=model, data=data)
+    family.fit(run, verbose=0)
+    notes = run.notes
+    runs = notes["restarts"]
     assert [r["seed"] for r in runs] == [job.seed, job.seed + 1, job.seed + 2]
     objectives = [r["objective"] for r in runs]
     assert len(set(objectives)) == 3  # three different models
@@ -40,10 +41,10 @@ def test_restarts_keep_the_model_that_agrees_most_with_the_others_and_report_eac
     # The returned model is the chosen restart: same objective on the training images.
     x = data["train"]
     assert model.objective(x)["loss"] == pytest.approx(objectives[notes["chosen"]], rel=1e-5)
-    metrics = family.evaluate(model, data, job)
+    metrics = run.metrics = family.evaluate(run)
     assert set(metrics) == {"accuracy", "nmi", "ari"}
     assert metrics["accuracy"] == pytest.approx(runs[notes["chosen"]]["test_accuracy"])
-    card = family.card(model, metrics, job)
+    card = family.card(run)
     assert sum(k.startswith("restart seed") for k in card["anchors"]) == 3
     assert "k-means on raw pixels" in card["anchors"] and "agrees most" in card["training"]
 
@@ -53,4 +54,4 @@ def test_bad_restarts_are_refused():
     family = get_family(job.family)
     data = {"train": np.zeros((20, 28, 28, 1), "float32")}
     with pytest.raises(ValueError, match=r"train.restarts must be a positive integer. Received: 0"):
-        family.fit(family.build(job), data, job)
+        family.fit(Run(job=job, model=family.build(job), data=data))

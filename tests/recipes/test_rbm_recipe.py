@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from kerazoo.recipes import get_family, load_job
 from kerazoo.models import BernoulliRBM, GaussianBernoulliRBM
+from kerazoo.recipes import Run, get_family, load_job
 
 TUNING = Path(__file__).resolve().parents[2] / "tuning"
 CARD_KEYS = {"summary", "model_details", "intended_use", "training", "evaluation", "anchors",
@@ -51,24 +51,26 @@ def test_rbm_family_end_to_end(tmp_path):
     assert data["x_test"].shape == (10000, 28, 28, 1)
     model = family.build(job)
     assert isinstance(model, BernoulliRBM) and model.seed == job.seed and model.n_hidden == 30
+    run = Run(job=job, model=model, data=data)
     record = _Record()
-    history = family.fit(model, data, job, callbacks=[record], verbose=0)
+    history = run.history = family.fit(run, callbacks=[record], verbose=0)
     assert record.epochs == [0] and "val_pseudo_log_likelihood" in history.history
     assert model.optimizer.get_config()["momentum"] == job.train["momentum"]
+    assert run.notes["train_seconds"] > 0
 
-    metrics = family.evaluate(model, data, job)
+    metrics = run.metrics = family.evaluate(run)
     for key in ("test_log_likelihood", "test_log_likelihood_std", "train_log_likelihood",
                 "test_reconstruction_error", "test_pseudo_log_likelihood", "test_free_energy_gap"):
         assert np.isfinite(metrics[key]), key
     assert -543.5 < metrics["test_log_likelihood"] < -100  # above the uniform model's 784 log 2
     assert all(isinstance(v, float) for v in metrics.values())
 
-    card = family.card(model, metrics, job)
+    card = family.card(run)
     assert set(card) <= CARD_KEYS and {"summary", "evaluation", "anchors", "pictures"} <= set(card)
     sk = card["anchors"]["scikit-learn BernoulliRBM"]
     assert np.isfinite(sk["test_log_likelihood"]) and "binarized at 0.5" in card["summary"]
 
-    paths = family.artifacts(model, data, job, tmp_path)
+    paths = family.artifacts(run, tmp_path)
     assert sorted(Path(p).name for p in paths) == sorted(card["pictures"])
     for path in paths:
         assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -82,16 +84,17 @@ def test_grbm_family_end_to_end(tmp_path):
     data = family.load_data(job)
     model = family.build(job)
     assert isinstance(model, GaussianBernoulliRBM)
-    history = family.fit(model, data, job, verbose=0)
+    run = Run(job=job, model=model, data=data)
+    history = family.fit(run, verbose=0)
     assert "val_reconstruction_error" in history.history
     # the linear decay reaches 0 at the last step
     assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(0.0, abs=1e-9)
-    metrics = family.evaluate(model, data, job)
-    anchors = family.card(model, metrics, job)["anchors"]
+    metrics = run.metrics = family.evaluate(run)
+    anchors = family.card(run)["anchors"]
     anchor = anchors["mean training image (no model)"]
     assert metrics["test_reconstruction_mse"] < anchor["test_reconstruction_mse"]
     # hidden units model pixel correlations: a higher density than independent pixels
     independent = anchors["independent Gaussian pixels (same standardization)"]
     assert metrics["test_log_density"] > independent["test_log_density"]
     assert 0.0 < metrics["test_log_density_std"] < 5.0
-    assert len(family.artifacts(model, data, job, tmp_path)) == 3
+    assert len(family.artifacts(run, tmp_path)) == 3

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kerazoo.recipes import get_family, load_job
+from kerazoo.recipes import Run, get_family, load_job
 
 ROOT = Path(__file__).resolve().parents[2]
 JOBS = {
@@ -57,19 +57,19 @@ def test_a_shrunk_recipe_trains_evaluates_and_describes_itself(family, tmp_path)
     fam = get_family(family)
     data = fam.load_data(job)
     assert len(data["train"]) == 20000 and len(data["test"]) == 20000
-    model = fam.build(job)
-    history = fam.fit(model, data, job, verbose=0)
+    run = Run(job=job, model=fam.build(job), data=data)
+    history = run.history = fam.fit(run, verbose=0)
     assert "val_rmse" in history.history
-    metrics = fam.evaluate(model, data, job)
+    metrics = run.metrics = fam.evaluate(run)
     assert {"rmse", "mae", "precision@10", "recall@10", "ndcg@10", "rmse_u1", "rmse_u3",
             "mae_u1", "mae_u3", "folds"} <= set(metrics)
     assert metrics["rmse"] == pytest.approx((metrics["rmse_u1"] + metrics["rmse_u3"]) / 2)
     assert 0.8 < metrics["rmse"] < 1.4
-    card = fam.card(model, metrics, job)
+    card = fam.card(run)
     assert {"SVD (Surprise)", "SVD++ (Surprise)", "user+item biases (this harness)",
             "global mean (this harness)"} <= set(card["anchors"])
     assert "| u3 |" in card["evaluation"] and "| mean |" in card["evaluation"]
-    paths = fam.artifacts(model, data, job, tmp_path)
+    paths = fam.artifacts(run, tmp_path)
     assert [Path(p).name for p in paths] == ["fold_rmse.png"]
     assert Path(paths[0]).stat().st_size > 5000
 
@@ -89,4 +89,4 @@ def test_bad_evaluate_folds_are_rejected():
     job = load_job(JOBS["autorec"])
     job = job.replace(train={**job.train, "evaluate_folds": [0, 6]})
     with pytest.raises(ValueError, match="evaluate_folds"):
-        get_family("autorec").evaluate(None, {"fold": 1}, job)
+        get_family("autorec").evaluate(Run(job=job, model=None, data={"fold": 1}))

@@ -90,9 +90,10 @@ def test_an_objective_measured_after_training_comes_from_search_metrics(tmp_path
     family = get_family("tiny_ae")
     seen = []
 
-    def search_metrics(model, data, job):  # e.g. a Frechet distance of validation samples
-        seen.append(job.train["learning_rate"])
-        return {"val_score": 2.0 * job.train["learning_rate"]}
+    def search_metrics(run):  # e.g. a Frechet distance of validation samples
+        assert run.history is not None and set(run.data) == {"train", "test"}
+        seen.append(run.job.train["learning_rate"])
+        return {"val_score": 2.0 * run.job.train["learning_rate"]}
 
     monkeypatch.setattr(family, "search_metrics", search_metrics, raising=False)
     job = tmp_path / "tiny.toml"
