@@ -18,7 +18,6 @@ for pretraining and fine-tuning; the official test images for the card's numbers
 `[data] subset = N` trains on the first N images.
 """
 
-import json
 import time
 from pathlib import Path
 
@@ -44,8 +43,6 @@ _PRETRAIN_DEFAULTS = {
 }
 #: `[model]` keys of `dbn_classifier` that go to the fine-tuned network, not to the DBN.
 CLASSIFIER_KEYS = ("dropout", "input_dropout", "random_flip", "random_translation")
-#: Where benchmarks/dbn.py leaves its summary; the cards quote it when present.
-BENCHMARK_SUMMARY = Path(__file__).resolve().parents[3] / "benchmarks" / "results" / "dbn.json"
 HINTON_2006_MNIST_ERROR = 0.0125
 
 
@@ -69,13 +66,6 @@ def _pretrain(dbn, data, job, callbacks, verbose):
         verbose=verbose,
     )
     return histories, time.perf_counter() - start
-
-
-def _benchmark_summary():
-    try:
-        return json.loads(BENCHMARK_SUMMARY.read_text())
-    except (OSError, ValueError):
-        return None
 
 
 def _one_or_list(values):
@@ -188,9 +178,6 @@ class DBNFamily(Family):
             "that of the bottom RBM alone. The anchor predicts every image by the mean "
             "training image. The sample grid shows what the generative model has learned."
         )
-        summary = _benchmark_summary()
-        if summary:
-            evaluation += "\n\n" + classifier_paragraph(summary)
         return {
             "summary": (
                 f"A {sizes} deep belief net on {data_name}, pretrained greedily layer by layer "
@@ -267,61 +254,6 @@ def finetune_optimizer(t, steps_per_epoch):
             lr, decay_steps=max(1, int(t["finetune_epochs"]) * steps_per_epoch), alpha=fraction
         )
     return keras.optimizers.Adam(schedule)
-
-
-def classifier_paragraph(summary):
-    """The generative DBN card's pointer to the classifier it initialises (from dbn.json)."""
-    return (
-        "The point of pretraining is the classifier it initialises: see "
-        "`dbn_classifier.fashion_mnist` and `benchmarks/results/dbn.txt` (the same recipe "
-        f"pretrained on all 60,000 training images in {summary['pretrain_seconds'] / 60:.1f} "
-        f"minutes, then fine-tuned for {summary.get('finetune_epochs', '?')} epochs: "
-        f"{100 * summary['pretrained_mean']:.2f}% test accuracy against "
-        f"{100 * summary['random_mean']:.2f}% from random initialisation; with "
-        f"{summary['n_labelled']:,} labels {100 * summary['few_pretrained_mean']:.2f}% against "
-        f"{100 * summary['few_random_mean']:.2f}%; means over {summary['n_seeds']} seeds)."
-    )
-
-
-def benchmark_paragraph(summary):
-    """The classifier card's paragraph on `benchmarks/dbn.py`, from its summary (dbn.json)."""
-    text = (
-        f"Side by side (`benchmarks/dbn.py`, {summary['date']}; same network, epochs, batches "
-        "and optimizer for both arms, one greedy pretraining reused for every seed, means over "
-        f"{summary['n_seeds']} seeds): with all 60,000 labelled training images "
-        f"({summary.get('finetune_epochs', '?')} epochs), pretrained "
-        f"{100 * summary['pretrained_mean']:.2f}% vs random initialisation "
-        f"{100 * summary['random_mean']:.2f}% test accuracy."
-    )
-    rates = summary.get("few_by_learning_rate") or [
-        {"learning_rate": None, "few_pretrained_mean": summary["few_pretrained_mean"],
-         "few_random_mean": summary["few_random_mean"]}
-    ]
-    parts = [
-        (f"at Adam learning rate {r['learning_rate']:g} " if r["learning_rate"] else "")
-        + f"pretrained {100 * r['few_pretrained_mean']:.2f}% vs random "
-        f"{100 * r['few_random_mean']:.2f}% "
-        f"({100 * (r['few_pretrained_mean'] - r['few_random_mean']):+.2f} points)"
-        for r in rates
-    ]
-    text += (
-        f" With {summary['n_labelled']:,} labelled images (pretraining on all 60,000, "
-        f"{summary.get('few_epochs', '?')} epochs): " + "; ".join(parts) + "."
-    )
-    if len(rates) > 1:
-        best_pre = max(r["few_pretrained_mean"] for r in rates)
-        best_rand = max(r["few_random_mean"] for r in rates)
-        text += (
-            f" Each arm at its own best of these rates: pretrained {100 * best_pre:.2f}% vs "
-            f"random {100 * best_rand:.2f}% ({100 * (best_pre - best_rand):+.2f} points): "
-            "the small shared rate keeps the pretrained features, and slows the random "
-            "network down more than it helps it."
-        )
-    return text + (
-        f" Greedy pretraining of the {summary['layer_sizes']} DBN on 60,000 images took "
-        f"{summary['pretrain_seconds'] / 60:.1f} minutes. The few-label anchors below are "
-        "the first rate's means (as error rates)."
-    )
 
 
 @register_family
@@ -411,15 +343,11 @@ class DBNClassifierFamily(Family):
         for key in ("pretrain_seconds", "finetune_seconds"):
             if key in notes:
                 results[key] = float(notes[key])
-        anchors = {
+        notes["anchors"] = {
             "Hinton, Osindero & Teh (2006) DBN on MNIST (historical, another data set)": {
                 "test_error": HINTON_2006_MNIST_ERROR
             }
         }
-        summary = _benchmark_summary()
-        if summary:
-            anchors.update(summary.get("anchors", {}))
-        notes["anchors"] = anchors
         return results
 
     def card(self, run):
@@ -433,16 +361,11 @@ class DBNClassifierFamily(Family):
             else f"cosine decay to {float(t['finetune_final_fraction']):g} times that by the last step"
         )
         seconds = notes.get("finetune_seconds")
-        summary = _benchmark_summary()
         evaluation = (
             f"`test_accuracy`, `test_error` and `test_nll` (mean negative log-probability of "
             f"the true class) on the {data_name} test set (10,000 images), measured once after "
-            "the last fine-tuning epoch (no model selection on the test set)."
-        )
-        if summary:
-            evaluation += "\n\n" + benchmark_paragraph(summary)
-        evaluation += (
-            "\n\nHistorical reference: Hinton, Osindero & Teh (2006) report 1.25% test error "
+            "the last fine-tuning epoch (no model selection on the test set).\n\n"
+            "Historical reference: Hinton, Osindero & Teh (2006) report 1.25% test error "
             "on MNIST (not Fashion-MNIST, a much easier data set) for a 784-500-500-2000 DBN "
             "fine-tuned by the up-down algorithm."
         )

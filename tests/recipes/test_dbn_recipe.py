@@ -67,6 +67,7 @@ def test_dbn_family_builds_fits_evaluates_and_describes(tmp_path):
     assert metrics["pretrain_seconds"] == run.notes["pretrain_seconds"]
     card = family.card(run)
     assert "784-32-24" in card["summary"] and "mean training image (no model)" in card["anchors"]
+    assert "benchmarks/" not in card["evaluation"]  # benchmark numbers come from the benchmark
     paths = family.artifacts(run, tmp_path)
     assert sorted(p.name for p in paths) == ["filters.png", "reconstructions.png", "samples.png"]
 
@@ -103,6 +104,7 @@ def test_dbn_classifier_family_publishes_a_classifier(tmp_path):
     assert result.metrics["test_error"] == pytest.approx(1 - result.metrics["test_accuracy"])
     card = (result.entry / "README.md").read_text()
     assert "1.25%" in card and "Hinton, Osindero & Teh (2006)" in card
+    assert "Side by side" not in card  # benchmarks/dbn.py --update-card adds the benchmark
     loaded = kerazoo.load(str(result.entry))
     x, y = family.example_data(job, n=32)
     probs = loaded.predict(x, verbose=0)
@@ -144,3 +146,37 @@ def test_the_classifier_job_sets_data_augmentation():
     assert ("data augmentation (random left-right flips and random shifts by up to 0.1 of the "
             "height and width) in training") in details
 
+
+def _benchmark_script():
+    """benchmarks/dbn.py as a module (the recipes never read the benchmark's results)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "dbn.py"
+    spec = importlib.util.spec_from_file_location("benchmark_dbn", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("entry, start", [
+    ("dbn_classifier.fashion_mnist", "Side by side"),
+    ("dbn.fashion_mnist", "The point of pretraining"),
+])
+def test_the_benchmark_script_writes_its_paragraph_into_the_cards(entry, start):
+    """`benchmarks/dbn.py --update-card` gives the shipped cards their benchmark paragraph
+    from benchmarks/results/dbn.json: it re-renders the shipped text, and puts the paragraph
+    second in a freshly trained card, which has none."""
+    import json
+
+    from kerazoo.hub import entry_metadata
+
+    bench = _benchmark_script()
+    root = Path(__file__).resolve().parents[2]
+    summary = json.loads((root / "benchmarks" / "results" / "dbn.json").read_text())
+    paragraph = {"Side by side": bench.benchmark_paragraph,
+                 "The point of pretraining": bench.classifier_paragraph}[start](summary)
+    shipped = entry_metadata(entry)["card"]["evaluation"]
+    assert bench.with_paragraph(shipped, paragraph, start) == shipped
+    fresh = "\n\n".join(p for p in shipped.split("\n\n") if not p.startswith(start))
+    assert start not in fresh
+    assert bench.with_paragraph(fresh, paragraph, start) == shipped
