@@ -135,7 +135,8 @@ def test_recipe_draws_a_new_batch_order_every_epoch_reproducibly():
 
 def _small(name, **model):
     job = load_job(TUNING / f"{name}.toml")
-    small = {"hidden_units": [16], "architecture": "dense", "batch_norm": False, **model}
+    small = {"hidden_units": [16], "architecture": "dense", "batch_norm": False, "refine_filters": 0,
+             **model}
     return job.replace(model={**job.model, **small}, train={**job.train, "epochs": 1},
                        data={**job.data, "subset": 256})
 
