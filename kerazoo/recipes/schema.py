@@ -157,6 +157,16 @@ class Job:
         return self.path or f"job {self.name!r}"
 
 
+#: The job files of the zoo's entries: `tuning/` of the clone kerazoo is installed from
+#: (`pip install -e .`); an installation without the clone has none.
+JOBS_DIR = Path(__file__).resolve().parents[2] / "tuning"
+
+
+def shipped_job_path(name):
+    """The job file of the zoo entry `name`, `tuning/<name>.toml` (it may not exist)."""
+    return JOBS_DIR / f"{name}.toml"
+
+
 def load_job(path):
     """Reads and validates a job file. Raises `JobError` naming the key and the file."""
     path = Path(path)

@@ -2,8 +2,8 @@
 
 - `JobHyperModel`: a `keras_tuner.HyperModel` for any registered family, from a job
   file; the named per-family classes (`RBMHyperModel`, `AutoencoderHyperModel`, ...)
-  take the problem's facts as arguments and carry a default search space;
-  `hypermodel_for(job)` picks the class of a job's family.
+  take the problem's facts as arguments and search the space of their family's job file
+  (`tuning/<entry>.toml`); `hypermodel_for(job)` picks the class of a job's family.
 - `run_search(job, ...)`: the search itself (resumable, chief / worker), its leaderboard,
   and publishing the best trial; `make_tuner` builds the tuner alone.
 - `JobTuner`, `make_oracle`: keras-tuner's tuner and oracles with atomic state files,

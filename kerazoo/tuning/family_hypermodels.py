@@ -5,41 +5,36 @@ architecture as `[model]` keyword arguments, the number of epochs) and names eve
 hyperparameter it tunes, each defaulting to the recipe's value:
 
 ```python
-hypermodel = RBMHyperModel(n_hidden=500, dataset="fashion_mnist", subset=10000, epochs=5)
+hypermodel = RBMHyperModel(n_hidden=500, subset=10000, epochs=5)
 tuner = keras_tuner.RandomSearch(hypermodel, objective=keras_tuner.Objective(
     "val_pseudo_log_likelihood", "max"), max_trials=10)
 ```
 
-or wraps a job file (`RBMHyperModel("tuning/rbm.fashion_mnist.toml")`); a job without a
-`[search.space]` is tuned over the class's `default_space`. `hypermodel_for(job)` picks
-the class of a job's family, and `JobHyperModel` itself for a family without one (any
+or wraps a job file (`RBMHyperModel("tuning/rbm.fashion_mnist.toml")`). `hypermodel_for(job)`
+picks the class of a job's family, and `JobHyperModel` itself for a family without one (any
 registered family can be tuned through its job's space).
+
+Where the search space comes from: a job file's `[search.space]` is the only statement of a
+search space in kerazoo. Each class names the zoo entry whose job file is its family's
+reference (`entry`, e.g. "rbm.fashion_mnist" for `tuning/rbm.fashion_mnist.toml`), and a
+hypermodel whose job states no space (one made from the problem's facts, or a job file
+without `[search.space]`) searches that job file's space (`shipped_space()`), fitted around
+its own recipe: a range is widened (a value added to a choice) to hold the recipe's value,
+and a key its recipe leaves to the model is left out, so the default trial is the recipe.
+Reading the job file, rather than restating its space here, keeps `kerazoo tune
+tuning/<entry>.toml` and `<Family>HyperModel(...)` searching the same space, and a change to
+a space is made in one place. The job files come with a kerazoo clone (`tuning/`); without
+one, pass a job file or `space=` (in the layout of `[search.space]`). With `epochs=`, the
+number of epochs is a fact of the problem, so `epochs` leaves the space (as `kerazoo tune
+--epochs` does). The entry's name also gives the default data set, `<architecture>.<dataset>`.
 """
 
-from kerazoo.recipes.schema import Job, load_job, parse_job
-from kerazoo.tuning.hypermodel import JobHyperModel
+from kerazoo.models.dbn.classifier import DBNClassifier
+from kerazoo.recipes.dbn import CLASSIFIER_KEYS
+from kerazoo.recipes.schema import Job, JobError, load_job, parse_job, shipped_job_path
+from kerazoo.tuning.hypermodel import JobHyperModel, constructor_defaults
 
 _HYPERMODELS = {}
-
-
-def _log(lo, hi):
-    return {"type": "float", "min": lo, "max": hi, "sampling": "log"}
-
-
-def _linear(lo, hi):
-    return {"type": "float", "min": lo, "max": hi, "sampling": "linear"}
-
-
-def _int(lo, hi, step=None):
-    return {"type": "int", "min": lo, "max": hi, "sampling": "linear",
-            **({"step": step} if step else {})}
-
-
-def _choice(*values):
-    return {"type": "choice", "values": list(values)}
-
-
-_BOOL = {"type": "bool"}
 
 
 def _register(cls):
@@ -60,20 +55,23 @@ class FamilyHyperModel(JobHyperModel):
     Args:
         job: a job file or `Job` of this family; when None, a job is made of the other
             arguments (the family's recipe defaults for everything they leave out).
-        dataset: the data set, e.g. "fashion_mnist" (`default_dataset` when None).
+        dataset: the data set, e.g. "fashion_mnist" (default: that of `entry`).
         subset: train on the first N training examples only.
-        epochs: epochs per trial.
+        epochs: epochs per trial (then `epochs` is not searched).
         seed: the seed every trial starts from.
+        space: the search space, in the layout of `[search.space]` (default: the job's,
+            else `shipped_space()` fitted around the job's recipe; see the module).
         name, tunable: as for `keras_tuner.HyperModel`.
         **model: fixed `[model]` arguments (the architecture), e.g. `n_hidden=500`.
     """
 
-    default_dataset = "fashion_mnist"
+    #: The zoo entry whose job file, `tuning/<entry>.toml`, states the family's search space.
+    entry = None
 
     def __init__(self, job=None, *, dataset=None, subset=None, epochs=None, seed=0,
-                 name=None, tunable=True, **model):
+                 space=None, name=None, tunable=True, **model):
         if job is None:
-            dataset = dataset or self.default_dataset
+            dataset = dataset or self.entry.split(".", 1)[1]
             data = {"dataset": dataset, **({"subset": int(subset)} if subset else {})}
             job = parse_job(
                 {
@@ -91,219 +89,187 @@ class FamilyHyperModel(JobHyperModel):
                 f"(dataset, subset, epochs, model arguments), not both. Received: job={job!r} "
                 f"and {sorted(k for k, v in dict(model, dataset=dataset, subset=subset, epochs=epochs).items() if v)}"
             )
-        super().__init__(job, name=name, tunable=tunable)
+        self._fixed_epochs = bool(epochs)
+        super().__init__(job, space=space, name=name, tunable=tunable)
+
+    @classmethod
+    def job_file(cls):
+        """The path of the family's reference job file, `tuning/<entry>.toml`."""
+        return shipped_job_path(cls.entry)
+
+    @classmethod
+    def shipped_space(cls):
+        """The `[search.space]` of `tuning/<entry>.toml`: `{key: spec}`."""
+        path = cls.job_file()
+        if not path.is_file():
+            raise JobError(
+                f"{cls.__name__}: its search space is the [search.space] of the job file "
+                f"tuning/{cls.entry}.toml, which is not here ({path}); job files come with a "
+                "kerazoo clone. Pass a job file, or the space as space={...}."
+            )
+        return load_job(path).search["space"]
+
+    def default_space(self):
+        space = dict(self.shipped_space())
+        if self._fixed_epochs:
+            space.pop("epochs", None)
+        return space
 
 
 @_register
 class AutoencoderHyperModel(FamilyHyperModel):
-    """`Autoencoder`: learning rate, batch size, batch normalization, activation, AdamW's
-    weight decay (0: Adam)."""
+    """`Autoencoder`: the search space of `tuning/ae.fashion_mnist.toml`.
+
+    Objective: the validation loss (min)."""
 
     family_name = "autoencoder"
-    default_space = {
-        "learning_rate": _log(3e-4, 1e-2),
-        "batch_size": _choice(64, 128, 256),
-        "batch_norm": _BOOL,
-        "activation": _choice("relu", "elu", "gelu"),
-        "weight_decay": _choice(0.0, 0.02, 0.05, 0.1),
-    }
+    entry = "ae.fashion_mnist"
 
 
 @_register
 class SparseAutoencoderHyperModel(FamilyHyperModel):
-    """`SparseAutoencoder`: sparsity weight and target, learning rate."""
+    """`SparseAutoencoder`: the search space of `tuning/sparse_ae.fashion_mnist.toml`.
+
+    Objective: the validation loss (min)."""
 
     family_name = "sparse_autoencoder"
-    default_space = {
-        "sparsity_weight": _log(1e-3, 1.0),
-        "target_activation": _log(0.01, 0.2),
-        "learning_rate": _log(3e-4, 1e-2),
-    }
+    entry = "sparse_ae.fashion_mnist"
 
 
 @_register
 class DenoisingAutoencoderHyperModel(FamilyHyperModel):
-    """`DenoisingAutoencoder`: corruption level (one corruption), learning rate."""
+    """`DenoisingAutoencoder`: the search space of `tuning/dae.fashion_mnist.toml`.
+
+    Objective: the validation loss (min)."""
 
     family_name = "denoising_autoencoder"
-    default_space = {"corruption_level": _linear(0.1, 0.6), "learning_rate": _log(3e-4, 1e-2)}
+    entry = "dae.fashion_mnist"
 
 
 @_register
 class ContractiveAutoencoderHyperModel(FamilyHyperModel):
-    """`ContractiveAutoencoder`: contraction weight, learning rate."""
+    """`ContractiveAutoencoder`: the search space of `tuning/contractive_ae.fashion_mnist.toml`.
+
+    Objective: the validation loss (min)."""
 
     family_name = "contractive_autoencoder"
-    default_space = {"contraction_weight": _log(1e-4, 1.0), "learning_rate": _log(3e-4, 1e-2)}
+    entry = "contractive_ae.fashion_mnist"
 
 
 @_register
 class VAEHyperModel(FamilyHyperModel):
-    """`VariationalAutoencoder`: latent size, KL weight, learning rate, batch size."""
+    """`VariationalAutoencoder`: the search space of `tuning/vae.fashion_mnist.toml`.
+
+    Objective: the validation negative ELBO (min)."""
 
     family_name = "vae"
-    default_space = {
-        "latent_dim": _choice(2, 10, 20, 32, 50),
-        "kl_weight": _log(0.25, 2.0),
-        "learning_rate": _log(3e-4, 3e-3),
-        "batch_size": _choice(64, 128, 256),
-    }
+    entry = "vae.fashion_mnist"
 
 
 @_register
 class RBMHyperModel(FamilyHyperModel):
-    """`BernoulliRBM` trained by CD: learning rate, momentum, weight decay, CD steps, PCD.
+    """`BernoulliRBM` trained by CD: the search space of `tuning/rbm.fashion_mnist.toml`.
 
     Objective: the validation pseudo-log-likelihood (max)."""
 
     family_name = "rbm"
-    default_space = {
-        "learning_rate": _log(0.005, 0.2),
-        "momentum": _choice(0.0, 0.5, 0.9),
-        "weight_decay": _log(1e-6, 1e-3),
-        "cd_k": _int(1, 5),
-        "persistent": _BOOL,
-    }
+    entry = "rbm.fashion_mnist"
 
 
 @_register
 class GRBMHyperModel(FamilyHyperModel):
-    """`GaussianBernoulliRBM`: learning rate, momentum, weight decay, minimum std.
+    """`GaussianBernoulliRBM`: the search space of `tuning/grbm.fashion_mnist.toml`.
 
     Objective: the validation reconstruction error (min)."""
 
     family_name = "grbm"
-    default_space = {
-        "learning_rate": _log(5e-4, 0.02),
-        "momentum": _choice(0.5, 0.9),
-        "weight_decay": _log(1e-6, 1e-3),
-        "min_std": _choice(0.02, 0.05, 0.1),
-    }
+    entry = "grbm.fashion_mnist"
 
 
 @_register
 class DBNHyperModel(FamilyHyperModel):
-    """`DBN` pretrained greedily: learning rate, momentum, weight decay, CD steps.
+    """`DBN` pretrained greedily: the search space of `tuning/dbn.fashion_mnist.toml`.
 
     Objective: the top layer's validation reconstruction error (min)."""
 
     family_name = "dbn"
-    default_space = {
-        "learning_rate": _log(0.01, 0.1),
-        "momentum": _choice(0.5, 0.9),
-        "weight_decay": _log(2e-5, 2e-3),
-        "cd_k": _int(1, 3),
-    }
+    entry = "dbn.fashion_mnist"
 
 
 @_register
 class DBNClassifierHyperModel(FamilyHyperModel):
-    """A DBN pretrained, then fine-tuned as a classifier: fine-tuning rate, dropouts.
+    """A DBN pretrained, then fine-tuned as a classifier: the search space of
+    `tuning/dbn_classifier.fashion_mnist.toml`.
 
     Objective: the validation accuracy (max)."""
 
     family_name = "dbn_classifier"
-    extra_defaults = {"dropout": 0.0, "input_dropout": 0.0}
-    default_space = {
-        "finetune_learning_rate": _log(1e-4, 3e-3),
-        "dropout": _choice(0.0, 0.1, 0.2, 0.3, 0.5),
-        "input_dropout": _choice(0.0, 0.1, 0.2),
-    }
+    entry = "dbn_classifier.fashion_mnist"
+    #: The fine-tuned network's keys take `DBNClassifier`'s defaults (the family's model
+    #: class is the `DBN`, whose constructor does not show them).
+    extra_defaults = {k: v for k, v in constructor_defaults(DBNClassifier).items()
+                      if k in CLASSIFIER_KEYS}
 
 
 @_register
 class AutoRecHyperModel(FamilyHyperModel):
-    """`AutoRec` on MovieLens-100k: hidden units, L2, input dropout, learning rate.
+    """`AutoRec` on MovieLens-100k: the search space of `tuning/autorec.movielens_100k.toml`.
 
     Objective: the validation RMSE (min)."""
 
     family_name = "autorec"
-    default_dataset = "movielens_100k"
-    default_space = {
-        "n_hidden": _int(250, 1000, 250),
-        "l2": _log(0.005, 0.1),
-        "input_dropout": _linear(0.0, 0.5),
-        "learning_rate": _log(3e-4, 3e-3),
-    }
+    entry = "autorec.movielens_100k"
 
 
 @_register
 class RBMCFHyperModel(FamilyHyperModel):
-    """`RBMRecommender` on MovieLens-100k: hidden units, weight decay, dropout, rate.
+    """`RBMRecommender` on MovieLens-100k: the search space of
+    `tuning/rbm_cf.movielens_100k.toml`.
 
     Objective: the validation RMSE (min)."""
 
     family_name = "rbm_cf"
-    default_dataset = "movielens_100k"
-    default_space = {
-        "n_hidden": _int(50, 200, 50),
-        "weight_decay": _log(0.01, 0.1),
-        "hidden_dropout": _linear(0.0, 0.5),
-        "learning_rate": _log(1e-3, 5e-3),
-    }
+    entry = "rbm_cf.movielens_100k"
 
 
 @_register
 class DeepClusteringHyperModel(FamilyHyperModel):
-    """`DeepClustering` (DEC / IDEC): learning rate, reconstruction weight, Student-t alpha.
+    """`DeepClustering` (DEC / IDEC): the search space of `tuning/dec.fashion_mnist.toml`.
 
     Objective: the clustering loss (min)."""
 
     family_name = "deep_clustering"
-    default_space = {
-        "learning_rate": _log(3e-5, 1e-3),
-        "reconstruction_weight": _choice(0.0, 0.1),
-        "alpha": _log(0.5, 2.0),
-    }
+    entry = "dec.fashion_mnist"
 
 
 @_register
 class IMSATHyperModel(FamilyHyperModel):
-    """`IMSAT`: the perturbation radius, the weight of the marginal entropy, the learning rate.
+    """`IMSAT`: the search space of `tuning/imsat.fashion_mnist.toml`.
 
     Objective: the training loss, VAT minus the weighted mutual information (min)."""
 
     family_name = "imsat"
-    default_space = {
-        "eps_scale": _choice(0.25, 0.5, 1.0),
-        "marginal_entropy_weight": _choice(2.0, 4.0, 8.0),
-        "learning_rate": _log(5e-4, 4e-3),
-    }
+    entry = "imsat.fashion_mnist"
 
 
 @_register
 class GANHyperModel(FamilyHyperModel):
-    """`GAN` (DCGAN by default): the two learning rates, EMA decay, label smoothing, batch,
-    and whether the generator has a 28x28 layer before the pixels (`generator_filters`).
+    """`GAN` (DCGAN by default): the search space of `tuning/dcgan.fashion_mnist.toml`.
 
     Objective: `val_fd`, the Fréchet distance of samples to the validation images in the
     features of `classifier.fashion_mnist` (min), which the gan family measures after
     training (`search_metrics`); the GAN itself never sees the classifier."""
 
     family_name = "gan"
-    default_space = {
-        "d_learning_rate": _log(2e-4, 1.6e-3),
-        "g_learning_rate": _log(2e-4, 1.6e-3),
-        "ema_decay": _choice(0.99, 0.995, 0.999, 0.9995),
-        "label_smoothing": _choice(0.0, 0.1, 0.2),
-        # Batch 16 is left out: its run under the benchmark's conditions (2 threads, together with
-        # other changes) lost to the recipe's 32 (session 14, round 4 in benchmarks/results/gan.txt).
-        "batch_size": _choice(32, 64, 128),
-        "generator_filters": _choice([128, 64], [128, 64, 16]),
-    }
+    entry = "dcgan.fashion_mnist"
 
 
 @_register
 class ClassifierHyperModel(FamilyHyperModel):
-    """`CNNClassifier`, the evaluator of the generative models: learning rate, dropout,
-    feature units, batch size.
+    """`CNNClassifier`, the evaluator of the generative models: the search space of
+    `tuning/classifier.fashion_mnist.toml`.
 
     Objective: the validation accuracy (max)."""
 
     family_name = "classifier"
-    default_space = {
-        "learning_rate": _log(3e-4, 3e-3),
-        "dropout": _choice(0.0, 0.3, 0.5),
-        "feature_units": _choice(64, 128, 256),
-        "batch_size": _choice(64, 128, 256),
-    }
+    entry = "classifier.fashion_mnist"

@@ -26,10 +26,10 @@ from kerazoo.recipes.registry import get_family
 from kerazoo.recipes.schema import Job, JobError, _parse_space_entry, load_job
 
 
-def _model_signature_defaults(family):
-    """Constructor defaults of the family's model class and its Keras-model bases."""
+def constructor_defaults(model_class):
+    """Constructor defaults of a Keras model class and its Keras-model bases."""
     defaults = {}
-    for cls in getattr(family.model_class, "__mro__", ()):
+    for cls in getattr(model_class, "__mro__", ()):
         if cls is keras.Model or not issubclass(cls, keras.Model):
             continue
         params = inspect.signature(cls.__init__).parameters
@@ -63,8 +63,9 @@ class JobHyperModel(keras_tuner.HyperModel):
     Args:
         job: a `kerazoo.recipes.Job` or the path of a job file (`tuning/<name>.toml`).
         space: the search space, in the layout of `[search.space]` (default: the job's;
-            a job without one falls back on `default_space` of the family's hypermodel
-            class, see `hypermodel_for`).
+            for a job without one, `default_space()` fitted around the job's recipe: none
+            here, the family's reference job file's for the named hypermodels of
+            `kerazoo.tuning.family_hypermodels`).
         data: the family's data (`family.load_data(job)`), loaded on the first `fit` when
             not given and shared by every trial.
         name, tunable: as for `keras_tuner.HyperModel`.
@@ -76,8 +77,6 @@ class JobHyperModel(keras_tuner.HyperModel):
 
     #: The family this class is for (None: any, taken from the job).
     family_name = None
-    #: The search space used when the job has none: `{key: spec}` as in `[search.space]`.
-    default_space = {}
     #: Recipe defaults of keys the model class's constructor does not show.
     extra_defaults = {}
 
@@ -97,6 +96,11 @@ class JobHyperModel(keras_tuner.HyperModel):
             space = job.search.get("space") or self._fitted_default_space()
         self.space = self._checked_space(space)
 
+    def default_space(self):
+        """The search space of a job that states none, `{key: spec}` as in
+        `[search.space]` (here none: a generic job must state its own)."""
+        return {}
+
     # -- the search space ----------------------------------------------------------------
 
     def recipe_value(self, key):
@@ -108,15 +112,15 @@ class JobHyperModel(keras_tuner.HyperModel):
             return self.job.train[key]
         if key in self.extra_defaults:
             return self.extra_defaults[key]
-        return _model_signature_defaults(self.family).get(key)
+        return constructor_defaults(self.family.model_class).get(key)
 
     def _fitted_default_space(self):
-        """`default_space` around this job's recipe: a range is widened (a value added to a
-        choice) to hold the recipe's value, and a key the recipe leaves to the model
+        """`default_space()` around this job's recipe: a range is widened (a value added to
+        a choice) to hold the recipe's value, and a key the recipe leaves to the model
         (None) or sets to something else than a number is left out, so the default trial
         is always the recipe."""
         space = {}
-        for key, spec in self.default_space.items():
+        for key, spec in self.default_space().items():
             spec, value = dict(spec), self.recipe_value(key)
             if spec["type"] == "bool":
                 if not isinstance(value, bool):

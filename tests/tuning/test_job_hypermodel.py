@@ -7,7 +7,9 @@ from kerazoo.recipes import JobError, load_job
 from kerazoo.models import BernoulliRBM
 from kerazoo.tuning import (
     AutoencoderHyperModel,
+    AutoRecHyperModel,
     DBNClassifierHyperModel,
+    DBNHyperModel,
     JobHyperModel,
     RBMHyperModel,
     VAEHyperModel,
@@ -23,15 +25,33 @@ from tuning_helpers import REPO, tiny_tune_toml
 JOBS = REPO / "tuning"
 
 
-def test_every_zoo_family_has_a_named_hypermodel_with_a_default_space():
+def test_every_zoo_family_has_a_named_hypermodel_with_a_job_file():
     zoo_families = {load_job(p).family for p in JOBS.glob("*.toml")}
     assert zoo_families <= set(_HYPERMODELS), zoo_families - set(_HYPERMODELS)
     for family in zoo_families:
         cls = _HYPERMODELS[family]
-        assert cls.default_space, family
+        assert cls.job_file() == JOBS / f"{cls.entry}.toml", family
+        assert load_job(cls.job_file()).family == family and cls.shipped_space(), family
         assert issubclass(cls, JobHyperModel) and cls.family_name == family
         assert getattr(kerazoo.tuning, cls.__name__) is cls  # public, re-exported in one place
         assert cls.__name__ in kerazoo.tuning.__all__
+
+
+@pytest.mark.parametrize("family", sorted(_HYPERMODELS))
+def test_a_named_hypermodel_searches_its_job_files_space_and_states_none(family):
+    # The job file's [search.space] is the only statement of a space: a hypermodel whose job
+    # states none searches exactly the space of its family's job file, and the class
+    # itself carries no space of its own.
+    cls = _HYPERMODELS[family]
+    job = load_job(cls.job_file())
+    from_file = cls(job)
+    without_space = cls(job.replace(search={**job.search, "space": {}}))
+    assert without_space.space == from_file.space
+    assert set(from_file.space) == set(job.search["space"])
+    assert {k: spec for k, (spec, _) in from_file.space.items()} == job.search["space"]
+    assert not any(isinstance(v, dict) and v and all(isinstance(s, dict) and "type" in s
+                                                     for s in v.values())
+                   for c in cls.__mro__ for v in vars(c).values()), "a space stated in code"
 
 
 @pytest.mark.parametrize("path", sorted(JOBS.glob("*.toml")), ids=lambda p: p.stem)
@@ -67,11 +87,33 @@ def test_named_hypermodel_from_the_problems_facts_with_default_space():
     assert job.search["objective"] == "val_pseudo_log_likelihood" and job.search["direction"] == "max"
     hp = keras_tuner.HyperParameters()
     hypermodel.declare_hyperparameters(hp)
-    assert set(hp.values) == set(RBMHyperModel.default_space)
+    assert set(hp.values) == set(load_job(JOBS / "rbm.fashion_mnist.toml").search["space"])
     # Defaults are the recipe: the family's training defaults, the model's constructor's.
     assert hp.values == {"learning_rate": 0.05, "momentum": 0.9, "weight_decay": 1e-4,
-                         "cd_k": 1, "persistent": True}
+                         "cd_k": 1, "persistent": True, "learning_rate_final_fraction": 1.0}
     assert hypermodel.build(hp).n_hidden == 16
+
+
+def test_facts_fix_the_epochs_and_the_data_set_and_a_space_can_be_given():
+    # `epochs=` fixes the epochs per trial: the job file's `epochs` range leaves the space.
+    assert "epochs" in DBNHyperModel.shipped_space()
+    dbn = DBNHyperModel(layer_sizes=[784, 16], subset=100, epochs=1)
+    assert "epochs" not in dbn.space and dbn.job.train["epochs"] == 1
+    assert "epochs" in DBNHyperModel(layer_sizes=[784, 16], subset=100).space
+    # The data set defaults to that of the family's zoo entry.
+    assert AutoRecHyperModel(n_hidden=8).job.data["dataset"] == "movielens_100k"
+    space = {"learning_rate": {"type": "float", "min": 0.01, "max": 0.1, "sampling": "log"}}
+    assert set(RBMHyperModel(n_hidden=16, space=space).space) == {"learning_rate"}
+
+
+def test_without_the_job_files_the_named_hypermodels_say_what_to_pass(monkeypatch, tmp_path):
+    import kerazoo.recipes.schema as schema
+
+    monkeypatch.setattr(schema, "JOBS_DIR", tmp_path)
+    with pytest.raises(JobError, match=r"RBMHyperModel: .*tuning/rbm.fashion_mnist.toml.*space="):
+        RBMHyperModel(n_hidden=16)
+    space = {"momentum": {"type": "choice", "values": [0.5, 0.9]}}
+    assert set(RBMHyperModel(n_hidden=16, space=space).space) == {"momentum"}
 
 
 def test_default_space_is_widened_around_the_recipe_and_skips_unset_keys():
@@ -81,8 +123,13 @@ def test_default_space_is_widened_around_the_recipe_and_skips_unset_keys():
                       train={**job.train, "learning_rate": 0.05, "batch_size": 100})
     hypermodel = AutoencoderHyperModel(job)
     (lr, lr_default), (bs, bs_default) = hypermodel.space["learning_rate"], hypermodel.space["batch_size"]
-    assert (lr["min"], lr["max"], lr_default) == (3e-4, 0.05, 0.05)
+    assert (lr["min"], lr["max"], lr_default) == (5e-4, 0.05, 0.05)
     assert bs["values"] == [64, 100, 128, 256] and bs_default == 100
+    # A key the recipe leaves to the model is left out: the DBN's rates default to None
+    # (each RBM class's own).
+    dbn = DBNHyperModel(layer_sizes=[784, 16], subset=100)
+    assert {"learning_rate", "momentum"} <= set(DBNHyperModel.shipped_space())
+    assert {"learning_rate", "momentum"}.isdisjoint(dbn.space) and "weight_decay" in dbn.space
     # DBN classifier: `dropout` is a classifier key the DBN's constructor does not show.
     dbn = DBNClassifierHyperModel(layer_sizes=[784, 16], subset=100, epochs=1)
     assert dbn.recipe_value("dropout") == 0.0 and "dropout" in dbn.space
@@ -100,7 +147,7 @@ def test_gan_default_space_chooses_among_generator_sizes():
     hp = keras_tuner.HyperParameters()
     assert hypermodel.trial_job(hp).model["generator_filters"] == [32, 16]
     assert hp.values["generator_filters"] == "[32, 16]"  # keras-tuner holds the JSON text
-    assert hypermodel.space["batch_size"][0]["values"] == [32, 64, 128]
+    assert set(hypermodel.space) == set(GANHyperModel.shipped_space())
 
 
 def test_named_hypermodels_refuse_another_family_and_ambiguous_arguments():
