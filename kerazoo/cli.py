@@ -106,6 +106,9 @@ def _verify(sub):
 def _train(sub):
     sub.add_argument("job", help="a job file, e.g. tuning/rbm.fashion_mnist.toml")
     sub.add_argument("--publish", metavar="NAME", help="publish the trained model as NAME")
+    sub.add_argument("--force", action="store_true",
+                     help="with --publish: replace an existing entry NAME (else it is refused "
+                     "before training)")
     sub.add_argument("--epochs", type=int, help="override the recipe's number of epochs")
     sub.add_argument("--subset", type=int, help="train on the first N training examples only")
     sub.add_argument(
@@ -119,7 +122,7 @@ def _train(sub):
 
         result = train_job(
             args.job, publish=args.publish, zoo_dir=args.zoo, epochs=args.epochs,
-            subset=args.subset, checkpoint_dir=args.checkpoint_dir,
+            subset=args.subset, checkpoint_dir=args.checkpoint_dir, overwrite=args.force,
         )
         print(f"{result.job.name}: trained from {args.job}")
         for key, value in result.metrics.items():
@@ -141,6 +144,9 @@ def _tune(sub):
     sub.add_argument("--subset", type=int, help="train each trial on the first N examples")
     sub.add_argument("--publish", metavar="NAME",
                      help="retrain with the best trial's values and publish as NAME")
+    sub.add_argument("--force", action="store_true",
+                     help="with --publish: replace an existing entry NAME (else it is refused "
+                     "before the search)")
     sub.add_argument("--tuner", choices=("random", "bayesian", "hyperband"),
                      help="override search.tuner")
     sub.add_argument("--trial-timeout", type=float, default=600.0, metavar="SECONDS",
@@ -154,7 +160,8 @@ def _tune(sub):
 
         run_search(args.job, max_trials=args.max_trials, directory=args.directory,
                    epochs=args.epochs, subset=args.subset, publish=args.publish,
-                   zoo_dir=args.zoo, tuner=args.tuner, trial_timeout=args.trial_timeout)
+                   zoo_dir=args.zoo, tuner=args.tuner, trial_timeout=args.trial_timeout,
+                   overwrite=args.force)
         return 0
 
     return run
@@ -429,12 +436,13 @@ def main(argv=None):
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
-    from kerazoo.hub import IntegrityError, UnknownModelError
+    from kerazoo.hub import EntryExistsError, IntegrityError, UnknownModelError
     from kerazoo.jobs import JobError
 
     try:
         return args.run(args)
-    except (IntegrityError, UnknownModelError, JobError, FileNotFoundError, ValueError) as e:
+    except (IntegrityError, UnknownModelError, JobError, FileNotFoundError, EntryExistsError,
+            ValueError) as e:
         print(f"kerazoo {args.verb}: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
 

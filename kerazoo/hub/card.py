@@ -172,7 +172,7 @@ def render_card(name, card, metadata):
         if table:
             out += [table, ""]
         out += [
-            f"Re-create it with `kerazoo train tuning/{name}.toml --publish {name}`"
+            f"Re-create it with `kerazoo train tuning/{name}.toml --publish {name} --force`"
             + (f" (seed {seed})." if seed is not None else "."),
             "",
         ]

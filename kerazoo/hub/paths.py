@@ -1,11 +1,12 @@
 """Where the zoo lives: `zoo_dir=`, else `$KERAZOO_ZOO`, else the repository's `zoo/`."""
 
 import os
-import re
 from pathlib import Path
 
+from kerazoo.utils.validation import ZOO_NAME_PATTERN as NAME_PATTERN
+from kerazoo.utils.validation import check_zoo_name
+
 ENV_VAR = "KERAZOO_ZOO"
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*\.[a-z0-9][a-z0-9_]*$")
 
 
 def default_zoo_dir():
@@ -23,9 +24,4 @@ def resolve_zoo_dir(zoo_dir=None):
 
 def check_name(name):
     """Zoo names are `<architecture>.<dataset>`: lowercase letters, digits, underscores."""
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        raise ValueError(
-            "A zoo name must be `<architecture>.<dataset>` in lowercase letters, digits and "
-            f"underscores, e.g. 'rbm.fashion_mnist'. Received: {name!r}"
-        )
-    return name
+    return check_zoo_name(name)

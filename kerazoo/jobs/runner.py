@@ -31,7 +31,7 @@ def card_for(family, model, metrics, job):
 
 
 def train_job(job, publish=None, zoo_dir=None, epochs=None, subset=None,
-              checkpoint_dir=None, verbose="auto", card_notes=None):
+              checkpoint_dir=None, verbose="auto", card_notes=None, overwrite=False):
     """Trains the model of a job file (or `Job`) from its recipe; optionally publishes it.
 
     Args:
@@ -41,11 +41,16 @@ def train_job(job, publish=None, zoo_dir=None, epochs=None, subset=None,
         checkpoint_dir: where the last good weights are kept during training.
         card_notes: `{card field: markdown}` appended to the published card's sections
             (`kerazoo tune --publish` adds the search summary to `training`).
+        overwrite: replace an existing entry `publish` (else it is refused before training).
     Returns:
         A `TrainResult` with the model, its metrics, the history and the entry's folder.
     """
     if not isinstance(job, Job):
         job = load_job(job)
+    if publish:
+        from kerazoo.hub import check_publishable
+
+        check_publishable(publish, zoo_dir, overwrite)  # refused before any training
     if epochs is not None:
         job = job.with_overrides({"epochs": int(epochs)})
     if subset is not None:
@@ -76,5 +81,6 @@ def train_job(job, publish=None, zoo_dir=None, epochs=None, subset=None,
                 recipe=job.to_dict(),
                 files={Path(p).name: p for p in paths},
                 zoo_dir=zoo_dir,
+                overwrite=overwrite,
             )
     return TrainResult(model=model, metrics=metrics, history=history, job=job, entry=entry)

@@ -196,7 +196,7 @@ def search_summary(job, tuner_kind, rows, best, recipe):
 
 def run_search(job, max_trials=None, directory=DEFAULT_DIRECTORY, epochs=None, subset=None,
                publish=None, zoo_dir=None, tuner=None, trial_timeout=None,
-               distribution_strategy=None, verbose=1, callbacks=(), out=print):
+               distribution_strategy=None, verbose=1, callbacks=(), out=print, overwrite=False):
     """Runs (or resumes) the search of a job; prints progress and the leaderboard.
 
     As chief (`KERASTUNER_TUNER_ID=chief` with `KERASTUNER_ORACLE_IP` / `_PORT`) it
@@ -212,6 +212,8 @@ def run_search(job, max_trials=None, directory=DEFAULT_DIRECTORY, epochs=None, s
             the search space).
         publish: a zoo name: retrain the recipe with the best trial's values (same
             `epochs` / `subset`) and publish it with the search summary in its card.
+        overwrite: with `publish`, replace an existing entry (else it is refused before
+            the search starts).
         tuner: override `search.tuner` ("random", "bayesian", "hyperband").
         trial_timeout: see `make_tuner`.
         distribution_strategy: a `tf.distribute` strategy for training inside a trial.
@@ -223,6 +225,10 @@ def run_search(job, max_trials=None, directory=DEFAULT_DIRECTORY, epochs=None, s
     from kerazoo.tuning import distributed
 
     job = prepare_job(job, epochs=epochs, subset=subset)
+    if publish and not distributed.is_worker():
+        from kerazoo.hub import check_publishable
+
+        check_publishable(publish, zoo_dir, overwrite)  # refused before any trial runs
     kind = tuner or job.search["tuner"]
     search_tuner = make_tuner(job, directory=directory, max_trials=max_trials, tuner=kind,
                               trial_timeout=trial_timeout,
@@ -269,7 +275,7 @@ def run_search(job, max_trials=None, directory=DEFAULT_DIRECTORY, epochs=None, s
         best_job = hypermodel.trial_job(hp)
         out(f"retraining the recipe with trial {best['trial_id']}'s values to publish as {publish}")
         result = train_job(
-            best_job, publish=publish, zoo_dir=zoo_dir, verbose=fit_verbose,
+            best_job, publish=publish, zoo_dir=zoo_dir, verbose=fit_verbose, overwrite=overwrite,
             card_notes={"training": search_summary(job, kind, rows, best, recipe)},
         )
         entry = result.entry
