@@ -37,14 +37,13 @@ def _list(sub):
     _zoo_arg(sub)
 
     def run(args):
-        from kerazoo.hub import index as zoo_index
-        from kerazoo.hub import list_models, resolve_zoo_dir
+        from kerazoo.hub import list_entries, resolve_zoo_dir
 
-        names = list_models(args.zoo)
+        entries = list_entries(args.zoo)  # index fields checked against the hashed metadata
+        names = sorted(entries)
         if not names:
             print(f"The zoo at {resolve_zoo_dir(args.zoo)} has no models yet.")
             return 0
-        entries = zoo_index.read_index(resolve_zoo_dir(args.zoo))["entries"]
         width = max(len(n) for n in names)
         for name in names:
             record = entries[name]

@@ -7,7 +7,15 @@ Entries live in `zoo/<name>/` (`model.keras`, `saved_model/`, `README.md`,
 from kerazoo.hub.card import ModelCard, render_card
 from kerazoo.hub.errors import EntryExistsError, IntegrityError, UnknownModelError
 from kerazoo.hub.export import export_saved_model, run_signatures
-from kerazoo.hub.load import entry_metadata, list_models, load, model_card, verify, verify_entry
+from kerazoo.hub.load import (
+    entry_metadata,
+    list_entries,
+    list_models,
+    load,
+    model_card,
+    verify,
+    verify_entry,
+)
 from kerazoo.hub.paths import default_zoo_dir, resolve_zoo_dir
 from kerazoo.hub.publish import check_publishable, publish, unpublish, update_card
 
@@ -20,6 +28,7 @@ __all__ = [
     "default_zoo_dir",
     "entry_metadata",
     "export_saved_model",
+    "list_entries",
     "list_models",
     "load",
     "model_card",

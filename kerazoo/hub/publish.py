@@ -81,8 +81,15 @@ def _entry_files(directory):
     return sorted(
         p.relative_to(directory).as_posix()
         for p in directory.rglob("*")
-        if p.is_file() and p.name != METADATA_FILE
+        if p.is_file() and p.relative_to(directory).as_posix() != METADATA_FILE
     )
+
+
+def _remove_empty_folders(directory):
+    for path in sorted((p for p in directory.rglob("*") if p.is_dir() and not p.is_symlink()),
+                       key=lambda p: len(p.parts), reverse=True):
+        if not any(path.iterdir()):
+            path.rmdir()
 
 
 def _check_metrics(metrics):
@@ -97,6 +104,7 @@ def _check_metrics(metrics):
 def _seal(directory, name, card, metadata, max_size_mb):
     """Renders the card, hashes every file, writes metadata.json; returns the index record."""
     atomic_write_text(directory / CARD_FILE, render_card(name, card, metadata))
+    _remove_empty_folders(directory)  # an entry holds files only (verify counts folders)
     metadata["card"] = card.to_dict()
     metadata["files"] = {rel: sha256_file(directory / rel) for rel in _entry_files(directory)}
     atomic_write_json(directory / METADATA_FILE, metadata)
@@ -106,13 +114,7 @@ def _seal(directory, name, card, metadata, max_size_mb):
             f"The entry {name!r} takes {size / 2**20:.1f} MB; a zoo entry must stay under "
             f"{max_size_mb} MB. Shrink the model or pass a larger max_size_mb."
         )
-    return {
-        "metadata_sha256": sha256_file(directory / METADATA_FILE),
-        "family": metadata.get("family"),
-        "class": metadata.get("class"),
-        "date": metadata.get("date"),
-        "summary": card.summary.split("\n")[0][:200],
-    }
+    return zoo_index.record_for(metadata, sha256_file(directory / METADATA_FILE))
 
 
 def publish(model, name, card=None, metrics=None, recipe=None, files=None, zoo_dir=None,
