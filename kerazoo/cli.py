@@ -429,20 +429,44 @@ def build_parser():
     return parser
 
 
+def _is_out_of_memory(error):
+    """TensorFlow's ResourceExhaustedError, JAX's RESOURCE_EXHAUSTED, or a MemoryError."""
+    return isinstance(error, MemoryError) or type(error).__name__ == "ResourceExhaustedError" or (
+        type(error).__name__ == "XlaRuntimeError" and "RESOURCE_EXHAUSTED" in str(error))
+
+
+def _report(verb, message):
+    """`kerazoo VERB: message` on stderr, on one line."""
+    print(f"kerazoo {verb}: {' '.join(str(message).split())}", file=sys.stderr)
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
+    from kerazoo.callbacks import TrainingDivergedError
     from kerazoo.hub import EntryExistsError, IntegrityError, UnknownModelError
     from kerazoo.jobs import JobError
 
     try:
         return args.run(args)
-    except (IntegrityError, UnknownModelError, JobError, FileNotFoundError, EntryExistsError,
-            ValueError) as e:
-        print(f"kerazoo {args.verb}: {type(e).__name__}: {e}", file=sys.stderr)
+    except (IntegrityError, UnknownModelError, JobError, EntryExistsError, TrainingDivergedError,
+            OSError, ValueError) as e:
+        # Bad input, a damaged file, a refused publish, a diverged training: a message that
+        # names the file, key or flag, not a traceback.
+        _report(args.verb, f"{type(e).__name__}: {e}")
+        return 1
+    except Exception as e:
+        if not _is_out_of_memory(e):
+            raise
+        job = getattr(args, "job", None)
+        hint = (f"reduce the sizes in the [model] section or train.batch_size of {job}" if job
+                else "use a smaller --batch-size or --n")
+        first = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+        _report(args.verb, f"out of memory: the model or a batch does not fit in this machine's "
+                           f"memory; {hint}. ({type(e).__name__}: {first})")
         return 1
 
 

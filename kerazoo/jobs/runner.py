@@ -8,7 +8,7 @@ import keras
 
 from kerazoo.callbacks import DivergenceGuard
 from kerazoo.jobs.families import get_family
-from kerazoo.jobs.schema import Job, load_job
+from kerazoo.jobs.schema import Job, check_count_flag, load_job
 
 
 @dataclasses.dataclass
@@ -52,9 +52,9 @@ def train_job(job, publish=None, zoo_dir=None, epochs=None, subset=None,
 
         check_publishable(publish, zoo_dir, overwrite)  # refused before any training
     if epochs is not None:
-        job = job.with_overrides({"epochs": int(epochs)})
+        job = job.with_overrides({"epochs": check_count_flag(epochs, "--epochs")})
     if subset is not None:
-        job = job.replace(data={**job.data, "subset": int(subset)})
+        job = job.replace(data={**job.data, "subset": check_count_flag(subset, "--subset")})
     family = get_family(job.family)
     keras.utils.set_random_seed(job.seed)
 

@@ -20,7 +20,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from kerazoo.jobs.schema import Job, JobError, load_job
+from kerazoo.jobs.schema import Job, JobError, check_count_flag, load_job
 
 #: Bump when what a trial computes changes for the same job (a new project then).
 FORMAT_VERSION = 1
@@ -55,17 +55,14 @@ def prepare_job(job, epochs=None, subset=None):
     if not isinstance(job, Job):
         job = load_job(job)
     if epochs is not None:
-        if int(epochs) < 1:
-            raise JobError(f"--epochs must be >= 1. Received: {epochs}")
+        epochs = check_count_flag(epochs, "--epochs")
         if "epochs" not in job.train:
             raise JobError(f"{job.path}: family {job.family!r} has no `epochs` in [train].")
         space = {k: v for k, v in job.search.get("space", {}).items() if k != "epochs"}
         job = job.with_overrides({"epochs": int(epochs)}).replace(
             search={**job.search, "space": space})
     if subset is not None:
-        if int(subset) < 1:
-            raise JobError(f"--subset must be >= 1. Received: {subset}")
-        job = job.replace(data={**job.data, "subset": int(subset)})
+        job = job.replace(data={**job.data, "subset": check_count_flag(subset, "--subset")})
     return job
 
 
@@ -117,7 +114,8 @@ def make_tuner(job, directory=DEFAULT_DIRECTORY, max_trials=None, tuner=None,
     oracle = make_oracle(
         kind,
         objective=keras_tuner.Objective(search["objective"], search["direction"]),
-        max_trials=int(max_trials or search["max_trials"]),
+        max_trials=(search["max_trials"] if max_trials is None
+                    else check_count_flag(max_trials, "max_trials")),
         seed=job.seed,
         trial_timeout=trial_timeout,
         max_epochs=job.train.get("epochs"),
@@ -225,6 +223,8 @@ def run_search(job, max_trials=None, directory=DEFAULT_DIRECTORY, epochs=None, s
     from kerazoo.tuning import distributed
 
     job = prepare_job(job, epochs=epochs, subset=subset)
+    if max_trials is not None:
+        max_trials = check_count_flag(max_trials, "--max-trials")
     if publish and not distributed.is_worker():
         from kerazoo.hub import check_publishable
 
