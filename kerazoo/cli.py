@@ -32,6 +32,39 @@ def _zoo_arg(parser):
     )
 
 
+def _positive_flag(value, flag):
+    """A count given on the command line, or a ValueError naming the flag."""
+    if value is not None and value < 1:
+        raise ValueError(f"{flag} must be a positive integer. Received: {flag} {value}")
+    return value
+
+
+def _folder_flag(value, flag, create=False):
+    """`value` as a folder path (created with `create`), or a ValueError naming the flag."""
+    from pathlib import Path
+
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{flag} {path} is not a folder (a file of that name exists).")
+    if create:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ValueError(f"{flag} {path}: cannot create the folder ({e.strerror or e}).") from None
+    return path
+
+
+def _file_flag(value, flag, suffix):
+    """`value` as a file path ending in `suffix` whose folder exists (created), or a ValueError."""
+    from pathlib import Path
+
+    path = Path(value)
+    if path.is_dir():
+        raise ValueError(f"{flag} {path} is a folder; give a file name ending in {suffix}.")
+    _folder_flag(path.parent, f"{flag} {path}: its folder", create=True)
+    return path
+
+
 @verb("list", "list the zoo's models")
 def _list(sub):
     _zoo_arg(sub)
@@ -119,6 +152,7 @@ def _train(sub):
     def run(args):
         from kerazoo.jobs import train_job
 
+        _folder_flag(args.checkpoint_dir, "--checkpoint-dir")
         result = train_job(
             args.job, publish=args.publish, zoo_dir=args.zoo, epochs=args.epochs,
             subset=args.subset, checkpoint_dir=args.checkpoint_dir, overwrite=args.force,
@@ -157,6 +191,7 @@ def _tune(sub):
     def run(args):
         from kerazoo.tuning import run_search
 
+        _folder_flag(args.directory, "--directory")
         run_search(args.job, max_trials=args.max_trials, directory=args.directory,
                    epochs=args.epochs, subset=args.subset, publish=args.publish,
                    zoo_dir=args.zoo, tuner=args.tuner, trial_timeout=args.trial_timeout,
@@ -186,13 +221,15 @@ def _load_images(args):
 
     from kerazoo.utils import check_images
 
-    if args.n is not None and args.n < 1:
-        raise ValueError(f"--n must be a positive integer. Received: --n {args.n}")
+    _positive_flag(args.n, "--n")
+    _positive_flag(args.batch_size, "--batch-size")
     if args.input:
         try:
             x = np.load(args.input, allow_pickle=False)
         except (OSError, ValueError) as e:
             raise ValueError(f"--input {args.input}: not a readable .npy file ({e})") from None
+        # Checked whole, before `--n` slices it: a 0-d or empty array is named, not indexed.
+        x = check_images(x, f"--input {args.input}", allow_empty=False)
         labels = None
     else:
         from kerazoo import datasets
@@ -204,7 +241,7 @@ def _load_images(args):
     if args.n is not None:
         x = x[: args.n]
         labels = None if labels is None else labels[: args.n]
-    return check_images(x, args.input or f"Fashion-MNIST {args.split} images"), labels
+    return check_images(x, args.input or f"Fashion-MNIST {args.split} images", allow_empty=False), labels
 
 
 def _load_autoencoder(name, zoo):
@@ -249,8 +286,6 @@ def _reconstruct(sub):
     _zoo_arg(sub)
 
     def run(args):
-        from pathlib import Path
-
         import numpy as np
 
         from kerazoo.applications import block_masks, corrupt, inpaint
@@ -258,10 +293,11 @@ def _reconstruct(sub):
         from kerazoo.viz import reconstruction_grid
 
         corruption = _parse_corruption(args.corrupt) if args.corrupt else None
+        _positive_flag(args.columns, "--columns")
+        out = _folder_flag(args.out or f"reconstruct-{args.name}", "--out")
         x, _ = _load_images(args)
         model = _load_autoencoder(args.name, args.zoo)
-        out = Path(args.out or f"reconstruct-{args.name}")
-        out.mkdir(parents=True, exist_ok=True)
+        out = _folder_flag(out, "--out", create=True)
         print(f"{args.name}: reconstructing {len(x)} images ...", flush=True)
 
         def restore(images):
@@ -309,12 +345,25 @@ def _encode(sub):
 
         import numpy as np
 
+        out = Path(args.out or f"codes-{args.name}.npy")
+        if out.is_dir():
+            raise ValueError(f"--out {out} is a folder; give a file name ending in .npy.")
+        if out.suffix != ".npy":
+            out = out.with_name(out.name + ".npy")  # what np.save writes: say so
+        # Every output is checked before anything is computed or written.
+        out = _file_flag(out, "--out", ".npy")
+        if args.map:
+            if Path(args.map).suffix.lower() != ".png":
+                raise ValueError(f"--map writes a PNG picture: give a file name ending in .png. "
+                                 f"Received: --map {args.map}")
+            _file_flag(args.map, "--map", ".png")
         x, labels = _load_images(args)
         model = _load_autoencoder(args.name, args.zoo)
         print(f"{args.name}: encoding {len(x)} images ...", flush=True)
         codes = model.encode(x, batch_size=args.batch_size)
-        out = Path(args.out or f"codes-{args.name}.npy")
-        out.parent.mkdir(parents=True, exist_ok=True)
+        if args.map and codes.shape[1] != 2:
+            raise ValueError(f"--map draws 2-D codes; {args.name} has {codes.shape[1]}-D codes "
+                             "(nothing was written).")
         np.save(out, codes.astype(np.float32))
         print(f"wrote {out} {codes.shape}")
         if labels is not None:
@@ -322,8 +371,6 @@ def _encode(sub):
             np.save(label_path, labels)
             print(f"wrote {label_path} (class ids)")
         if args.map:
-            if codes.shape[1] != 2:
-                raise ValueError(f"--map draws 2-D codes; {args.name} has {codes.shape[1]}-D codes.")
             from kerazoo.datasets import FASHION_MNIST_CLASS_NAMES
             from kerazoo.viz import latent_scatter
 
@@ -333,6 +380,21 @@ def _encode(sub):
         return 0
 
     return run
+
+
+def _parse_ratings(texts):
+    """`--rating ITEM:STARS` flags as {item: stars}; a movie rated twice is refused."""
+    ratings, given = {}, {}
+    for text in texts:
+        item, sep, stars = text.partition(":")
+        if not sep or not item.strip().isdigit() or not stars.strip().isdigit():
+            raise ValueError(f"--rating takes ITEM:STARS, e.g. 50:5. Received: {text!r}")
+        item = int(item)
+        if item in ratings:
+            raise ValueError(f"--rating names movie {item} twice ({given[item]}, {text}); "
+                             "give each movie one rating.")
+        ratings[item], given[item] = int(stars), text
+    return ratings
 
 
 @verb("recommend", "recommend movies to a MovieLens-100k user with a zoo recommender")
@@ -362,23 +424,21 @@ def _recommend(sub):
 
         if (args.user is None) == (not args.rating):
             raise ValueError("Give either --user U or one or more --rating ITEM:STARS.")
+        if args.fold is not None and not 1 <= args.fold <= 5:
+            raise ValueError(f"--fold must be one of 1..5. Received: --fold {args.fold} "
+                             "(MovieLens-100k's folds are u1..u5).")
+        ratings = _parse_ratings(args.rating)
         model = load(args.name, args.zoo)
         if not hasattr(model, "recommend"):
             raise ValueError(f"{args.name} is a {type(model).__name__}, not a recommender.")
         titles = movielens_titles(args.data_dir)
         if args.user is not None:
-            fold = args.fold or model.history_fold
+            fold = args.fold if args.fold is not None else model.history_fold
             history, _ = load_movielens_100k(fold, data_dir=args.data_dir)
             items, preds = model.recommend(args.user, k=args.k, history=history,
                                            exclude_seen=not args.include_seen)
             print(f"{args.name}: top {len(items)} for user {args.user} (history u{fold}.base)")
         else:
-            ratings = {}
-            for text in args.rating:
-                item, sep, stars = text.partition(":")
-                if not sep or not item.strip().isdigit() or not stars.strip().isdigit():
-                    raise ValueError(f"--rating takes ITEM:STARS, e.g. 50:5. Received: {text!r}")
-                ratings[int(item)] = int(stars)
             try:
                 items, preds = model.recommend_new_user(ratings, k=args.k,
                                                         exclude_seen=not args.include_seen)
@@ -406,6 +466,7 @@ def _demo(sub):
     def run(args):
         from kerazoo.demo import build_gallery
 
+        _folder_flag(args.out, "--out")
         result = build_gallery(args.out, zoo_dir=args.zoo, names=args.model)
         print(f"open {result.index.resolve()}")
         return 1 if result.failures else 0
