@@ -10,6 +10,8 @@ import dataclasses
 import json
 import math
 
+from kerazoo.utils.io import json_safe
+
 _SECTIONS = ("summary", "model_details", "intended_use", "training", "evaluation", "limitations")
 
 
@@ -84,8 +86,8 @@ def _fmt(value):
         return str(value)
     if isinstance(value, int):
         return f"{value:,}"
-    if math.isnan(value):
-        return "nan"
+    if not math.isfinite(value):
+        return json_safe(value)  # "NaN", "Infinity", "-Infinity", as metadata.json stores them
     return f"{value:.5g}"
 
 
@@ -109,7 +111,7 @@ def front_matter(name, card, metadata):
                       f"      type: {_yaml_str(datasets[0])}"]
         lines.append("    metrics:")
         for metric, value in metrics.items():
-            lines += [f"    - type: {_yaml_str(metric)}", f"      value: {json.dumps(value)}"]
+            lines += [f"    - type: {_yaml_str(metric)}", f"      value: {json.dumps(json_safe(value))}"]
     lines.append("---")
     return "\n".join(lines)
 
@@ -134,7 +136,7 @@ def _recipe_table(recipe):
     rows = []
     for section in ("model", "train", "data"):
         for key, value in (recipe.get(section) or {}).items():
-            rows.append(f"| {section} | `{key}` | `{json.dumps(value)}` |")
+            rows.append(f"| {section} | `{key}` | `{json.dumps(json_safe(value))}` |")
     if not rows:
         return ""
     return "| section | key | value |\n|---|---|---|\n" + "\n".join(rows)

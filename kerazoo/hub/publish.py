@@ -14,7 +14,7 @@ from kerazoo.hub.card import ModelCard, render_card
 from kerazoo.hub.errors import EntryExistsError
 from kerazoo.hub.export import export_saved_model, save_keras
 from kerazoo.hub.paths import check_name, resolve_zoo_dir
-from kerazoo.utils.io import atomic_write_json, atomic_write_text, sha256_file
+from kerazoo.utils.io import atomic_write_json, atomic_write_text, json_safe, sha256_file
 from kerazoo.version import __version__
 
 MODEL_FILE = "model.keras"
@@ -37,7 +37,9 @@ def _headline(directory):
         metrics = metadata.get("metrics") or {}
         key = next((k for k in HEADLINE_METRICS if k in metrics), None) or next(
             (k for k in sorted(metrics) if k.startswith("test_")), None) or next(iter(metrics), None)
-        parts = [f"{key} = {metrics[key]:.6g}"] if key is not None else []
+        value = metrics[key] if key is not None else None
+        shown = f"{value:.6g}" if isinstance(value, (int, float)) else str(value)
+        parts = [f"{key} = {shown}"] if key is not None else []
         if metadata.get("date"):
             parts.append(f"published {metadata['date']}")
         return f" ({', '.join(parts)})" if parts else ""
@@ -93,11 +95,13 @@ def _remove_empty_folders(directory):
 
 
 def _check_metrics(metrics):
+    """Metrics as JSON values: ints, finite floats, and "NaN" / "Infinity" / "-Infinity"
+    for non-finite floats (standard JSON has no numbers for them; see `utils.io.json_safe`)."""
     out = {}
     for key, value in (metrics or {}).items():
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise TypeError(f"metrics must be numbers. Received: {key}={value!r}")
-        out[str(key)] = float(value) if isinstance(value, float) else int(value)
+        out[str(key)] = json_safe(float(value)) if isinstance(value, float) else int(value)
     return out
 
 
@@ -134,6 +138,8 @@ def publish(model, name, card=None, metrics=None, recipe=None, files=None, zoo_d
         name: `<architecture>.<dataset>`, e.g. `"rbm.fashion_mnist"`.
         card: a `kerazoo.hub.ModelCard` or a dict of its fields.
         metrics: `{name: number}` measured on the model (rendered next to the anchors).
+            NaN and infinities are stored as the strings "NaN", "Infinity" and
+            "-Infinity": `metadata.json` is standard JSON.
         recipe: the job that trained it (`Job.to_dict()`), recorded in the metadata.
         files: `{file_name: source_path}` extra files for the entry, e.g. sample grids.
         zoo_dir: the zoo folder; default `$KERAZOO_ZOO`, else the repository's `zoo/`.
