@@ -69,7 +69,11 @@ class DivergenceGuard(keras.callbacks.Callback):
                 self._fail(f"`{key}` = {number}", where)
 
     def _fail(self, what, where):
-        if self._good_weights is not None:
+        # A model built by its first batch had no weights when training began: there is
+        # nothing to restore before the first good epoch.
+        restorable = self._good_weights is not None and len(self._good_weights) == len(
+            self.model.weights)
+        if restorable:
             self.model.set_weights(self._good_weights)
         saved = (
             f"; the last good weights are in {self.checkpoint_path}"
@@ -77,10 +81,11 @@ class DivergenceGuard(keras.callbacks.Callback):
             else ""
         )
         self.model.stop_training = True
+        state = ("The model was restored to its weights after the last good epoch" if restorable
+                 else "No epoch ended with finite values, so no good weights were kept")
         raise TrainingDivergedError(
-            f"Training diverged: {what} is not finite at {where}. The model was restored to "
-            f"its weights after the last good epoch{saved}. Lower the learning rate or check "
-            "the data for NaN."
+            f"Training diverged: {what} is not finite at {where}. {state}{saved}. Lower the "
+            "learning rate or check the data for NaN."
         )
 
 

@@ -33,19 +33,51 @@ def _zoo_arg(parser):
     )
 
 
+def _positive_flag(value, flag):
+    """A count given on the command line, or a ValueError naming the flag."""
+    if value is not None and value < 1:
+        raise ValueError(f"{flag} must be a positive integer. Received: {flag} {value}")
+    return value
+
+
+def _folder_flag(value, flag, create=False):
+    """`value` as a folder path (created with `create`), or a ValueError naming the flag."""
+    from pathlib import Path
+
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{flag} {path} is not a folder (a file of that name exists).")
+    if create:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ValueError(f"{flag} {path}: cannot create the folder ({e.strerror or e}).") from None
+    return path
+
+
+def _file_flag(value, flag, suffix):
+    """`value` as a file path ending in `suffix` whose folder exists (created), or a ValueError."""
+    from pathlib import Path
+
+    path = Path(value)
+    if path.is_dir():
+        raise ValueError(f"{flag} {path} is a folder; give a file name ending in {suffix}.")
+    _folder_flag(path.parent, f"{flag} {path}: its folder", create=True)
+    return path
+
+
 @verb("list", "list the zoo's models")
 def _list(sub):
     _zoo_arg(sub)
 
     def run(args):
-        from kerazoo.hub import index as zoo_index
-        from kerazoo.hub import list_models, resolve_zoo_dir
+        from kerazoo.hub import list_entries, resolve_zoo_dir
 
-        names = list_models(args.zoo)
+        entries = list_entries(args.zoo)  # index fields checked against the hashed metadata
+        names = sorted(entries)
         if not names:
             print(f"The zoo at {resolve_zoo_dir(args.zoo)} has no models yet.")
             return 0
-        entries = zoo_index.read_index(resolve_zoo_dir(args.zoo))["entries"]
         width = max(len(n) for n in names)
         for name in names:
             record = entries[name]
@@ -107,6 +139,9 @@ def _verify(sub):
 def _train(sub):
     sub.add_argument("job", help="a job file, e.g. tuning/rbm.fashion_mnist.toml")
     sub.add_argument("--publish", metavar="NAME", help="publish the trained model as NAME")
+    sub.add_argument("--force", action="store_true",
+                     help="with --publish: replace an existing entry NAME (else it is refused "
+                     "before training)")
     sub.add_argument("--epochs", type=int, help="override the recipe's number of epochs")
     sub.add_argument("--subset", type=int, help="train on the first N training examples only")
     sub.add_argument(
@@ -118,9 +153,11 @@ def _train(sub):
     def run(args):
         from kerazoo.recipes import train_job
 
+        _folder_flag(args.checkpoint_dir, "--checkpoint-dir")
         result = train_job(
             args.job, publish=args.publish, zoo_dir=args.zoo, epochs=args.epochs,
-            subset=args.subset, checkpoint_dir=args.checkpoint_dir, verbose=progress_verbosity(),
+            subset=args.subset, checkpoint_dir=args.checkpoint_dir, overwrite=args.force,
+            verbose=progress_verbosity(),
         )
         print(f"{result.job.name}: trained from {args.job}")
         for key, value in result.metrics.items():
@@ -142,6 +179,9 @@ def _tune(sub):
     sub.add_argument("--subset", type=int, help="train each trial on the first N examples")
     sub.add_argument("--publish", metavar="NAME",
                      help="retrain with the best trial's values and publish as NAME")
+    sub.add_argument("--force", action="store_true",
+                     help="with --publish: replace an existing entry NAME (else it is refused "
+                     "before the search)")
     sub.add_argument("--tuner", choices=("random", "bayesian", "hyperband"),
                      help="override search.tuner")
     sub.add_argument("--trial-timeout", type=float, default=600.0, metavar="SECONDS",
@@ -153,10 +193,11 @@ def _tune(sub):
     def run(args):
         from kerazoo.tuning import run_search
 
+        _folder_flag(args.directory, "--directory")
         run_search(args.job, max_trials=args.max_trials, directory=args.directory,
                    epochs=args.epochs, subset=args.subset, publish=args.publish,
                    zoo_dir=args.zoo, tuner=args.tuner, trial_timeout=args.trial_timeout,
-                   verbose=1 if sys.stdout.isatty() else 2)
+                   overwrite=args.force, verbose=1 if sys.stdout.isatty() else 2)
         return 0
 
     return run
@@ -182,13 +223,15 @@ def _load_images(args):
 
     from kerazoo.utils import check_images
 
-    if args.n is not None and args.n < 1:
-        raise ValueError(f"--n must be a positive integer. Received: --n {args.n}")
+    _positive_flag(args.n, "--n")
+    _positive_flag(args.batch_size, "--batch-size")
     if args.input:
         try:
             x = np.load(args.input, allow_pickle=False)
         except (OSError, ValueError) as e:
             raise ValueError(f"--input {args.input}: not a readable .npy file ({e})") from None
+        # Checked whole, before `--n` slices it: a 0-d or empty array is named, not indexed.
+        x = check_images(x, f"--input {args.input}", allow_empty=False)
         labels = None
     else:
         from kerazoo import datasets
@@ -200,7 +243,7 @@ def _load_images(args):
     if args.n is not None:
         x = x[: args.n]
         labels = None if labels is None else labels[: args.n]
-    return check_images(x, args.input or f"Fashion-MNIST {args.split} images"), labels
+    return check_images(x, args.input or f"Fashion-MNIST {args.split} images", allow_empty=False), labels
 
 
 def _load_autoencoder(name, zoo):
@@ -245,8 +288,6 @@ def _reconstruct(sub):
     _zoo_arg(sub)
 
     def run(args):
-        from pathlib import Path
-
         import numpy as np
 
         from kerazoo.applications import block_masks, corrupt, inpaint
@@ -254,10 +295,11 @@ def _reconstruct(sub):
         from kerazoo.viz import reconstruction_grid
 
         corruption = _parse_corruption(args.corrupt) if args.corrupt else None
+        _positive_flag(args.columns, "--columns")
+        out = _folder_flag(args.out or f"reconstruct-{args.name}", "--out")
         x, _ = _load_images(args)
         model = _load_autoencoder(args.name, args.zoo)
-        out = Path(args.out or f"reconstruct-{args.name}")
-        out.mkdir(parents=True, exist_ok=True)
+        out = _folder_flag(out, "--out", create=True)
         print(f"{args.name}: reconstructing {len(x)} images ...", flush=True)
 
         def restore(images):
@@ -305,12 +347,25 @@ def _encode(sub):
 
         import numpy as np
 
+        out = Path(args.out or f"codes-{args.name}.npy")
+        if out.is_dir():
+            raise ValueError(f"--out {out} is a folder; give a file name ending in .npy.")
+        if out.suffix != ".npy":
+            out = out.with_name(out.name + ".npy")  # what np.save writes: say so
+        # Every output is checked before anything is computed or written.
+        out = _file_flag(out, "--out", ".npy")
+        if args.map:
+            if Path(args.map).suffix.lower() != ".png":
+                raise ValueError(f"--map writes a PNG picture: give a file name ending in .png. "
+                                 f"Received: --map {args.map}")
+            _file_flag(args.map, "--map", ".png")
         x, labels = _load_images(args)
         model = _load_autoencoder(args.name, args.zoo)
         print(f"{args.name}: encoding {len(x)} images ...", flush=True)
         codes = model.encode(x, batch_size=args.batch_size)
-        out = Path(args.out or f"codes-{args.name}.npy")
-        out.parent.mkdir(parents=True, exist_ok=True)
+        if args.map and codes.shape[1] != 2:
+            raise ValueError(f"--map draws 2-D codes; {args.name} has {codes.shape[1]}-D codes "
+                             "(nothing was written).")
         np.save(out, codes.astype(np.float32))
         print(f"wrote {out} {codes.shape}")
         if labels is not None:
@@ -318,8 +373,6 @@ def _encode(sub):
             np.save(label_path, labels)
             print(f"wrote {label_path} (class ids)")
         if args.map:
-            if codes.shape[1] != 2:
-                raise ValueError(f"--map draws 2-D codes; {args.name} has {codes.shape[1]}-D codes.")
             from kerazoo.datasets import FASHION_MNIST_CLASS_NAMES
             from kerazoo.viz import latent_scatter
 
@@ -329,6 +382,21 @@ def _encode(sub):
         return 0
 
     return run
+
+
+def _parse_ratings(texts):
+    """`--rating ITEM:STARS` flags as {item: stars}; a movie rated twice is refused."""
+    ratings, given = {}, {}
+    for text in texts:
+        item, sep, stars = text.partition(":")
+        if not sep or not item.strip().isdigit() or not stars.strip().isdigit():
+            raise ValueError(f"--rating takes ITEM:STARS, e.g. 50:5. Received: {text!r}")
+        item = int(item)
+        if item in ratings:
+            raise ValueError(f"--rating names movie {item} twice ({given[item]}, {text}); "
+                             "give each movie one rating.")
+        ratings[item], given[item] = int(stars), text
+    return ratings
 
 
 @verb("recommend", "recommend movies to a MovieLens-100k user with a zoo recommender")
@@ -358,23 +426,21 @@ def _recommend(sub):
 
         if (args.user is None) == (not args.rating):
             raise ValueError("Give either --user U or one or more --rating ITEM:STARS.")
+        if args.fold is not None and not 1 <= args.fold <= 5:
+            raise ValueError(f"--fold must be one of 1..5. Received: --fold {args.fold} "
+                             "(MovieLens-100k's folds are u1..u5).")
+        ratings = _parse_ratings(args.rating)
         model = load(args.name, args.zoo)
         if not hasattr(model, "recommend"):
             raise ValueError(f"{args.name} is a {type(model).__name__}, not a recommender.")
         titles = movielens_titles(args.data_dir)
         if args.user is not None:
-            fold = args.fold or model.history_fold
+            fold = args.fold if args.fold is not None else model.history_fold
             history, _ = load_movielens_100k(fold, data_dir=args.data_dir)
             items, preds = model.recommend(args.user, k=args.k, history=history,
                                            exclude_seen=not args.include_seen)
             print(f"{args.name}: top {len(items)} for user {args.user} (history u{fold}.base)")
         else:
-            ratings = {}
-            for text in args.rating:
-                item, sep, stars = text.partition(":")
-                if not sep or not item.strip().isdigit() or not stars.strip().isdigit():
-                    raise ValueError(f"--rating takes ITEM:STARS, e.g. 50:5. Received: {text!r}")
-                ratings[int(item)] = int(stars)
             try:
                 items, preds = model.recommend_new_user(ratings, k=args.k,
                                                         exclude_seen=not args.include_seen)
@@ -400,7 +466,9 @@ def _demo(sub):
     def run(args):
         from kerazoo.demo import DEFAULT_OUT, build_gallery
 
-        result = build_gallery(args.out or DEFAULT_OUT, zoo_dir=args.zoo, names=args.model)
+        out = args.out or DEFAULT_OUT
+        _folder_flag(out, "--out")
+        result = build_gallery(out, zoo_dir=args.zoo, names=args.model)
         print(f"open {result.index.resolve()}")
         return 1 if result.failures else 0
 
@@ -475,6 +543,17 @@ def _start_tensorflow_quietly():
                 print(line, file=sys.stderr)
 
 
+def _is_out_of_memory(error):
+    """TensorFlow's ResourceExhaustedError, JAX's RESOURCE_EXHAUSTED, or a MemoryError."""
+    return isinstance(error, MemoryError) or type(error).__name__ == "ResourceExhaustedError" or (
+        type(error).__name__ == "XlaRuntimeError" and "RESOURCE_EXHAUSTED" in str(error))
+
+
+def _report(verb, message):
+    """`kerazoo VERB: message` on stderr, on one line."""
+    print(f"kerazoo {verb}: {' '.join(str(message).split())}", file=sys.stderr)
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -485,20 +564,36 @@ def main(argv=None):
 
     if args.verb not in _LIGHT_VERBS and not args.verbose and "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
         _start_tensorflow_quietly()
-    from kerazoo.hub.errors import IntegrityError, UnknownModelError
+    from kerazoo.hub.errors import EntryExistsError, IntegrityError, UnknownModelError
 
+    # Errors of modules a verb imported (a job file's JobError, a diverged training's
+    # TrainingDivergedError) are caught by class without importing those modules here:
+    # `list` and `info` must not import Keras.
+    user_errors = (IntegrityError, UnknownModelError, EntryExistsError, ValueError, OSError)
     try:
         code = args.run(args)
         sys.stdout.flush()  # a closed pipe shows here, inside the try, not at exit
         return code
-    except (IntegrityError, UnknownModelError, FileNotFoundError, ValueError) as e:
-        print(f"kerazoo {args.verb}: {type(e).__name__}: {e}", file=sys.stderr)
-        return 1
     except BrokenPipeError:
         # The reader went away (`kerazoo info NAME | head`): stop quietly, as Unix tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except Exception as e:
+        if isinstance(e, user_errors) or type(e).__name__ in ("JobError", "TrainingDivergedError"):
+            # Bad input, a damaged file, a refused publish, a diverged training: a message
+            # that names the file, key or flag, not a traceback.
+            _report(args.verb, f"{type(e).__name__}: {e}")
+            return 1
+        if not _is_out_of_memory(e):
+            raise
+        job = getattr(args, "job", None)
+        hint = (f"reduce the sizes in the [model] section or train.batch_size of {job}" if job
+                else "use a smaller --batch-size or --n")
+        first = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+        _report(args.verb, f"out of memory: the model or a batch does not fit in this machine's "
+                           f"memory; {hint}. ({type(e).__name__}: {first})")
+        return 1
 
 
 def progress_verbosity():

@@ -87,3 +87,67 @@ def test_bad_input_file(zoo, tmp_path, capsys):
     np.save(tmp_path / "bad.npy", np.full((2, 28, 28, 1), 255, np.uint8))
     assert main(["encode", "--zoo", zoo, "ae.fashion_mnist", "--input", str(tmp_path / "bad.npy")]) == 1
     assert "divide by 255" in capsys.readouterr().err
+
+
+# -- issue 31, F7 and F13: every failure is one line naming the flag or file -------------------
+
+
+def one_line_error(capsys, verb):
+    err = capsys.readouterr().err
+    assert err.startswith(f"kerazoo {verb}: ") and len(err.strip().splitlines()) == 1, err
+    return err
+
+
+@pytest.mark.parametrize("array, received", [
+    (np.zeros((0, 28, 28, 1), np.float32), "shape=(0, 28, 28, 1)"),
+    (np.float32(0.5), "shape=()"),
+    (np.zeros((3,), np.float32), "shape=(3,)"),
+])
+def test_input_without_images_names_the_flag(zoo, tmp_path, capsys, array, received):
+    np.save(tmp_path / "in.npy", array)
+    for verb in ("encode", "reconstruct"):
+        assert main([verb, "--zoo", zoo, "ae.fashion_mnist", "--input", str(tmp_path / "in.npy"),
+                     "--out", str(tmp_path / verb)]) == 1
+        err = one_line_error(capsys, verb)
+        assert "--input" in err and "in.npy" in err and received in err
+
+
+def test_out_that_is_a_file_names_the_flag(zoo, tmp_path, capsys):
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+    assert main(["reconstruct", "--zoo", zoo, "ae.fashion_mnist", "--n", "2", "--out", str(taken)]) == 1
+    err = one_line_error(capsys, "reconstruct")
+    assert f"--out {taken}" in err and "not a folder" in err
+    assert main(["encode", "--zoo", zoo, "ae.fashion_mnist", "--n", "2", "--out", str(taken / "c.npy")]) == 1
+    err = one_line_error(capsys, "encode")
+    assert "--out" in err and str(taken) in err
+    assert main(["encode", "--zoo", zoo, "ae.fashion_mnist", "--n", "2", "--out", str(tmp_path)]) == 1
+    err = one_line_error(capsys, "encode")
+    assert f"--out {tmp_path}" in err and "is a folder" in err
+    assert taken.read_text() == "not a folder"
+
+
+def test_encode_reports_the_file_it_really_wrote(zoo, tmp_path, capsys):
+    assert main(["encode", "--zoo", zoo, "ae.fashion_mnist", "--n", "3", "--out", str(tmp_path / "out_e4")]) == 0
+    out = capsys.readouterr().out
+    assert (tmp_path / "out_e4.npy").exists() and not (tmp_path / "out_e4").exists()
+    assert f"wrote {tmp_path / 'out_e4.npy'} (3, 6)" in out
+
+
+def test_encode_checks_map_before_writing_the_codes(zoo, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["encode", "--zoo", zoo, "ae.fashion_mnist", "--n", "5", "--map", "m.png"]) == 1
+    assert "2-D codes" in one_line_error(capsys, "encode")
+    assert list(tmp_path.iterdir()) == []  # no codes, no labels, no map
+    assert main(["encode", "--zoo", zoo, "ae2d.fashion_mnist", "--n", "5", "--map", "m.txt"]) == 1
+    assert "--map" in one_line_error(capsys, "encode") and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("flag, value", [("--columns", "0"), ("--columns", "-2"),
+                                         ("--batch-size", "0")])
+def test_counts_below_one_name_the_flag(zoo, tmp_path, capsys, flag, value):
+    assert main(["reconstruct", "--zoo", zoo, "ae.fashion_mnist", "--n", "2", flag, value,
+                 "--out", str(tmp_path / "o")]) == 1
+    err = one_line_error(capsys, "reconstruct")
+    assert f"{flag} must be a positive integer" in err and f"Received: {flag} {value}" in err
+    assert not (tmp_path / "o").exists()

@@ -76,3 +76,14 @@ def test_help(capsys):
         main(["recommend", "--help"])
     assert exit_info.value.code == 0
     assert "--rating" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--user", "1", "--fold", "0"], "--fold must be one of 1..5. Received: --fold 0"),
+    (["--user", "1", "--fold", "6"], "--fold must be one of 1..5. Received: --fold 6"),
+    (["--rating", "50:5", "--rating", "50:4"], "--rating names movie 50 twice (50:5, 50:4)"),
+])
+def test_fold_and_repeated_ratings_are_checked(rbm_file, capsys, argv, message):
+    assert main(["recommend", str(rbm_file)] + argv) == 1
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1

@@ -64,3 +64,15 @@ def test_tune_help_lists_its_options(capsys):
     for option in ("--max-trials", "--directory", "--epochs", "--subset", "--publish",
                    "--trial-timeout", "KERASTUNER_TUNER_ID"):
         assert option in out
+
+
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_tune_refuses_max_trials_below_one(tmp_path, capsys, value):
+    job = tmp_path / "tiny_ae.fashion_mnist.toml"
+    job.write_text(tiny_tune_toml(max_trials=3, epochs=1))
+    runs = tmp_path / "runs"
+    assert cli.main(["tune", str(job), "--max-trials", value, "--directory", str(runs)]) == 1
+    err = capsys.readouterr().err
+    assert "kerazoo tune: JobError: --max-trials must be >= 1" in err and f"Received: {value}" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not runs.exists()  # no trial ran

@@ -17,6 +17,7 @@ bytes, not by the name.
 import functools
 import gzip
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -61,7 +62,7 @@ def _read_idx_cached(path, size, mtime_ns):
     if data[:2] == _GZIP_MAGIC:
         try:
             data = gzip.decompress(data)
-        except (OSError, EOFError) as e:
+        except (OSError, EOFError, zlib.error) as e:  # header, truncation, bad stream
             raise DatasetIntegrityError(
                 f"{path} is not a readable gzip file ({e}); the copy may be truncated or "
                 "corrupted: replace it."

@@ -101,17 +101,17 @@ def _load_entries(gallery, names, zoo):
     from kerazoo import hub
     from kerazoo.hub import index as zoo_index
 
-    records = zoo_index.read_index(zoo)["entries"]
     entries, missing = [], []
     for i, name in enumerate(names, 1):
         try:
             model = hub.load(name, zoo)
-            metrics = hub.entry_metadata(name, zoo).get("metrics", {})
+            metadata = hub.entry_metadata(name, zoo)
+            metrics = metadata.get("metrics", {})
         except Exception as e:  # noqa: BLE001  (a broken entry is reported, the rest go on)
             gallery.fail(f"load {name}", e)
             missing.append(name)
             continue
-        summary = records.get(name, {}).get("summary", "")
+        summary = zoo_index.record_for(metadata, None)["summary"]  # from the verified metadata
         entries.append(sections.Entry(name, model, metrics, summary))
         gallery.log(f"[{i}/{len(names)}] loaded {name} ({type(model).__name__})")
     return entries, missing

@@ -9,10 +9,18 @@ on first use (`export`'s names through PEP 562, `publish` and `load` inside the 
 import importlib as _importlib
 
 from kerazoo.hub.card import ModelCard, render_card
-from kerazoo.hub.errors import IntegrityError, UnknownModelError
-from kerazoo.hub.load import entry_metadata, list_models, load, model_card, verify, verify_entry
+from kerazoo.hub.errors import EntryExistsError, IntegrityError, UnknownModelError
+from kerazoo.hub.load import (
+    entry_metadata,
+    list_entries,
+    list_models,
+    load,
+    model_card,
+    verify,
+    verify_entry,
+)
 from kerazoo.hub.paths import default_zoo_dir, resolve_zoo_dir
-from kerazoo.hub.publish import publish, unpublish, update_card
+from kerazoo.hub.publish import check_publishable, publish, unpublish, update_card
 
 _LAZY = {
     "export_saved_model": "export",
@@ -20,12 +28,15 @@ _LAZY = {
 }
 
 __all__ = [
+    "EntryExistsError",
     "IntegrityError",
     "ModelCard",
     "UnknownModelError",
+    "check_publishable",
     "default_zoo_dir",
     "entry_metadata",
     "export_saved_model",
+    "list_entries",
     "list_models",
     "load",
     "model_card",

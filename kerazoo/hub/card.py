@@ -11,6 +11,8 @@ import dataclasses
 import json
 import math
 
+from kerazoo.utils.io import json_safe
+
 _SECTIONS = ("summary", "model_details", "intended_use", "training", "evaluation", "limitations")
 
 
@@ -85,8 +87,8 @@ def _fmt(value):
         return str(value)
     if isinstance(value, int):
         return f"{value:,}"
-    if math.isnan(value):
-        return "nan"
+    if not math.isfinite(value):
+        return json_safe(value)  # "NaN", "Infinity", "-Infinity", as metadata.json stores them
     return f"{value:.5g}"
 
 
@@ -110,7 +112,7 @@ def front_matter(name, card, metadata):
                       f"      type: {_yaml_str(datasets[0])}"]
         lines.append("    metrics:")
         for metric, value in metrics.items():
-            lines += [f"    - type: {_yaml_str(metric)}", f"      value: {json.dumps(value)}"]
+            lines += [f"    - type: {_yaml_str(metric)}", f"      value: {json.dumps(json_safe(value))}"]
     lines.append("---")
     return "\n".join(lines)
 
@@ -135,7 +137,7 @@ def _recipe_table(recipe):
     rows = []
     for section in ("model", "train", "data"):
         for key, value in (recipe.get(section) or {}).items():
-            rows.append(f"| {section} | `{key}` | `{json.dumps(value)}` |")
+            rows.append(f"| {section} | `{key}` | `{json.dumps(json_safe(value))}` |")
     if not rows:
         return ""
     return "| section | key | value |\n|---|---|---|\n" + "\n".join(rows)
@@ -173,7 +175,7 @@ def render_card(name, card, metadata):
         if table:
             out += [table, ""]
         out += [
-            f"Re-create it with `kerazoo train tuning/{name}.toml --publish {name}`"
+            f"Re-create it with `kerazoo train tuning/{name}.toml --publish {name} --force`"
             + (f" (seed {seed})." if seed is not None else "."),
             "",
         ]

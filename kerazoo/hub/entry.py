@@ -14,5 +14,5 @@ def entry_files(directory):
     return sorted(
         p.relative_to(directory).as_posix()
         for p in directory.rglob("*")
-        if p.is_file() and p.name != METADATA_FILE
+        if p.is_file() and p.relative_to(directory).as_posix() != METADATA_FILE
     )

@@ -10,3 +10,10 @@ class IntegrityError(Exception):
 
 class UnknownModelError(ValueError):
     """A name that is not in the zoo index; the message lists the closest names."""
+
+
+class EntryExistsError(FileExistsError):
+    """Publishing to a name the zoo already holds, without `overwrite=True` (`--force`).
+
+    The message names the entry and its current headline metric.
+    """

@@ -32,17 +32,70 @@ INDEX_FORMAT = 1
 _LOCK_FILE = ".lock"
 
 
+#: The fields of an index record that are copies of the entry's (hashed) metadata.
+RECORD_FIELDS = ("family", "class", "date", "summary")
+
+
+def record_for(metadata, metadata_sha256):
+    """The index's record of an entry: its metadata's sha256 and the fields `list` shows.
+
+    `family`, `class`, `date` and `summary` (the first line of the card's summary, at most
+    200 characters) are derived from the metadata, so a reader checks them against the
+    hashed `metadata.json` (`hub.load.list_entries`): the index's copy is covered by the
+    metadata's hash.
+    """
+    card = metadata.get("card") if isinstance(metadata.get("card"), dict) else {}
+    summary = card.get("summary") or ""
+    return {
+        "metadata_sha256": metadata_sha256,
+        "family": metadata.get("family"),
+        "class": metadata.get("class"),
+        "date": metadata.get("date"),
+        "summary": (summary if isinstance(summary, str) else "").split("\n")[0][:200],
+    }
+
+
 def read_index(zoo):
+    """The zoo index `{"format": 1, "entries": {name: record}}`, checked for shape.
+
+    Raises `IntegrityError` naming `index.json` and the key when the file is not JSON, not
+    an object with an `entries` object, names an entry that is not a valid entry name, or
+    holds a record without a string `metadata_sha256`.
+    """
+    from kerazoo.hub.errors import IntegrityError
+    from kerazoo.hub.paths import NAME_PATTERN
+
     path = zoo / INDEX_FILE
     if not path.exists():
         return {"format": INDEX_FORMAT, "entries": {}}
     try:
-        index = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        from kerazoo.hub.errors import IntegrityError
-
+        index = json.loads(path.read_bytes().decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise IntegrityError(f"{path} is not valid JSON ({e}); the zoo index is damaged.") from None
-    index.setdefault("entries", {})
+    except OSError as e:
+        raise IntegrityError(f"{path} cannot be read ({e.strerror or e}).") from None
+    if not isinstance(index, dict):
+        raise IntegrityError(
+            f"{path} must hold a JSON object with `entries`. Received: {type(index).__name__}; "
+            "the zoo index is damaged."
+        )
+    entries = index.setdefault("entries", {})
+    if not isinstance(entries, dict):
+        raise IntegrityError(
+            f"{path}: `entries` must be an object of entry records. Received: "
+            f"{type(entries).__name__}; the zoo index is damaged."
+        )
+    for name, record in entries.items():
+        if not NAME_PATTERN.match(name):
+            raise IntegrityError(
+                f"{path}: the entry name {name!r} is not a valid zoo name "
+                "(`<architecture>.<dataset>`); the zoo index is damaged."
+            )
+        if not isinstance(record, dict) or not isinstance(record.get("metadata_sha256"), str):
+            raise IntegrityError(
+                f"{path}: entries.{name} must be an object with a string `metadata_sha256`. "
+                f"Received: {json.dumps(record)[:120]}; the zoo index is damaged."
+            )
     return index
 
 

@@ -4,9 +4,13 @@ Keras and TensorFlow are imported only by `load` and `verify` (with signatures):
 `model_card` and `entry_metadata` read files only.
 """
 
+import contextlib
 import difflib
+import hashlib
 import json
 import os
+import stat
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -51,67 +55,179 @@ def entry_dir(name, zoo):
     return zoo / name
 
 
-def verify_entry(directory, index_record=None):
-    """Checks an entry's files against its metadata (and the metadata against the index).
+def _is_path(name_or_path):
+    """Whether `load` & co. read their argument as a path rather than a zoo name.
 
-    Returns the metadata. Raises `IntegrityError` naming the first file that is missing,
-    unexpected, or whose sha256 differs.
+    A path is a `pathlib.Path` (any `os.PathLike`), or a string that contains a path
+    separator or ends in `.keras`. Anything else is a zoo name, looked up in the zoo index
+    only: a name is never resolved against the working directory (`./NAME` is the folder).
+    """
+    if isinstance(name_or_path, os.PathLike):
+        return True
+    if not isinstance(name_or_path, str):
+        raise TypeError(
+            "Expected a zoo name (str), a path (str with a separator, or pathlib.Path) or a "
+            f".keras file. Received: {type(name_or_path).__name__}"
+        )
+    separators = {"/", os.sep} | ({os.altsep} if os.altsep else set())
+    return any(sep in name_or_path for sep in separators) or name_or_path.endswith(".keras")
+
+
+def _safe_relative(rel):
+    """Whether a `files` key of metadata.json names a path inside the entry."""
+    parts = rel.split("/")
+    return bool(rel) and not rel.startswith("/") and "\\" not in rel and all(
+        part not in ("", ".", "..") for part in parts)
+
+
+def _walk(directory):
+    """(regular files, folders, other things) inside an entry, as posix relative paths.
+
+    Symbolic links (to files or folders, dangling or not) and special files are "other":
+    an entry holds regular files and folders only. Links are not followed.
+    """
+    files, folders, other = set(), set(), set()
+    for root, dirnames, filenames in os.walk(directory, followlinks=False):
+        base = Path(root)
+        for dirname in list(dirnames):
+            path = base / dirname
+            rel = path.relative_to(directory).as_posix()
+            if path.is_symlink():
+                other.add(rel)
+                dirnames.remove(dirname)
+            else:
+                folders.add(rel)
+        for filename in filenames:
+            path = base / filename
+            rel = path.relative_to(directory).as_posix()
+            if path.is_symlink() or not stat.S_ISREG(path.lstat().st_mode):
+                other.add(rel)
+            else:
+                files.add(rel)
+    return files, folders, other
+
+
+def _verify(directory, index_record=None, keep=()):
+    """`verify_entry`, also returning `{rel: bytes}` of the files in `keep` as verified.
+
+    Every file is read once: its hash is computed on the bytes read, and the bytes kept
+    are those bytes, so a file swapped after the check is never what a caller uses.
     """
     directory = Path(directory)
     meta_path = directory / METADATA_FILE
+    if meta_path.is_symlink():
+        raise IntegrityError(f"{meta_path} is a symbolic link: a zoo entry holds regular files only.")
     if not meta_path.is_file():
         raise IntegrityError(f"{meta_path} is missing.")
-    if index_record is not None and sha256_file(meta_path) != index_record["metadata_sha256"]:
+    meta_bytes = meta_path.read_bytes()
+    if index_record is not None and hashlib.sha256(meta_bytes).hexdigest() != index_record["metadata_sha256"]:
         raise IntegrityError(
             f"{meta_path} does not match the sha256 recorded in the zoo index: the entry's "
             "metadata was modified after publishing."
         )
     try:
-        metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+        metadata = json.loads(meta_bytes.decode("utf-8"))
         expected = metadata["files"]
-    except (json.JSONDecodeError, KeyError, TypeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
         raise IntegrityError(f"{meta_path} is not valid kerazoo metadata.") from None
+    if not isinstance(expected, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in expected.items()
+    ):
+        raise IntegrityError(
+            f"{meta_path}: `files` must be an object of file name -> sha256 strings. "
+            f"Received: {type(expected).__name__}; the metadata is damaged."
+        )
+    outside = [rel for rel in expected if not _safe_relative(rel) or rel == METADATA_FILE]
+    if outside:
+        raise IntegrityError(
+            f"{meta_path}: `files` names {outside[0]!r}, which is not a file inside the entry; "
+            "the metadata is damaged."
+        )
+    files, folders, other = _walk(directory)
+    kept = {}
     for rel, digest in sorted(expected.items()):
         path = directory / rel
-        if not path.is_file():
+        if rel in other:
+            raise IntegrityError(
+                f"{path} is a symbolic link or a special file: a zoo entry holds regular "
+                "files only."
+            )
+        if rel not in files:
             raise IntegrityError(f"{path} is missing from the entry.")
-        if sha256_file(path) != digest:
+        if rel in keep:
+            data = path.read_bytes()
+            got = hashlib.sha256(data).hexdigest()
+            kept[rel] = data
+        else:
+            got = sha256_file(path)
+        if got != digest:
             raise IntegrityError(
                 f"{path} does not match its sha256 in {METADATA_FILE}: the file is corrupted "
                 "or was modified."
             )
-    unexpected = sorted(set(_entry_files(directory)) - set(expected))
+    needed = {"/".join(rel.split("/")[:i]) for rel in expected for i in range(1, rel.count("/") + 1)}
+    unexpected = sorted(other | (files - set(expected) - {METADATA_FILE}) | (folders - needed))
     if unexpected:
         raise IntegrityError(
-            f"{directory / unexpected[0]} is not listed in {METADATA_FILE}: files were added "
-            "to the entry after publishing."
+            f"{directory / unexpected[0]} is not listed in {METADATA_FILE}: files, folders or "
+            "links were added to the entry after publishing."
         )
-    return metadata
+    return metadata, kept
+
+
+def verify_entry(directory, index_record=None):
+    """Checks an entry's files against its metadata (and the metadata against the index).
+
+    Returns the metadata. Raises `IntegrityError` naming the first file that is missing,
+    unexpected (a file, an empty folder or a symbolic link not listed in the metadata), or
+    whose sha256 differs.
+    """
+    return _verify(directory, index_record)[0]
 
 
 def _resolve(name_or_path, zoo_dir):
-    """(entry folder or .keras file, index record or None) for a name or a path."""
-    text = os.fspath(name_or_path)
-    path = Path(text)
-    looks_like_path = os.sep in text or text.endswith(".keras") or path.exists()
-    if looks_like_path:
+    """(entry folder or .keras file, index record or None) for a name or a path.
+
+    See `_is_path` for how names and paths are told apart. A name is looked up in the zoo
+    index only, and its entry must be a folder (never a file, a link or nothing).
+    """
+    if _is_path(name_or_path):
+        path = Path(name_or_path)
         if path.is_dir():
             return path, None
         if path.is_file():
+            if path.suffix != ".keras":
+                raise ValueError(
+                    f"{path} is not a zoo entry folder or a .keras file: kerazoo loads Keras 3 "
+                    "`.keras` files and zoo entries only."
+                )
             return path, None
         raise FileNotFoundError(f"No zoo entry or .keras file at {path}.")
+    name = name_or_path
     zoo = _repaired_zoo(zoo_dir)
-    directory = entry_dir(text, zoo)
-    return directory, zoo_index.read_index(zoo)["entries"][text]
+    records = zoo_index.read_index(zoo)["entries"]
+    if name not in records:
+        raise unknown_name_error(name, zoo)
+    directory = zoo / name
+    if directory.is_symlink() or not directory.is_dir():
+        what = ("a symbolic link" if directory.is_symlink() else
+                "a file, not an entry folder" if directory.exists() else "missing")
+        raise IntegrityError(
+            f"{directory} is {what}: the zoo index lists {name!r} but the zoo holds no entry "
+            "folder for it. Nothing was loaded."
+        )
+    return directory, records[name]
 
 
 def load(name_or_path, zoo_dir=None, compile=True):
     """Loads a zoo model by name (`"dae.fashion_mnist"`) or path, checking its integrity.
 
-    A name is looked up in the zoo index (`$KERAZOO_ZOO` or the repository's `zoo/`); a
-    path may be an entry folder or a plain `.keras` file. Every file of an entry is checked
-    against the sha256 in its metadata (and the metadata against the index) before anything
-    is deserialized, and the model is loaded with `safe_mode=True`.
+    A name is looked up in the zoo index only (`$KERAZOO_ZOO` or the repository's `zoo/`),
+    never in the working directory; a path (a `pathlib.Path`, or a string with a separator
+    or ending in `.keras`) may be an entry folder or a plain `.keras` file. Every file of an
+    entry is checked against the sha256 in its metadata (and the metadata against the
+    index) before anything is deserialized, and the model is loaded with `safe_mode=True`
+    from the very bytes that were checked (a private copy), never from the zoo file again.
 
     Returns:
         The `keras.Model`, compiled with its recipe's `compile()` settings (a fresh optimizer:
@@ -127,27 +243,88 @@ def load(name_or_path, zoo_dir=None, compile=True):
     import kerazoo.models  # noqa: F401  (registers every serializable class)
 
     target, record = _resolve(name_or_path, zoo_dir)
-    if target.is_dir():
-        verify_entry(target, record)
-        target = target / MODEL_FILE
-    with warnings.catch_warnings():
-        # Entries are published without optimizer state; the fresh optimizer built on
-        # load has slots that the file does not.
-        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
-        return keras.saving.load_model(target, compile=compile, safe_mode=True)
+    with contextlib.ExitStack() as stack:
+        if target.is_dir():
+            _, kept = _verify(target, record, keep=(MODEL_FILE,))
+            if MODEL_FILE not in kept:
+                raise IntegrityError(f"{target / MODEL_FILE} is not listed in {METADATA_FILE}.")
+            private = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kerazoo-load-")))
+            target = private / MODEL_FILE
+            target.write_bytes(kept[MODEL_FILE])
+        with warnings.catch_warnings():
+            # Entries are published without optimizer state; the fresh optimizer built on
+            # load has slots that the file does not.
+            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+            return keras.saving.load_model(target, compile=compile, safe_mode=True)
+
+
+def _resolve_entry(name_or_path, zoo_dir, what):
+    target, record = _resolve(name_or_path, zoo_dir)
+    if not target.is_dir():
+        raise ValueError(f"{target} is a .keras file, not a zoo entry: it has no {what}.")
+    return target, record
 
 
 def model_card(name, zoo_dir=None):
     """The model card (markdown with Hugging Face front matter) of a zoo entry."""
-    target, record = _resolve(name, zoo_dir)
-    verify_entry(target, record)  # a tampered card is not shown
-    return (target / CARD_FILE).read_text(encoding="utf-8")
+    target, record = _resolve_entry(name, zoo_dir, "model card")
+    _, kept = _verify(target, record, keep=(CARD_FILE,))  # a tampered card is not shown
+    if CARD_FILE not in kept:
+        raise IntegrityError(f"{target / CARD_FILE} is not listed in {METADATA_FILE}.")
+    return kept[CARD_FILE].decode("utf-8")
 
 
 def entry_metadata(name, zoo_dir=None):
     """The verified metadata of a zoo entry (versions, metrics, recipe, hashes)."""
-    target, record = _resolve(name, zoo_dir)
+    target, record = _resolve_entry(name, zoo_dir, "metadata")
     return verify_entry(target, record)
+
+
+def list_entries(zoo_dir=None):
+    """`{name: index record}` of every entry, each record checked against its metadata.
+
+    The index's `family`, `class`, `date` and `summary` are copies of fields of the
+    entry's `metadata.json`; each is compared with the metadata whose sha256 the index
+    records, so what `kerazoo list` shows is covered by the hash chain. Only
+    `metadata.json` is read (the other files are checked by `load` and `verify`).
+
+    Raises:
+        IntegrityError: naming `index.json`, the entry and the field that differs, or the
+            entry's `metadata.json` that does not match the index's sha256.
+    """
+    zoo = _repaired_zoo(zoo_dir)
+    index_path = zoo / zoo_index.INDEX_FILE
+    out = {}
+    for name, record in sorted(zoo_index.read_index(zoo)["entries"].items()):
+        directory = zoo / name
+        meta_path = directory / METADATA_FILE
+        if directory.is_symlink() or not directory.is_dir() or meta_path.is_symlink() or not meta_path.is_file():
+            raise IntegrityError(
+                f"{directory} is not an entry folder with a {METADATA_FILE}, but {index_path} "
+                f"lists {name!r}."
+            )
+        data = meta_path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != record["metadata_sha256"]:
+            raise IntegrityError(
+                f"{meta_path} does not match the sha256 recorded in the zoo index: the entry's "
+                "metadata was modified after publishing."
+            )
+        try:
+            metadata = json.loads(data.decode("utf-8"))
+            if not isinstance(metadata, dict):
+                raise TypeError
+        except (json.JSONDecodeError, UnicodeDecodeError, TypeError):
+            raise IntegrityError(f"{meta_path} is not valid kerazoo metadata.") from None
+        derived = zoo_index.record_for(metadata, record["metadata_sha256"])
+        for field in zoo_index.RECORD_FIELDS:
+            if record.get(field) != derived[field]:
+                raise IntegrityError(
+                    f"{index_path}: the `{field}` of {name!r} differs from its hashed "
+                    f"{METADATA_FILE} ({record.get(field)!r} vs {derived[field]!r}): the zoo "
+                    "index was modified after publishing."
+                )
+        out[name] = derived
+    return out
 
 
 def verify(name=None, zoo_dir=None, run_signatures=True):
@@ -162,7 +339,7 @@ def verify(name=None, zoo_dir=None, run_signatures=True):
     names = [name] if name is not None else list_models(zoo)
     report = {}
     for entry in names:
-        target, record = _resolve(entry, zoo)
+        target, record = _resolve_entry(entry, zoo, "SavedModel")
         verify_entry(target, record)
         report[entry] = run(target / SAVED_MODEL_DIR) if run_signatures else {}
     return report

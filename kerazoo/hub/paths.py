@@ -1,11 +1,12 @@
 """Where the zoo lives: `zoo_dir=`, else `$KERAZOO_ZOO`, else the repository's `zoo/`."""
 
 import os
-import re
 from pathlib import Path
 
+from kerazoo.utils.validation import ZOO_NAME_PATTERN as NAME_PATTERN
+from kerazoo.utils.validation import check_zoo_name
+
 ENV_VAR = "KERAZOO_ZOO"
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*\.[a-z0-9][a-z0-9_]*$")
 
 
 def default_zoo_dir():
@@ -14,18 +15,25 @@ def default_zoo_dir():
 
 
 def resolve_zoo_dir(zoo_dir=None):
+    """The zoo folder: `zoo_dir`, else `$KERAZOO_ZOO`, else the repository's `zoo/`.
+
+    A folder that does not exist yet is an empty zoo (publishing creates it); an existing
+    path that is not a folder raises `NotADirectoryError` naming it and where it came from.
+    """
     if zoo_dir is not None:
-        return Path(zoo_dir)
-    if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR])
-    return default_zoo_dir()
+        path, origin = Path(zoo_dir), "--zoo / zoo_dir="
+    elif os.environ.get(ENV_VAR):
+        path, origin = Path(os.environ[ENV_VAR]), f"${ENV_VAR}"
+    else:
+        path, origin = default_zoo_dir(), "the repository's zoo/"
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(
+            f"The zoo {path} is not a folder (from {origin}): a zoo is a folder holding "
+            "index.json and one folder per entry."
+        )
+    return path
 
 
 def check_name(name):
     """Zoo names are `<architecture>.<dataset>`: lowercase letters, digits, underscores."""
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        raise ValueError(
-            "A zoo name must be `<architecture>.<dataset>` in lowercase letters, digits and "
-            f"underscores, e.g. 'rbm.fashion_mnist'. Received: {name!r}"
-        )
-    return name
+    return check_zoo_name(name)

@@ -6,10 +6,11 @@ from pathlib import Path
 import keras
 
 from kerazoo.callbacks import DivergenceGuard
+from kerazoo.hub import check_publishable
 from kerazoo.hub import publish as publish_entry
 from kerazoo.recipes.family import Run
 from kerazoo.recipes.registry import get_family
-from kerazoo.recipes.schema import Job, load_job
+from kerazoo.recipes.schema import Job, check_count_flag, load_job
 
 #: What `train_job` returns (the name of earlier releases): the `Run`, with `model`,
 #: `metrics`, `history`, `job` and `entry`.
@@ -28,7 +29,7 @@ def card_for(family, run):
 
 
 def train_job(job, publish=None, zoo_dir=None, epochs=None, subset=None,
-              checkpoint_dir=None, verbose="auto", card_notes=None):
+              checkpoint_dir=None, verbose="auto", card_notes=None, overwrite=False):
     """Trains the model of a job file (or `Job`) from its recipe; optionally publishes it.
 
     Args:
@@ -38,16 +39,19 @@ def train_job(job, publish=None, zoo_dir=None, epochs=None, subset=None,
         checkpoint_dir: where the last good weights are kept during training.
         card_notes: `{card field: markdown}` appended to the published card's sections
             (`kerazoo tune --publish` adds the search summary to `training`).
+        overwrite: replace an existing entry `publish` (else it is refused before training).
     Returns:
         The `Run`: the model, its metrics, the history, the card's notes and the entry's
         folder (`entry`, None unless published).
     """
     if not isinstance(job, Job):
         job = load_job(job)
+    if publish:
+        check_publishable(publish, zoo_dir, overwrite)  # refused before any training
     if epochs is not None:
-        job = job.with_overrides({"epochs": int(epochs)})
+        job = job.with_overrides({"epochs": check_count_flag(epochs, "--epochs")})
     if subset is not None:
-        job = job.replace(data={**job.data, "subset": int(subset)})
+        job = job.replace(data={**job.data, "subset": check_count_flag(subset, "--subset")})
     family = get_family(job.family)
     keras.utils.set_random_seed(job.seed)
 
@@ -71,5 +75,6 @@ def train_job(job, publish=None, zoo_dir=None, epochs=None, subset=None,
                 recipe=job.to_dict(),
                 files={Path(p).name: p for p in paths},
                 zoo_dir=zoo_dir,
+                overwrite=overwrite,
             )
     return run

@@ -55,6 +55,8 @@ import json
 import math
 from pathlib import Path
 
+from kerazoo.utils.validation import check_positive_int, check_zoo_name
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python < 3.11
@@ -194,10 +196,10 @@ def parse_job(raw, where="<job>"):
         if key not in job_sec:
             raise JobError(f"{where}: [job] needs `{key}`.")
     name = job_sec["name"]
-    if name.count(".") != 1 or not all(part for part in name.split(".")):
-        raise JobError(
-            f"{where}: job.name must be `<architecture>.<dataset>`. Received: {name!r}"
-        )
+    try:
+        check_zoo_name(name, "job.name")  # it names the zoo entry and the files under runs/
+    except ValueError as e:
+        raise JobError(f"{where}: {e}") from None
 
     from kerazoo.recipes.registry import get_family
 
@@ -231,6 +233,7 @@ def parse_job(raw, where="<job>"):
     train_types = {k: object if v is None else type(v) for k, v in family.train_defaults.items()}
     _check_typed(given_train, train_types, where, "train")
     train.update(given_train)
+    _check_counts(given_train, where)
 
     card = dict(raw.get("card", {}))
     _check_typed(card, _CARD_KEYS, where, "card")
@@ -249,6 +252,34 @@ def parse_job(raw, where="<job>"):
         search=search,
         path=where,
     )
+
+
+def _count_minimum(key):
+    """The least value of a [train] count: epochs and batch sizes >= 1, other epochs >= 0."""
+    if key in ("epochs", "steps_per_execution") or key.endswith("batch_size"):
+        return 1
+    if key.endswith("_epochs"):
+        return 0
+    return None
+
+
+def _check_counts(train, where):
+    for key, value in train.items():
+        least = _count_minimum(key)
+        if least is not None and isinstance(value, int) and not isinstance(value, bool) and value < least:
+            raise JobError(
+                f"{where}: `train.{key}` must be >= {least}. Received: {value}"
+                + (" (a job that trains nothing would publish an untrained model)"
+                   if key == "epochs" else "")
+            )
+
+
+def check_count_flag(value, flag):
+    """A `--epochs` / `--subset` / `--max-trials` value as a positive int, else a `JobError`."""
+    try:
+        return check_positive_int(value, flag)
+    except ValueError:
+        raise JobError(f"{flag} must be >= 1. Received: {value!r}") from None
 
 
 def _parse_search(raw, model, train, family, where):

@@ -39,7 +39,7 @@ from kerazoo.tuning.search import (
     run_search,
     trial_rows,
 )
-from kerazoo.tuning.tuners import JobTuner, atomic_save_json, make_oracle
+from kerazoo.tuning.tuners import JobTuner, TuningStateError, atomic_save_json, make_oracle
 
 __all__ = [
     "AutoRecHyperModel",
@@ -56,6 +56,7 @@ __all__ = [
     "IMSATHyperModel",
     "JobHyperModel",
     "JobTuner",
+    "TuningStateError",
     "RBMCFHyperModel",
     "RBMHyperModel",
     "SearchResult",

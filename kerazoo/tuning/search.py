@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 
 from kerazoo.recipes.runner import train_job
-from kerazoo.recipes.schema import Job, JobError, load_job
+from kerazoo.recipes.schema import Job, JobError, check_count_flag, load_job
 
 #: Bump when what a trial computes changes for the same job (a new project then).
 FORMAT_VERSION = 1
@@ -56,17 +56,14 @@ def prepare_job(job, epochs=None, subset=None):
     if not isinstance(job, Job):
         job = load_job(job)
     if epochs is not None:
-        if int(epochs) < 1:
-            raise JobError(f"--epochs must be >= 1. Received: {epochs}")
+        epochs = check_count_flag(epochs, "--epochs")
         if "epochs" not in job.train:
             raise JobError(f"{job.path}: family {job.family!r} has no `epochs` in [train].")
         space = {k: v for k, v in job.search.get("space", {}).items() if k != "epochs"}
         job = job.with_overrides({"epochs": int(epochs)}).replace(
             search={**job.search, "space": space})
     if subset is not None:
-        if int(subset) < 1:
-            raise JobError(f"--subset must be >= 1. Received: {subset}")
-        job = job.replace(data={**job.data, "subset": int(subset)})
+        job = job.replace(data={**job.data, "subset": check_count_flag(subset, "--subset")})
     return job
 
 
@@ -118,7 +115,8 @@ def make_tuner(job, directory=DEFAULT_DIRECTORY, max_trials=None, tuner=None,
     oracle = make_oracle(
         kind,
         objective=keras_tuner.Objective(search["objective"], search["direction"]),
-        max_trials=int(max_trials or search["max_trials"]),
+        max_trials=(search["max_trials"] if max_trials is None
+                    else check_count_flag(max_trials, "max_trials")),
         seed=job.seed,
         trial_timeout=trial_timeout,
         max_epochs=job.train.get("epochs"),
@@ -197,7 +195,7 @@ def search_summary(job, tuner_kind, rows, best, recipe):
 
 def run_search(job, max_trials=None, directory=DEFAULT_DIRECTORY, epochs=None, subset=None,
                publish=None, zoo_dir=None, tuner=None, trial_timeout=None,
-               distribution_strategy=None, verbose=1, callbacks=(), out=print):
+               distribution_strategy=None, verbose=1, callbacks=(), out=print, overwrite=False):
     """Runs (or resumes) the search of a job; prints progress and the leaderboard.
 
     As chief (`KERASTUNER_TUNER_ID=chief` with `KERASTUNER_ORACLE_IP` / `_PORT`) it
@@ -213,6 +211,8 @@ def run_search(job, max_trials=None, directory=DEFAULT_DIRECTORY, epochs=None, s
             the search space).
         publish: a zoo name: retrain the recipe with the best trial's values (same
             `epochs` / `subset`) and publish it with the search summary in its card.
+        overwrite: with `publish`, replace an existing entry (else it is refused before
+            the search starts).
         tuner: override `search.tuner` ("random", "bayesian", "hyperband").
         trial_timeout: see `make_tuner`.
         distribution_strategy: a `tf.distribute` strategy for training inside a trial.
@@ -224,6 +224,12 @@ def run_search(job, max_trials=None, directory=DEFAULT_DIRECTORY, epochs=None, s
     from kerazoo.tuning import distributed
 
     job = prepare_job(job, epochs=epochs, subset=subset)
+    if max_trials is not None:
+        max_trials = check_count_flag(max_trials, "--max-trials")
+    if publish and not distributed.is_worker():
+        from kerazoo.hub import check_publishable
+
+        check_publishable(publish, zoo_dir, overwrite)  # refused before any trial runs
     kind = tuner or job.search["tuner"]
     search_tuner = make_tuner(job, directory=directory, max_trials=max_trials, tuner=kind,
                               trial_timeout=trial_timeout,
@@ -268,7 +274,7 @@ def run_search(job, max_trials=None, directory=DEFAULT_DIRECTORY, epochs=None, s
         best_job = hypermodel.trial_job(hp)
         out(f"retraining the recipe with trial {best['trial_id']}'s values to publish as {publish}")
         result = train_job(
-            best_job, publish=publish, zoo_dir=zoo_dir, verbose=fit_verbose,
+            best_job, publish=publish, zoo_dir=zoo_dir, verbose=fit_verbose, overwrite=overwrite,
             card_notes={"training": search_summary(job, kind, rows, best, recipe)},
         )
         entry = result.entry

@@ -52,6 +52,29 @@ def atomic_save_json(path, obj):
     return text
 
 
+class TuningStateError(ValueError):
+    """A tuning project's state file (`oracle.json`, `trial_*/trial.json`, the tuner's
+    `<id>.json`) cannot be read back; the message names the file."""
+
+
+def check_state_files(project_dir):
+    """Raises `TuningStateError` naming the first state file of a project that is not JSON.
+
+    keras-tuner's reload parses these files one after the other and lets a bare
+    `JSONDecodeError` through, naming no file; this reads them all first.
+    """
+    project = Path(project_dir)
+    for path in sorted([*project.glob("*.json"), *project.glob("trial_*/trial.json")]):
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise TuningStateError(
+                f"{path} is not valid JSON ({e}): the tuning project {project} is damaged. "
+                "Delete that file's trial folder (or the file, for oracle.json / the tuner's "
+                "file) to run it again, or start a new project with --directory."
+            ) from None
+
+
 class ResumableOracleMixin:
     """Atomic state files, resume after a kill, and a bound on trials without heartbeat.
 
@@ -301,6 +324,10 @@ class JobTuner(keras_tuner.Tuner):
             print(f"[{self.tuner_id}] trial {trial.trial_id} {trial.status}", flush=True)
 
     # -- state -------------------------------------------------------------------------------
+
+    def reload(self):
+        check_state_files(self.project_dir)  # a damaged file is named, not a bare JSONDecodeError
+        super().reload()
 
     def on_search_begin(self):
         super().on_search_begin()

@@ -7,14 +7,21 @@ import importlib as _importlib
 
 from kerazoo.utils.io import atomic_write_bytes, atomic_write_json, atomic_write_text, sha256_file
 
-_LAZY = {"check_images": "validation", "check_positive_int": "validation"}
+_LAZY = {
+    name: "validation"
+    for name in ("MAX_SAMPLES", "check_images", "check_positive_int", "check_sample_count",
+                 "check_zoo_name")
+}
 
 __all__ = [
+    "MAX_SAMPLES",
     "atomic_write_bytes",
     "atomic_write_json",
     "atomic_write_text",
     "check_images",
     "check_positive_int",
+    "check_sample_count",
+    "check_zoo_name",
     "sha256_file",
 ]
 

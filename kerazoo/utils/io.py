@@ -8,6 +8,7 @@ target, so a reader sees either the old file or the new one, never half of one.
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -48,8 +49,26 @@ def atomic_write_text(path, text):
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def json_safe(obj):
+    """`obj` with every non-finite float written as the string "NaN", "Infinity" or "-Infinity".
+
+    `json.dumps` would write the bare words `NaN` / `Infinity`, which are not JSON (standard
+    parsers refuse them); the strings are, and `float(...)` reads each back in Python.
+    Dicts, lists and tuples are converted recursively; everything else is returned as is.
+    """
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return "NaN" if math.isnan(obj) else ("Infinity" if obj > 0 else "-Infinity")
+    if isinstance(obj, dict):
+        return {key: json_safe(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(value) for value in obj]
+    return obj
+
+
 def atomic_write_json(path, obj):
-    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
+    """Writes `obj` as standard JSON (non-finite floats as strings, see `json_safe`)."""
+    text = json.dumps(json_safe(obj), indent=2, sort_keys=True, allow_nan=False)
+    atomic_write_text(path, text + "\n")
 
 
 def sha256_file(path, chunk_size=1 << 20):

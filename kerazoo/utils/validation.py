@@ -1,10 +1,19 @@
 """Input checks shared by every model: errors say what was expected and what was received."""
 
 import numbers
+import re
 
 import numpy as np
 
 IMAGE_SHAPE = (28, 28, 1)
+
+#: Zoo entry names (and job names): `<architecture>.<dataset>`, lowercase letters, digits and
+#: underscores, so that `zoo/<name>` and `runs/<name>...` are always direct children.
+ZOO_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*\.[a-z0-9][a-z0-9_]*$")
+
+#: The most images one `sample(n)` call draws (about 310 MB of float32 28x28 images): a
+#: larger `n` is refused with a clear error; draw more with several calls and seeds.
+MAX_SAMPLES = 100_000
 
 
 def check_positive_int(value, name):
@@ -16,13 +25,48 @@ def check_positive_int(value, name):
     return int(value)
 
 
-def check_images(x, name="x", image_shape=IMAGE_SHAPE):
+def check_zoo_name(name, what="A zoo name"):
+    """Returns `name` if it is a valid zoo entry name, or raises a `ValueError`.
+
+    Names are `<architecture>.<dataset>` in lowercase letters, digits and underscores (the
+    zoo folder's children and the checkpoints of `runs/` are named after them), and never
+    end in `.keras`: `load("x.keras")` means the file `x.keras`, not an entry.
+    """
+    if not isinstance(name, str) or not ZOO_NAME_PATTERN.match(name):
+        raise ValueError(
+            f"{what} must be `<architecture>.<dataset>` in lowercase letters, digits and "
+            f"underscores, e.g. 'rbm.fashion_mnist'. Received: {name!r}"
+        )
+    if name.endswith(".keras"):
+        raise ValueError(
+            f"{what} must not end in '.keras': such a name is read as the path of a .keras "
+            f"file, not a zoo entry. Received: {name!r}"
+        )
+    return name
+
+
+def check_sample_count(n, name="n"):
+    """Returns the number of images to draw as an int in [1, MAX_SAMPLES], or raises."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 1 <= n <= MAX_SAMPLES:
+        raise ValueError(
+            f"`{name}` must be a positive integer of at most {MAX_SAMPLES:,} images per call "
+            f"(draw more with several calls and different seeds). Received: {name}={n!r}"
+        )
+    return int(n)
+
+
+def check_images(x, name="x", image_shape=IMAGE_SHAPE, allow_empty=True):
     """Checks a batch of images and returns it as a float32 numpy array.
 
     kerazoo's image models take float32 images with values in [0, 1] and shape
     `(N,) + image_shape`, `(N, 28, 28, 1)` by default. Anything else (a missing
     channel axis, uint8 pixels in [0, 255], NaN) raises a `ValueError` or
     `TypeError` that names what was expected and what was received.
+
+    With `allow_empty=False` (what the models' inference methods use: `encode`,
+    `reconstruct`, `transform`, `soft_assign`, `features`, ...), an empty batch (N = 0)
+    is a `ValueError` too, as it is for latents (`check_latents`) and for Keras' own
+    `predict`: there is nothing to compute.
     """
     if hasattr(x, "numpy") and not isinstance(x, np.ndarray):
         x = x.numpy()
@@ -39,6 +83,11 @@ def check_images(x, name="x", image_shape=IMAGE_SHAPE):
         raise ValueError(
             f"`{name}` must have shape (N, {', '.join(map(str, image_shape))}): float32 "
             f"images in [0, 1]. Received: shape={arr.shape}"
+        )
+    if not allow_empty and not len(arr):
+        raise ValueError(
+            f"`{name}` is an empty batch: at least one image is needed. Received: "
+            f"shape={arr.shape}"
         )
     arr = arr.astype("float32", copy=False)
     if arr.size:

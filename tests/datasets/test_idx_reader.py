@@ -76,3 +76,15 @@ def test_corrupt_gzip_names_file(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError):
         read_idx(tmp_path / "nope.idx")
+
+
+def test_corrupted_deflate_stream_names_the_file(tmp_path):
+    # issue 31, F7: a damaged gzip *stream* (not its header or CRC) raised zlib.error, naming
+    # no file.
+    path = write_idx(tmp_path / "train-images-idx3-ubyte.gz", np.zeros((4, 28, 28), np.uint8),
+                     compress=True)
+    data = bytearray(path.read_bytes())
+    data[10] = 0xFF  # the first deflate block: type 3 does not exist ("invalid block type")
+    path.write_bytes(bytes(data))
+    with pytest.raises(DatasetIntegrityError, match=r"train-images-idx3-ubyte.gz is not a readable gzip file"):
+        read_idx(path)

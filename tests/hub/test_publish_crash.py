@@ -39,7 +39,7 @@ def dying(real):
         return real(*args, **kwargs)
     return op
 os.rename, os.replace = dying(os.rename), dying(os.replace)
-kerazoo.publish(model, "{name}")
+kerazoo.publish(model, "{name}", overwrite=True)  # republishing is part of the test
 print("CALLS", calls)
 """
 

@@ -76,3 +76,16 @@ def test_log_range_needs_a_positive_min_and_toml_errors_name_the_file(tmp_path):
         load_job(path)
     with pytest.raises(FileNotFoundError, match="No job file"):
         load_job(tmp_path / "missing.toml")
+
+
+@pytest.mark.parametrize("edit, message", [
+    (("epochs = 2", "epochs = 0"), r"`train.epochs` must be >= 1. Received: 0"),
+    (("learning_rate = 0.01", "learning_rate = 0.01\nbatch_size = -1"), r"`train.batch_size` must be >= 1"),
+    (("name = \"tiny_ae.fashion_mnist\"", "name = \"/tmp/x/escaped.x\""), r"job.name must be .*'/tmp/x/escaped.x'"),
+    (("name = \"tiny_ae.fashion_mnist\"", "name = \"x.keras\""), r"job.name must not end in '.keras'"),
+])
+def test_job_files_that_train_nothing_or_write_outside_runs_are_refused(tmp_path, edit, message):
+    path = write(tmp_path, tiny_job_toml().replace(*edit), "bad.toml")
+    with pytest.raises(JobError, match=message) as info:
+        load_job(path)
+    assert str(path) in str(info.value)

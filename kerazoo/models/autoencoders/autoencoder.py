@@ -371,7 +371,7 @@ class Autoencoder(keras.Model):
 
     def encode(self, x, batch_size=256):
         """The codes of images x: float32 (N, H, W, C) in [0, 1] -> numpy (N, code_size)."""
-        x = check_images(x, "x", self.image_shape)
+        x = check_images(x, "x", self.image_shape, allow_empty=False)
         batch_size = check_positive_int(batch_size, "batch_size")
         return np.asarray(self.encoder.predict(x, batch_size=batch_size, verbose=0))
 
@@ -384,7 +384,7 @@ class Autoencoder(keras.Model):
 
     def reconstruct(self, x, batch_size=256):
         """Reconstructions g(f(x)) of images x: numpy (N, H, W, C) in [0, 1]."""
-        x = check_images(x, "x", self.image_shape)
+        x = check_images(x, "x", self.image_shape, allow_empty=False)
         batch_size = check_positive_int(batch_size, "batch_size")
         return np.clip(np.asarray(self.predict(x, batch_size=batch_size, verbose=0)), 0.0, 1.0)
 

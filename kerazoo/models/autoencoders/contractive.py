@@ -31,6 +31,7 @@ from keras import ops
 
 from kerazoo.layers.regularizers import jacobian_sq_norm_estimate, sigmoid_jacobian_sq_norm
 from kerazoo.models.autoencoders.autoencoder import Autoencoder
+from kerazoo.utils.validation import check_images
 
 JACOBIANS = ("auto", "closed_form", "estimate")
 
@@ -95,7 +96,15 @@ class ContractiveAutoencoder(Autoencoder):
         self.projection_seed = keras.random.SeedGenerator(None if self.seed is None else self.seed + 3000)
 
     def jacobian_sq_norm(self, x, training=False):
-        """Per-image ||J(x)||_F^2 (a tensor): exact for one sigmoid layer, else the estimate."""
+        """Per-image ||J(x)||_F^2 (a tensor): exact for one sigmoid layer, else the estimate.
+
+        `x`: float32 images (N, 28, 28, 1) in [0, 1], checked like every image method's input
+        (the training loss uses the unchecked `_jacobian_sq_norm` on its batches).
+        """
+        x = check_images(x, "x", self.image_shape, allow_empty=False)
+        return self._jacobian_sq_norm(x, training=training)
+
+    def _jacobian_sq_norm(self, x, training=False):
         if self.uses_closed_form:
             code_layer = self.encoder.get_layer("code")
             hidden = self.encoder(x, training=training)
@@ -108,7 +117,7 @@ class ContractiveAutoencoder(Autoencoder):
     def _extra_loss(self, x, training):
         if self.contraction_weight == 0:
             return None
-        return self.contraction_weight * ops.mean(self.jacobian_sq_norm(x, training=training))
+        return self.contraction_weight * ops.mean(self._jacobian_sq_norm(x, training=training))
 
     def get_config(self):
         return {

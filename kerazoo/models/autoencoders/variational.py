@@ -55,7 +55,7 @@ from kerazoo.metrics.vae_likelihood import (
 )
 from kerazoo.utils.compile import compile_from_keras_config
 from kerazoo.utils.latents import check_latents, prior_latents, stateless_normal_latents
-from kerazoo.utils.validation import IMAGE_SHAPE, check_images, check_positive_int
+from kerazoo.utils.validation import IMAGE_SHAPE, check_images, check_positive_int, check_sample_count
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 N_PIXELS = int(np.prod(IMAGE_SHAPE))
@@ -442,11 +442,11 @@ class VariationalAutoencoder(keras.Model):
 
     def encode(self, x, batch_size=256):
         """The posterior mean E[z|x] of float32 images (N, 28, 28, 1) in [0, 1]: (N, latent_dim)."""
-        return self._batched("encode_tensor", check_images(x, "x"), batch_size)
+        return self._batched("encode_tensor", check_images(x, "x", allow_empty=False), batch_size)
 
     def posterior(self, x, batch_size=256):
         """`(mean, log_var)` of q(z|x), each (N, latent_dim)."""
-        return self._batched("posterior_tensor", check_images(x, "x"), batch_size)
+        return self._batched("posterior_tensor", check_images(x, "x", allow_empty=False), batch_size)
 
     def decode(self, z, batch_size=256):
         """Mean images of p(x|z) for latents (N, latent_dim): float32 (N, 28, 28, 1) in [0, 1]."""
@@ -454,18 +454,19 @@ class VariationalAutoencoder(keras.Model):
 
     def reconstruct(self, x, batch_size=256):
         """decode(encode(x)): deterministic reconstructions, float32 (N, 28, 28, 1) in [0, 1]."""
-        return self._batched("reconstruct_tensor", check_images(x, "x"), batch_size)
+        return self._batched("reconstruct_tensor", check_images(x, "x", allow_empty=False), batch_size)
 
     def sample(self, n, seed=None, batch_size=256):
         """Mean images of p(x|z) at n draws z ~ N(0, I): float32 (n, 28, 28, 1) in [0, 1].
 
         Args:
-            n: the number of images, a positive integer.
+            n: the number of images, a positive integer, at most `kerazoo.utils.MAX_SAMPLES`
+                (100,000) per call; draw more with several calls and seeds.
             seed: None (the model's `SeedGenerator`: successive calls differ, reproducibly
                 for a seeded model), or an integer in [0, 2**31 - 2] for a stateless draw
                 that is the same on every call and in the SavedModel's `sample`.
         """
-        n = check_positive_int(n, "n")
+        n = check_sample_count(n)
         z = prior_latents(n, self.latent_dim, seed, self.prior_seed_generator)
         return self._batched("decode_tensor", z, batch_size)
 

@@ -125,10 +125,8 @@ class CNNClassifier(keras.Model):
     # ------------------------------------------------------------- numpy methods
 
     def _batched(self, name, x, batch_size):
-        x = check_images(x, "x")
+        x = check_images(x, "x", allow_empty=False)
         batch_size = check_positive_int(batch_size, "batch_size")
-        if not len(x):
-            raise ValueError("Received an empty batch: at least one image is needed.")
         if name not in self._functions:
             self._functions[name] = tf.function(
                 getattr(self, name), input_signature=[tf.TensorSpec((None,) + IMAGE_SHAPE, tf.float32)],

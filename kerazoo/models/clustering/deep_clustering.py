@@ -152,7 +152,7 @@ class DeepClustering(keras.Model):
 
     # -- input checks ---------------------------------------------------------------------
 
-    def check_images(self, x, name="x"):
+    def check_images(self, x, name="x", allow_empty=True):
         """`x` as float32 images of the encoder's input shape, or a clear error."""
         arr = np.asarray(x.numpy() if hasattr(x, "numpy") and not isinstance(x, np.ndarray) else x)
         if arr.ndim >= 1 and tuple(arr.shape[1:]) != self.image_shape:
@@ -160,7 +160,7 @@ class DeepClustering(keras.Model):
                 f"`{name}` does not match the encoder's input: the encoder takes images of "
                 f"shape (N, {', '.join(map(str, self.image_shape))}). Received: shape={arr.shape}"
             )
-        return check_images(arr, name, self.image_shape)
+        return check_images(arr, name, self.image_shape, allow_empty=allow_empty)
 
     # -- Keras model -----------------------------------------------------------------------
 
@@ -381,7 +381,7 @@ class DeepClustering(keras.Model):
 
     def encode(self, x, batch_size=256):
         """The codes of images x: numpy (N, code_size)."""
-        x = self.check_images(x)
+        x = self.check_images(x, allow_empty=False)
         batch_size = check_positive_int(batch_size, "batch_size")
         return np.asarray(self.encoder.predict(x, batch_size=batch_size, verbose=0))
 

@@ -297,9 +297,9 @@ class IMSAT(keras.Model):
 
     # -- inference ---------------------------------------------------------------------------
 
-    def check_images(self, x, name="x"):
+    def check_images(self, x, name="x", allow_empty=True):
         """`x` as float32 images of the model's input shape, or a clear error."""
-        return check_images(x, name, self.image_shape)
+        return check_images(x, name, self.image_shape, allow_empty=allow_empty)
 
     def soft_assign_tensor(self, images):
         """Cluster probabilities p(y|x) (N, n_clusters) of an image tensor."""
@@ -317,7 +317,7 @@ class IMSAT(keras.Model):
 
     def soft_assign(self, x, batch_size=1000):
         """Cluster probabilities of images x: numpy (N, n_clusters), rows summing to 1."""
-        x = self.check_images(x)
+        x = self.check_images(x, allow_empty=False)
         batch_size = check_positive_int(batch_size, "batch_size")
         return np.concatenate(
             [np.asarray(ops.convert_to_numpy(self(x[i:i + batch_size], training=False)))

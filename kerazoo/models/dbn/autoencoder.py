@@ -131,7 +131,7 @@ class DeepAutoencoder(_ImageInput, keras.Model):
 
     def encode(self, x, batch_size=256):
         """Codes of images x: numpy (N, code_size)."""
-        x = check_images(x, "x", self.image_shape)
+        x = check_images(x, "x", self.image_shape, allow_empty=False)
         return np.concatenate(
             [self.encode_tensor(x[i : i + batch_size]).numpy() for i in range(0, len(x), batch_size)]
             or [np.zeros((0, self.code_size), np.float32)]

@@ -9,7 +9,7 @@ from keras import ops
 
 from kerazoo.layers.augmentation import augmentation_layers
 from kerazoo.models.rbm.base import _check_float
-from kerazoo.utils import check_positive_int
+from kerazoo.utils import check_images, check_positive_int
 from kerazoo.utils.compile import compile_from_keras_config
 
 
@@ -175,7 +175,15 @@ class DBNClassifier(_ImageInput, keras.Model):
         self.built = True
 
     def features(self, x, training=False):
-        """The last hidden layer's activities (a tensor)."""
+        """The last hidden layer's activities (a tensor) of images (N, 28, 28, 1) in [0, 1].
+
+        `x` is checked like every image method's input (float images in [0, 1], no NaN, at
+        least one image); graphs (`call`, the SavedModel) use the unchecked `_features`.
+        """
+        x = check_images(x, "x", self.image_shape, allow_empty=False)
+        return self._features(x, training=training)
+
+    def _features(self, x, training=False):
         if training and self.augmentation:
             # Augmentation of the images in [0, 1], before binarizing or standardizing.
             self._check_image_shape(x)
@@ -190,7 +198,7 @@ class DBNClassifier(_ImageInput, keras.Model):
         return h
 
     def call(self, inputs, training=False):
-        h = self.features(inputs, training=training)
+        h = self._features(inputs, training=training)
         if self.dropout:
             h = self.dropout_layers[-1](h, training=training)
         return self.head(h)
@@ -212,7 +220,7 @@ class DBNClassifier(_ImageInput, keras.Model):
         image = [tf.TensorSpec((None,) + self.image_shape, tf.float32, name="images")]
         return {
             "predict": (lambda x: self.call(x, training=False), image),
-            "features": (lambda x: self.features(x, training=False), image),
+            "features": (lambda x: self._features(x, training=False), image),
         }
 
     def get_config(self):

@@ -47,7 +47,7 @@ from kerazoo.models.rbm.base import (
 )
 from kerazoo.models.rbm.bernoulli_rbm import BernoulliRBM
 from kerazoo.models.rbm.gaussian_bernoulli_rbm import GaussianBernoulliRBM
-from kerazoo.utils import atomic_write_json, check_images, check_positive_int
+from kerazoo.utils import atomic_write_json, check_images, check_positive_int, check_sample_count
 
 VISIBLE_TYPES = ("bernoulli", "gaussian")
 CHECKPOINT_STATE = "dbn_pretrain.json"
@@ -364,11 +364,12 @@ class DBN(CompiledBatchesMixin, keras.Model):
         RBM's visible means to the pixels' means.
 
         Args:
-            n: number of images (independent chains).
+            n: number of images (independent chains), at most `kerazoo.utils.MAX_SAMPLES`
+                (100,000) per call; draw more with several calls and seeds.
             gibbs_steps: Gibbs steps in the top RBM.
             seed: int for a reproducible draw, or None (the model's seed generator).
         """
-        n = check_positive_int(n, "n")
+        n = check_sample_count(n)
         if isinstance(gibbs_steps, bool) or not isinstance(gibbs_steps, numbers.Integral) or gibbs_steps < 0:
             raise ValueError(
                 f"`gibbs_steps` must be a non-negative integer. Received: gibbs_steps={gibbs_steps!r}"

@@ -57,7 +57,7 @@ from kerazoo.models.gan.architectures import (
 )
 from kerazoo.models.rbm.base import keep_fresh_state_if_none_saved
 from kerazoo.utils.latents import check_latents, prior_latents, stateless_normal_latents
-from kerazoo.utils.validation import check_images, check_positive_int
+from kerazoo.utils.validation import check_images, check_positive_int, check_sample_count
 
 LOSSES = ("non_saturating", "wgan_gp")
 
@@ -450,14 +450,15 @@ class GAN(keras.Model):
 
     def sample_latents(self, n, seed=None):
         """n latents z ~ N(0, I), (n, latent_dim) float32, drawn as `sample` draws them."""
-        n = check_positive_int(n, "n")
+        n = check_sample_count(n)
         return prior_latents(n, self.latent_dim, seed, self.sample_seed_generator)
 
     def sample(self, n, seed=None, batch_size=500):
         """n generated images, float32 (n, 28, 28, 1) in [0, 1] (the EMA generator if any).
 
         Args:
-            n: the number of images, a positive integer.
+            n: the number of images, a positive integer, at most `kerazoo.utils.MAX_SAMPLES`
+                (100,000) per call; draw more with several calls and seeds.
             seed: None (the model's `SeedGenerator`: successive calls differ, reproducibly
                 for a seeded model), or an integer in [0, 2**31 - 2] for a stateless draw
                 that is the same on every call and in the SavedModel's `sample`.

@@ -62,7 +62,7 @@ from keras import ops
 
 from kerazoo.layers import sampling
 from kerazoo.models.rbm.schedules import LinearDecayPerFit
-from kerazoo.utils import check_images, check_positive_int
+from kerazoo.utils import check_images, check_positive_int, check_sample_count
 
 
 #: The largest hidden layer whose log partition function is computed exactly; the
@@ -94,12 +94,10 @@ class CompiledBatchesMixin:
         return tf.TensorSpec((None,) + self.image_shape, tf.float32)
 
     def _batched(self, name, fn, x, batch_size):
-        x = check_images(x, "x", self.image_shape)
+        x = check_images(x, "x", self.image_shape, allow_empty=False)
         batch_size = check_positive_int(batch_size, "batch_size")
         compiled = self._compiled(name, fn, [self._image_spec()])
         outputs = [compiled(x[i : i + batch_size]).numpy() for i in range(0, len(x), batch_size)]
-        if not outputs:
-            return compiled(x).numpy()
         return np.concatenate(outputs, axis=0)
 
 
@@ -662,12 +660,13 @@ class RBM(CompiledBatchesMixin, keras.Model):
         """`n` images drawn by block Gibbs sampling, shape (n, *image_shape), in [0, 1].
 
         Args:
-            n: number of independent chains (images).
+            n: number of independent chains (images), at most `kerazoo.utils.MAX_SAMPLES`
+                (100,000) per call; draw more with several calls and seeds.
             gibbs_steps: Gibbs steps per chain (0 gives the visible biases' mean).
             seed: int for a reproducible draw; None draws the key from the model's
                 seed generator (reproducible from the model's `seed`).
         """
-        n = check_positive_int(n, "n")
+        n = check_sample_count(n)
         if isinstance(gibbs_steps, bool) or not isinstance(gibbs_steps, numbers.Integral) or gibbs_steps < 0:
             raise ValueError(
                 f"`gibbs_steps` must be a non-negative integer. Received: gibbs_steps={gibbs_steps!r}"
@@ -719,10 +718,8 @@ class RBM(CompiledBatchesMixin, keras.Model):
                 f"limited to n_hidden <= {MAX_EXACT_HIDDEN}. Received: a model "
                 f"with n_hidden={self.n_hidden}; use method='ais'."
             )
-        v = self.visible_numpy(x)
-        if not len(v):
-            raise ValueError("log_likelihood() needs at least one image. Received: 0 images.")
-        return v
+        # A mean over no images is no number: an empty batch is refused, as by `transform`.
+        return self.visible_numpy(check_images(x, "x", self.image_shape, allow_empty=False))
 
     def weights_numpy(self):
         """`(kernel, visible_bias, hidden_bias)` as float64 numpy arrays."""

@@ -128,7 +128,7 @@ class BernoulliRBM(RBM):
     def visible_numpy(self, x):
         """The visible vectors the model sees for images `x`: (N, n_visible) float32."""
         x = check_images(x, "x", self.image_shape)
-        v = x.reshape(len(x), -1)
+        v = x.reshape(len(x), self.n_visible)
         if self.binarize is not None:
             v = (v > self.binarize).astype(np.float32)
         return v

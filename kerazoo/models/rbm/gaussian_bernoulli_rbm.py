@@ -113,7 +113,7 @@ class GaussianBernoulliRBM(RBM):
         x = check_images(x, "x", self.image_shape)
         mean = ops.convert_to_numpy(self.data_mean)
         std = ops.convert_to_numpy(self.data_std)
-        return ((x.reshape(len(x), -1) - mean) / std).astype(np.float32)
+        return ((x.reshape(len(x), self.n_visible) - mean) / std).astype(np.float32)
 
     def log_likelihood(self, x, method="exact", *, n_chains=100, n_betas=14500, seed=0):
         """Mean log-density of images `x` in nats, in pixel units.
