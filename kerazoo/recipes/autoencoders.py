@@ -41,6 +41,7 @@ from kerazoo.models.autoencoders.autoencoder import Autoencoder
 from kerazoo.models.autoencoders.contractive import ContractiveAutoencoder
 from kerazoo.models.autoencoders.denoising import DenoisingAutoencoder
 from kerazoo.models.autoencoders.sparse import SparseAutoencoder
+from kerazoo.recipes.card_text import CardText
 from kerazoo.recipes.family import Family, register_family
 from kerazoo.viz import latent_manifold, latent_scatter, reconstruction_grid
 
@@ -52,33 +53,18 @@ INPAINTING_SIZE = 0.4
 JACOBIAN_IMAGES = 2000
 EVAL_SEED = 0
 
-_PROSE_DEFAULTS = {
-    "intended_use": (
-        "Dimensionality reduction of 28x28 grayscale images (`encode`), reconstruction "
-        "(`reconstruct`), and generating images from codes (`decode`); a starting point to "
-        "fine-tune on similar images, or an encoder to build a classifier on "
-        "(`model.encoder`). Inputs are float32 images (N, 28, 28, 1) in [0, 1]."
-    ),
-    "limitations": (
-        "Trained on Fashion-MNIST only: other images (other sizes, colour, natural images) "
-        "are out of distribution and reconstruct poorly. The code is not a probabilistic "
-        "latent space: decoding arbitrary codes far from the training codes gives blurry "
-        "or meaningless images (use a VAE to sample). Reconstructions are blurrier than the "
-        "originals, especially textures and fine patterns."
-    ),
-}
+TEXT = CardText("autoencoders")
 
 
 def _augmentation_text(job):
     text = augmentation_text(job.model.get("random_flip", False),
                              job.model.get("random_translation", 0.0))
-    return (f" Training pairs augmented with {text} (the same transform for the input and its "
-            "target).") if text else ""
+    return TEXT.phrase("augmentation", augmentation=text) if text else ""
 
 
 def _optimizer_text(train):
     decay = train["weight_decay"]
-    return f"AdamW (weight decay {decay:g})" if decay else "Adam"
+    return TEXT.phrase("adamw", weight_decay=decay) if decay else TEXT.phrase("adam")
 
 
 def _load_split(dataset, split):
@@ -197,6 +183,7 @@ class AutoencoderFamily(Family):
     # -- card and pictures ----------------------------------------------------------------
 
     def describe(self, model):
+        """The card's paragraph on the model's architecture and methods."""
         if model.architecture == "conv":
             filters, more = model.conv_filters, model.conv_depth - 1
             enc = " -> ".join(" -> ".join([f"conv{f}/2"] + [f"conv{f}"] * more) for f in filters)
@@ -211,57 +198,59 @@ class AutoencoderFamily(Family):
         else:
             enc, dec = "784", "784"
         dense = "-".join(str(u) for u in model.hidden_units)
-        shape = (
-            f"encoder {enc}{' -> ' + dense if dense else ''} -> code {model.code_size} "
-            f"({model.code_activation or 'linear'}); decoder mirrored "
-            f"({dense + ' -> ' if dense else ''}{dec}, {model.output_activation} output)"
-        )
-        norm = ", batch normalization" if model.batch_norm else ""
-        stride_1 = "convN: the same with stride 1; " if model.conv_depth > 1 else ""
-        return (
-            f"{type(model).__name__}, {model.architecture}: {shape}; {model.activation} hidden "
-            f"units{norm}; {model.count_params():,} parameters (convN/2: a 3x3 convolution with N "
-            f"filters and stride 2; {stride_1}deconvNx2: a 3x3 transposed convolution doubling the "
-            "size). `encode` gives the "
-            f"{model.code_size}-dimensional code, `decode` maps codes to images, "
-            "`reconstruct` does both. SavedModel signatures `reconstruct` "
-            "(= `serving_default`), `encode`, `decode`."
+        return TEXT.phrase(
+            "architecture",
+            model_class=type(model).__name__,
+            architecture=model.architecture,
+            encoder_layers=f"{enc} -> {dense}" if dense else enc,
+            decoder_layers=f"{dense} -> {dec}" if dense else dec,
+            code_size=model.code_size,
+            code_activation=model.code_activation or "linear",
+            output_activation=model.output_activation,
+            activation=model.activation,
+            batch_norm=TEXT.phrase("batch_norm") if model.batch_norm else "",
+            parameters=model.count_params(),
+            stride_1=TEXT.phrase("stride_1") if model.conv_depth > 1 else "",
         )
 
     def training_text(self, job):
+        """The card's paragraph on the data and the recipe."""
         t = job.train
-        sched = "cosine decay to 1%" if t["schedule"] == "cosine" else "constant rate"
-        return (
-            f"Fashion-MNIST: the first {54000 if 'subset' not in job.data else job.data['subset']:,} "
-            "official training images (the last 6,000 are the validation set). "
-            f"{_optimizer_text(t)}, learning rate {t['learning_rate']:g} with {sched}, "
-            f"{t['epochs']} epochs, "
-            f"batch {t['batch_size']}, loss `{t['loss']}`, seed {job.seed}.{_augmentation_text(job)}"
+        return TEXT.phrase(
+            "training",
+            n_train=job.data.get("subset", 54000),
+            optimizer=_optimizer_text(t),
+            schedule=TEXT.phrase(
+                "schedule_cosine" if t["schedule"] == "cosine" else "schedule_constant"),
+            train=t,
+            seed=job.seed,
+            augmentation=_augmentation_text(job),
         )
 
     def evaluation_text(self, model, metrics):
-        k = model.code_size
-        return (
-            f"On the 10,000 Fashion-MNIST test images, next to PCA with {k} components (the "
-            "same dimension; scikit-learn, fitted on the same training images, "
-            "reconstructions not clipped): `test_mse` is the mean squared error per pixel, "
-            "`test_psnr` the mean per-image PSNR in dB, `knn_accuracy` the accuracy of a "
-            f"5-nearest-neighbour classifier on the {k}-dimensional codes of the training "
-            "images, `mse_ratio_to_pca` the test MSE over PCA's. "
-            f"This model's test MSE is {metrics['test_mse']:.5f} against PCA-{k}'s "
-            f"{metrics['test_mse'] / metrics['mse_ratio_to_pca']:.5f} "
-            f"({metrics['mse_ratio_to_pca']:.3f}x)."
-        )
+        """The card's paragraph on the metrics and the PCA anchor."""
+        return TEXT.phrase(
+            "evaluation",
+            code_size=model.code_size,
+            test_mse=metrics["test_mse"],
+            pca_mse=metrics["test_mse"] / metrics["mse_ratio_to_pca"],
+            ratio=metrics["mse_ratio_to_pca"],
+        ) + self.evaluation_more(model)
+
+    def evaluation_more(self, model):
+        """The family's sentences on its own metrics (`evaluate_more`)."""
+        return ""
 
     def card(self, run):
         model, metrics, job = run.model, run.metrics, run.job
         return {
-            "summary": job.description or f"{type(model).__name__} on Fashion-MNIST.",
-            "model_details": self.describe(model),
-            "intended_use": _PROSE_DEFAULTS["intended_use"],
-            "training": self.training_text(job),
-            "evaluation": self.evaluation_text(model, metrics),
-            "limitations": _PROSE_DEFAULTS["limitations"],
+            **TEXT.sections(
+                "autoencoder",
+                summary=job.description or TEXT.phrase("summary", model_class=type(model).__name__),
+                model_details=self.describe(model),
+                training=self.training_text(job),
+                evaluation=self.evaluation_text(model, metrics),
+            ),
             "anchors": run.notes.get("anchors", {}),
             "tags": list(self.tags),
             "datasets": [job.data["dataset"]],
@@ -269,12 +258,7 @@ class AutoencoderFamily(Family):
         }
 
     def pictures(self, model):
-        return {
-            "reconstructions.png": (
-                f"First row: test images; second: this model's reconstructions; "
-                f"third: PCA-{model.code_size}'s."
-            )
-        }
+        return TEXT.render("pictures.autoencoder", code_size=model.code_size)
 
     def artifacts(self, run, directory):
         model, data = run.model, run.data
@@ -306,8 +290,7 @@ class PlainAutoencoderFamily(AutoencoderFamily):
     def pictures(self, model):
         pics = super().pictures(model)
         if model.code_size == 2:
-            pics["latent_map.png"] = "The 2-D codes of the 10,000 test images, coloured by class."
-            pics["latent_manifold.png"] = "Images decoded on a grid over the 2-D code space."
+            pics.update(TEXT.render("pictures.code_2d"))
         return pics
 
     def artifacts(self, run, directory):
@@ -336,15 +319,10 @@ class SparseAutoencoderFamily(AutoencoderFamily):
             "fraction_below_0.01": float(np.mean(codes < 0.01)),
         }, {}
 
-    def evaluation_text(self, model, metrics):
-        text = super().evaluation_text(model, metrics)
-        if model.sparsity == "kl":
-            text += (
-                f" `mean_activation` is the code units' mean activation on the test images "
-                f"(target rho = {model.target_activation:g}); `fraction_below_0.01` the "
-                "fraction of code activations below 0.01."
-            )
-        return text
+    def evaluation_more(self, model):
+        if model.sparsity != "kl":
+            return ""
+        return TEXT.phrase("evaluation_sparse", target_activation=model.target_activation)
 
 
 @register_family
@@ -373,29 +351,13 @@ class DenoisingAutoencoderFamily(AutoencoderFamily):
             })
         return out, anchor
 
-    def evaluation_text(self, model, metrics):
-        side = int(round(INPAINTING_SIZE * model.image_shape[0]))
-        return super().evaluation_text(model, metrics) + (
-            f" Denoising: the test images with Gaussian noise sigma = {DENOISING_SIGMA} "
-            f"(clipped to [0, 1], seed {EVAL_SEED}) have `noisy_psnr`; restored by "
-            "`reconstruct` they have `denoised_psnr` (`denoising_psnr_gain` is the "
-            f"difference). Inpainting: a {side}x{side} square at a random position is set to 0 "
-            "in each test image (`masked_psnr`); the model fills it in and the known pixels "
-            "are kept (`inpainted_psnr`; `hole_mse` is the error inside the squares). PCA "
-            "restores by projecting the corrupted image onto its components."
-        )
+    def evaluation_more(self, model):
+        return TEXT.phrase("evaluation_denoising", sigma=DENOISING_SIGMA, seed=EVAL_SEED,
+                           side=int(round(INPAINTING_SIZE * model.image_shape[0])))
 
     def pictures(self, model):
-        return {
-            "reconstructions.png": (
-                f"Test images; this model's reconstructions; PCA-{model.code_size}'s."
-            ),
-            "denoising.png": (
-                f"Test images; with Gaussian noise sigma = {DENOISING_SIGMA}; denoised by this "
-                f"model; by PCA-{model.code_size}."
-            ),
-            "inpainting.png": "Test images; a square hidden; inpainted by this model; by PCA.",
-        }
+        return TEXT.render("pictures.denoising_autoencoder", code_size=model.code_size,
+                           sigma=DENOISING_SIGMA)
 
     def artifacts(self, run, directory):
         model, data = run.model, run.data
@@ -432,11 +394,6 @@ class ContractiveAutoencoderFamily(AutoencoderFamily):
             {"jacobian_norm": float(np.sqrt(model.code_size))},
         )
 
-    def evaluation_text(self, model, metrics):
-        return super().evaluation_text(model, metrics) + (
-            f" `jacobian_norm` is the mean Frobenius norm of the encoder's Jacobian dz/dx, "
-            f"computed exactly on the first {JACOBIAN_IMAGES:,} test images (PCA's is "
-            f"sqrt({model.code_size}): its encoder is an orthonormal projection). The norm "
-            "depends on the code's scale, so compare it between models with the same kind of "
-            "code layer."
-        )
+    def evaluation_more(self, model):
+        return TEXT.phrase("evaluation_contractive", images=JACOBIAN_IMAGES,
+                           code_size=model.code_size)

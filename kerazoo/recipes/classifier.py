@@ -14,11 +14,13 @@ import numpy as np
 
 from kerazoo.datasets import FASHION_MNIST_CLASS_NAMES, image_loader
 from kerazoo.models.classifier.cnn import CNNClassifier
+from kerazoo.recipes.card_text import CardText
 from kerazoo.recipes.data import load_image_splits
 from kerazoo.recipes.family import Family, register_family
 
 #: "0 T-shirt/top, 1 Trouser, ...": the class ids the cards of the image families list.
 CLASS_ID_LIST = ", ".join(f"{c} {name}" for c, name in enumerate(FASHION_MNIST_CLASS_NAMES))
+TEXT = CardText("classifier")
 
 
 @register_family
@@ -69,41 +71,14 @@ class ClassifierFamily(Family):
 
     def card(self, run):
         model, job = run.model, run.job
-        t = job.train
         f = model.filters
+        sections = TEXT.sections(
+            "classifier", f0=f[0], f1=f[1], f2=f[2], feature_units=model.feature_units,
+            dropout=model.dropout, n_classes=model.n_classes, train=job.train, seed=job.seed,
+            class_ids=CLASS_ID_LIST,
+        )
         return {
-            "summary": (
-                "A small CNN classifier for Fashion-MNIST whose penultimate layer is kerazoo's "
-                "feature space for comparing generative models (Fréchet distance, class coverage)."
-            ),
-            "model_details": f"""
-Three 3x3 convolution blocks with batch norm and ReLU, {f[0]} and {f[1]} channels each followed
-by 2x2 max pooling (28 -> 14 -> 7), then {f[2]} channels at 7x7; flatten, a dense layer of
-{model.feature_units} ReLU units (the features, `features(x)`), dropout {model.dropout} and a
-softmax over {model.n_classes} classes. Methods: `features(x)`, `predict_proba(x)`,
-`classify(x)`; SavedModel signatures `classify` and `features`.
-""",
-            "intended_use": (
-                "The evaluator of the zoo's generative models: `kerazoo.metrics.frechet_distance("
-                "samples, test_images, features=clf.features)` and `class_coverage(samples, "
-                "clf.classify)`. Generative models never train against it. Also a plain "
-                "Fashion-MNIST classifier to fine-tune with `fit(x, y)`."
-            ),
-            "training": f"""
-Fashion-MNIST training images 1-54,000 (the last 6,000 are the validation split), labels as
-given. Adam (learning rate {t['learning_rate']}, cosine decay to 0), batch size {t['batch_size']},
-{t['epochs']} epochs, sparse categorical cross-entropy, seed {job.seed}, no augmentation.
-""",
-            "evaluation": f"""
-On the 10,000 Fashion-MNIST test images: `test_accuracy` and the mean cross-entropy
-`test_loss`; `test_accuracy_class_c` per class ({CLASS_ID_LIST}). `train_seconds` is the wall
-time on 2 shared CPU cores (noisy).
-""",
-            "limitations": (
-                "Fashion-MNIST only. Its feature space defines kerazoo's Fréchet distances: "
-                "numbers in it do not compare with FID in Inception features or with distances "
-                "in any other network's features, and retraining it changes every distance."
-            ),
+            **sections,
             "tags": ["image-classification", "cnn", "feature-extractor", "fashion-mnist"],
             "datasets": [job.data["dataset"]],
         }

@@ -35,19 +35,19 @@ from kerazoo.hub import load
 from kerazoo.metrics.clustering import clustering_metrics
 from kerazoo.models.autoencoders.autoencoder import Autoencoder
 from kerazoo.models.clustering.deep_clustering import DeepClustering, TargetDistributionUpdate
+from kerazoo.recipes.card_text import CardText
 from kerazoo.recipes.family import Family, register_family
 from kerazoo.viz.confusion import confusion_matrix_plot
 
 #: Published Fashion-MNIST accuracies (issue 8): DEC (Xie et al. 2016) and N2D (McConville 2020).
 PUBLISHED = {"DEC (published)": {"accuracy": 0.62}, "N2D (published)": {"accuracy": 0.672}}
 INITS = ("kmeans", "n2d")
-#: The card's picture of every clustering family (written by `artifacts`).
-CONFUSION_PICTURE = {
-    "confusion_matrix.png": (
-        "Test images: true class (rows) against cluster (columns, ordered by the Hungarian "
-        "matching to classes); each row normalized."
-    )
-}
+TEXT = CardText("clustering")
+
+
+def confusion_picture():
+    """The card's picture of every clustering family (`artifacts` writes it): `{file: caption}`."""
+    return TEXT.render("pictures")
 
 
 def _params(cls):
@@ -221,94 +221,65 @@ class DeepClusteringFamily(Family):
         model, metrics, job, notes = run.model, run.metrics, run.job, run.notes
         t = job.train
         ae = self.autoencoder(job)
-        layers = (
-            f"{' -> '.join(f'conv{f}/2' for f in ae.conv_filters)}"
-            f"{''.join(f' -> {u}' for u in ae.hidden_units)} -> code {ae.code_size}, "
-            f"{'batch normalization, ' if ae.batch_norm else ''}{ae.activation}"
-            if ae is not None and getattr(ae, "architecture", None) == "conv" else None
-        )
-        enc = f"a convolutional encoder ({layers})" if layers else f"an encoder to a {model.code_size}-d code"
+        layers = None
+        if ae is not None and getattr(ae, "architecture", None) == "conv":
+            arrows = (" -> ".join(f"conv{f}/2" for f in ae.conv_filters)
+                      + "".join(f" -> {u}" for u in ae.hidden_units))
+            layers = TEXT.phrase(
+                "conv_layers", layers=arrows, code_size=ae.code_size, activation=ae.activation,
+                batch_norm=TEXT.phrase("batch_norm") if ae.batch_norm else "")
         zoo_name = job.model.get("encoder")
         if zoo_name:
-            enc = (f"the encoder of the zoo entry `{zoo_name}` "
-                   f"({layers or f'code {model.code_size}'})")
-            origin = (f"The encoder is `{zoo_name}`'s (loaded with `kerazoo.load`, not retrained "
-                      "here), refined by DEC.")
-            pretrain = f"Encoder: `{zoo_name}`, as published (see its card)."
+            encoder = TEXT.phrase(
+                "zoo_encoder", zoo_name=zoo_name,
+                layers=layers or TEXT.phrase("code_only", code_size=model.code_size))
+            origin = TEXT.phrase("zoo_origin", zoo_name=zoo_name)
+            pretraining = TEXT.phrase("zoo_pretraining", zoo_name=zoo_name)
         else:
-            origin = ("The encoder was trained by this job (an `Autoencoder` pretrained on the "
-                      "training images, then refined by DEC), not taken from another zoo entry.")
-            pretrain = (f"Autoencoder pretraining: Adam {t['pretrain_learning_rate']:g} with "
-                        f"cosine decay to 1%, {t['pretrain_epochs']} epochs, batch "
-                        f"{t['pretrain_batch_size']}, MSE.")
+            encoder = (TEXT.phrase("conv_encoder", layers=layers) if layers
+                       else TEXT.phrase("encoder", code_size=model.code_size))
+            origin = TEXT.phrase("own_origin")
+            pretraining = TEXT.phrase("own_pretraining", train=t)
         idec = model.reconstruction_weight > 0
-        n = len(job.data.get("subset") and range(job.data["subset"]) or range(54000))
-        umap_on = (f"all {n:,} training codes" if t["umap_sample"] >= n
-                   else f"{t['umap_sample']:,} training codes drawn at random")
-        gmm = ("Gaussian mixture with full covariances"
-               + (f", the most likely of {t['gmm_inits']} fits" if t["gmm_inits"] > 1 else ""))
-        init = ("k-means (scikit-learn, 10 restarts) on the codes" if t["init"] == "kmeans" else
-                f"the mean code of each cluster of the N2D pipeline (UMAP + {gmm}, on {umap_on})"
-                + (f", then {t['n2d_epochs']} epoch(s) fitting the encoder and centroids to "
-                   "N2D's soft assignments (the mixture's posteriors, held fixed; KL, Adam "
-                   f"{t['learning_rate']:g})" if t["n2d_epochs"] > 0 else ""))
+        n = job.data.get("subset") or 54000
+        umap_on = (TEXT.phrase("umap_all", n=n) if t["umap_sample"] >= n
+                   else TEXT.phrase("umap_sample", train=t))
+        gmm = TEXT.phrase(
+            "gmm", inits=TEXT.phrase("gmm_inits", train=t) if t["gmm_inits"] > 1 else "")
+        if t["init"] == "kmeans":
+            init = TEXT.phrase("init_kmeans")
+        else:
+            fitted = TEXT.phrase("init_n2d_fitted", train=t) if t["n2d_epochs"] > 0 else ""
+            init = TEXT.phrase("init_n2d", gmm=gmm, umap_on=umap_on, fitted=fitted)
+        sections = TEXT.sections(
+            "deep_clustering",
+            summary=job.description or TEXT.phrase("summary"),
+            kind="IDEC" if idec else "DEC",
+            encoder=encoder,
+            alpha=model.alpha,
+            n_clusters=model.n_clusters,
+            decoder=(TEXT.phrase("decoder", reconstruction_weight=model.reconstruction_weight)
+                     if idec else ""),
+            parameters=model.count_params(),
+            origin=origin,
+            n=n,
+            pretraining=pretraining,
+            init=init,
+            train=t,
+            epochs_run=notes.get("epochs_run", "?"),
+            seed=job.seed,
+            umap_on=umap_on,
+            gmm=gmm,
+            accuracy=metrics["accuracy"],
+            nmi=metrics["nmi"],
+            ari=metrics["ari"],
+        )
         return {
-            "summary": job.description or "Deep embedded clustering on Fashion-MNIST.",
-            "model_details": (
-                f"`DeepClustering` ({'IDEC' if idec else 'DEC'}): {enc}, then a Student's t soft "
-                f"assignment (alpha = {model.alpha:g}) to {model.n_clusters} trainable centroids"
-                + (f", and the autoencoder's decoder for the reconstruction term "
-                   f"(gamma = {model.reconstruction_weight:g})" if idec else "")
-                + f"; {model.count_params():,} parameters. {origin} `predict(x)` returns int32 cluster "
-                "ids (they are arbitrary: cluster 3 is not class 3; see the confusion matrix "
-                "for the matching), `soft_assign(x)` the assignment probabilities, `encode(x)` "
-                "the codes. SavedModel signatures `predict` (= `serving_default`), "
-                "`soft_assign`, `encode`."
-            ),
-            "intended_use": (
-                "Unsupervised grouping of 28x28 grayscale clothing images (float32 (N, 28, 28, "
-                "1) in [0, 1]) into 10 clusters, a baseline for deep clustering research, and "
-                "a starting point to refit DEC on similar images (`model.fit(x)`)."
-            ),
-            "training": (
-                f"Fashion-MNIST: the first {n:,} official training images, labels never used. "
-                f"{pretrain} Initialization: {init}. DEC refinement: Adam {t['learning_rate']:g}, "
-                f"batch {t['batch_size']}, up to {t['epochs']} epoch(s) "
-                f"({notes.get('epochs_run', '?')} run), target distribution (cluster "
-                f"frequencies) recomputed on the whole training set every "
-                f"{t['update_interval']} batches, stop when fewer than {t['tol']:.1%} of the "
-                f"labels change. Seed {job.seed}."
-            ),
-            "evaluation": (
-                "On the 10,000 Fashion-MNIST test images (never seen in training): `accuracy` "
-                "is the unsupervised clustering accuracy (the best one-to-one matching of "
-                "clusters to classes, Hungarian algorithm), `nmi` the normalized mutual "
-                "information, `ari` the adjusted Rand index. Anchors measured in the same run, "
-                "all fitted on the same training images: k-means on the raw pixels (3 "
-                "restarts); the encoder's codes (before DEC) with k-means (10 restarts); N2D "
-                f"(the codes -> UMAP to {t['umap_components']} dimensions, "
-                f"{t['umap_neighbors']} neighbours, min_dist 0, fitted on {umap_on} -> {gmm}; "
-                "test images through UMAP's transform); and this model before DEC: at its "
-                "initialization, and (with `n2d_epochs`) after it was fitted to N2D's "
-                "assignments. Published accuracies on "
-                "Fashion-MNIST for DEC (0.62) and N2D (0.672) are quoted, not re-measured. "
-                f"This model: accuracy {metrics['accuracy']:.4f}, NMI {metrics['nmi']:.4f}, "
-                f"ARI {metrics['ari']:.4f}."
-            ),
-            "limitations": (
-                "Cluster ids are arbitrary labels, not classes. Shirts, T-shirts, pullovers "
-                "and coats overlap (see the confusion matrix): clusters mix them. The number "
-                "of clusters is fixed at 10; other images (other sizes, natural images) are "
-                "out of distribution. Results vary with the seed by a few points of accuracy, "
-                "as for every k-means-initialized method. On this encoder, DEC's self-training "
-                "lowers the test accuracy slightly (compare the anchors 'fitted to N2D' and "
-                "this model): it sharpens the clusters of the code space, which are less "
-                "class-like than the UMAP manifold's."
-            ),
+            **sections,
             "anchors": notes.get("anchors", {}),
             "tags": ["clustering", "deep-embedded-clustering", "dec", "autoencoder"],
             "datasets": [job.data["dataset"]],
-            "pictures": CONFUSION_PICTURE,
+            "pictures": confusion_picture(),
         }
 
     def artifacts(self, run, directory):

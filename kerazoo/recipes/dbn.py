@@ -28,11 +28,13 @@ from kerazoo.datasets import image_loader
 from kerazoo.layers.augmentation import augmentation_text
 from kerazoo.models.dbn.classifier import DBNClassifier
 from kerazoo.models.dbn.dbn import DBN
+from kerazoo.recipes.card_text import CardText
 from kerazoo.recipes.data import load_image_splits
 from kerazoo.recipes.family import Family, register_family
 from kerazoo.viz import filter_grid, image_grid
 
 _DATASET_NAMES = {"fashion_mnist": "Fashion-MNIST", "mnist": "MNIST"}
+TEXT = CardText("dbn")
 _PRETRAIN_DEFAULTS = {
     "epochs": 10,
     "layer_epochs": None,
@@ -74,32 +76,37 @@ def _one_or_list(values):
 
 
 def _recipe_text(model, t, data_name, seconds):
+    """The card's paragraph on the greedy pretraining of `model`."""
     chains = _one_or_list(
-        f"PCD-{k}" if p else f"CD-{k}" for k, p in zip(model.cd_k, model.persistent)
+        TEXT.phrase("chain_pcd" if p else "chain_cd", cd_k=k)
+        for k, p in zip(model.cd_k, model.persistent)
     )
     epochs = _one_or_list(
         t["layer_epochs"] if t["layer_epochs"] is not None else [t["epochs"]] * model.n_layers
     )
-    lr = t["learning_rate"] if t["learning_rate"] is not None else "the RBM class defaults"
-    mom = t["momentum"] if t["momentum"] is not None else "the RBM class defaults"
-    text = (
-        f"Greedy layer-wise pretraining on the first 54,000 official {data_name} training "
-        f"images (the last 6,000 are the validation set): RBM by RBM ({chains}), "
-        f"{epochs} epochs per RBM, batches of {t['batch_size']}, SGD with learning rate {lr} "
-        f"(per example) and momentum {mom}, weight decay {_one_or_list(model.weight_decay)}; each "
-        "RBM above the first is trained on the hidden probabilities of the one below."
+    defaults = TEXT.phrase("class_defaults")
+    text = TEXT.phrase(
+        "pretraining", data_name=data_name, chains=chains, epochs=epochs,
+        batch_size=t["batch_size"],
+        learning_rate=t["learning_rate"] if t["learning_rate"] is not None else defaults,
+        momentum=t["momentum"] if t["momentum"] is not None else defaults,
+        weight_decay=_one_or_list(model.weight_decay),
     )
     if seconds:
-        text += f" Pretraining took {seconds / 60:.1f} minutes on 2 shared CPU cores."
+        text += TEXT.phrase("pretraining_time", minutes=seconds / 60)
     return text
 
 
 def _input_text(model):
     if model.visible == "gaussian":
-        return "standardized per pixel (Gaussian-Bernoulli bottom RBM)"
+        return TEXT.phrase("input_gaussian")
     if model.binarize is None:
-        return "grey levels taken as the probabilities of binary pixels (no binarization)"
-    return f"binarized at {model.binarize}"
+        return TEXT.phrase("input_probabilities")
+    return TEXT.phrase("input_binarized", binarize=model.binarize)
+
+
+def _data_name(job):
+    return _DATASET_NAMES.get(job.data["dataset"], job.data["dataset"])
 
 
 @register_family
@@ -165,66 +172,24 @@ class DBNFamily(Family):
 
     def card(self, run):
         model, job, notes = run.model, run.job, run.notes
-        t = job.train
-        data_name = _DATASET_NAMES.get(job.data["dataset"], job.data["dataset"])
-        sizes = "-".join(map(str, model.layer_sizes))
-        anchors = dict(notes.get("anchors", {}))
-        evaluation = (
-            f"On the {data_name} test set (10,000 images): `test_reconstruction_error_l` is "
-            "the l-th RBM's mean-field reconstruction error E[v | h = p(h | v)] (mean squared "
-            "error per unit) on the up pass of the test images; `test_reconstruction_mse` is the error in pixel "
-            "units of the full up pass to the top hidden layer and down pass back to the "
-            "pixels (what the whole stack keeps of an image), `test_rbm1_reconstruction_mse` "
-            "that of the bottom RBM alone. The anchor predicts every image by the mean "
-            "training image. The sample grid shows what the generative model has learned."
-        )
+        data_name = _data_name(job)
+        values = {
+            "data_name": data_name,
+            "sizes": "-".join(map(str, model.layer_sizes)),
+            "input": _input_text(model),
+            "layer_sizes": model.layer_sizes,
+            "n_layers": model.n_layers,
+            "bottom_rbm": "GaussianBernoulliRBM" if model.visible == "gaussian" else "BernoulliRBM",
+            "top_size": model.layer_sizes[-1],
+            "pretraining": _recipe_text(model, job.train, data_name, notes.get("pretrain_seconds")),
+            "sample_gibbs_steps": job.train["sample_gibbs_steps"],
+        }
         return {
-            "summary": (
-                f"A {sizes} deep belief net on {data_name}, pretrained greedily layer by layer "
-                f"(Hinton, Osindero & Teh 2006), with {_input_text(model)}: a generative model "
-                "of images and the initialisation of a classifier or a deep autoencoder."
-            ),
-            "model_details": (
-                f"`kerazoo.models.DBN({model.layer_sizes})`: a stack of {model.n_layers} RBMs "
-                f"(`model.rbms`, bottom first; the first a "
-                f"{'GaussianBernoulliRBM' if model.visible == 'gaussian' else 'BernoulliRBM'}, "
-                "the others BernoulliRBMs on the probabilities of the layer below). Inputs are "
-                "float32 images (N, 28, 28, 1) in [0, 1]. `transform(x)` is the up pass "
-                f"(N, {model.layer_sizes[-1]}); `sample(n, gibbs_steps)` runs Gibbs sampling "
-                "in the top RBM and a mean-field down pass to images in [0, 1]; "
-                "`reconstruct(x)` goes up and down; `to_classifier(n_classes)` and "
-                "`to_autoencoder()` turn it into a sigmoid classifier or the unrolled "
-                "autoencoder of Hinton & Salakhutdinov (2006), initialised from its weights. "
-                "`fit(x)` continues CD training of all layers at once."
-            ),
-            "intended_use": (
-                "Initialising classifiers and autoencoders (`to_classifier`, "
-                "`to_autoencoder`), features (`transform`), sampling demonstrations and "
-                "teaching deep belief nets. The SavedModel serves `transform`, `reconstruct` "
-                "and `sample(n, seed, gibbs_steps)` without kerazoo."
-            ),
-            "training": _recipe_text(model, t, data_name, notes.get("pretrain_seconds")),
-            "evaluation": evaluation,
-            "anchors": anchors,
-            "limitations": (
-                "Greedy pretraining optimizes each layer's RBM separately, not the likelihood "
-                "of the whole DBN (no up-down fine-tuning); there is no log-likelihood "
-                "estimate for the stack. Samples are the means of a deterministic down pass "
-                "after finite Gibbs chains in the top RBM (started at hL = 0), so they are "
-                "smooth and not exact draws. The input is read as "
-                f"{_input_text(model)}. Not a classifier by itself."
-            ),
+            **TEXT.sections("dbn", **values),
+            "anchors": dict(notes.get("anchors", {})),
             "tags": ["dbn", "deep-belief-network", "rbm", "energy-based", "generative",
                      "pretraining", job.data["dataset"].replace("_", "-")],
             "datasets": [job.data["dataset"]],
-            "pictures": {
-                "samples.png": f"64 samples: {t['sample_gibbs_steps']} Gibbs steps in the top "
-                "RBM from hL = 0, then the mean-field down pass to the pixels.",
-                "reconstructions.png": "Test images (top) and their reconstructions through "
-                "the whole stack (up pass to the top layer, down pass back; bottom).",
-                "filters.png": "The first 100 hidden units of the bottom RBM (W[:, j] as "
-                "images).",
-            },
         }
 
     def artifacts(self, run, directory):
@@ -322,8 +287,7 @@ class DBNClassifierFamily(Family):
         notes["pretrain_seconds"] = seconds
         notes["finetune_seconds"] = time.perf_counter() - start
         # What the card and pictures need of the pretrained DBN (not the DBN itself).
-        notes["pretrain_text"] = _recipe_text(dbn, t, _DATASET_NAMES.get(
-            job.data["dataset"], job.data["dataset"]), seconds)
+        notes["pretrain_text"] = _recipe_text(dbn, t, _data_name(job), seconds)
         notes["dbn_samples"] = dbn.sample(64, gibbs_steps=1000, seed=job.seed)
         # Publish with a plain Adam (a schedule's step count means nothing to a user).
         model.compile(optimizer=keras.optimizers.Adam(1e-4))
@@ -353,69 +317,29 @@ class DBNClassifierFamily(Family):
     def card(self, run):
         model, job, notes = run.model, run.job, run.notes
         t = job.train
-        data_name = _DATASET_NAMES.get(job.data["dataset"], job.data["dataset"])
-        sizes = "-".join(map(str, [model.n_visible] + model.hidden_units + [model.n_classes]))
-        pretrain = notes.get("pretrain_text", "")
-        schedule = (
-            "constant" if float(t["finetune_final_fraction"]) >= 1.0
-            else f"cosine decay to {float(t['finetune_final_fraction']):g} times that by the last step"
-        )
+        fraction = float(t["finetune_final_fraction"])
         seconds = notes.get("finetune_seconds")
-        evaluation = (
-            f"`test_accuracy`, `test_error` and `test_nll` (mean negative log-probability of "
-            f"the true class) on the {data_name} test set (10,000 images), measured once after "
-            "the last fine-tuning epoch (no model selection on the test set).\n\n"
-            "Historical reference: Hinton, Osindero & Teh (2006) report 1.25% test error "
-            "on MNIST (not Fashion-MNIST, a much easier data set) for a 784-500-500-2000 DBN "
-            "fine-tuned by the up-down algorithm."
-        )
         augmentation = augmentation_text(model.random_flip, model.random_translation)
-        augmentation = f" and data augmentation ({augmentation})" if augmentation else ""
+        values = {
+            "data_name": _data_name(job),
+            "sizes": "-".join(map(str, [model.n_visible] + model.hidden_units + [model.n_classes])),
+            "pretraining": notes.get("pretrain_text", ""),
+            "train": t,
+            "finetune_learning_rate": float(t["finetune_learning_rate"]),
+            "schedule": (TEXT.phrase("finetune_constant") if fraction >= 1.0
+                         else TEXT.phrase("finetune_cosine", fraction=fraction)),
+            "finetune_time": TEXT.phrase("finetune_time", minutes=seconds / 60) if seconds else "",
+            "dropout": model.dropout,
+            "input_dropout": model.input_dropout,
+            "augmentation": (TEXT.phrase("augmentation", augmentation=augmentation)
+                             if augmentation else ""),
+        }
         return {
-            "summary": (
-                f"A {sizes} sigmoid network on {data_name}, initialised from a greedily "
-                "pretrained deep belief net and fine-tuned with backpropagation; `predict` "
-                "returns class probabilities (N, 10)."
-            ),
-            "model_details": (
-                "`kerazoo.models.dbn.DBNClassifier`, as `DBN.to_classifier(10)` returns it: "
-                "dense sigmoid layers with the RBMs' weights and hidden biases as initial values, "
-                f"and a softmax layer; dropout {model.dropout:g} (input {model.input_dropout:g})"
-                f"{augmentation} in training. Inputs are float32 images (N, 28, 28, 1) in [0, 1]. "
-                "Classes: "
-                "0 T-shirt/top, 1 trouser, 2 pullover, 3 dress, 4 coat, 5 sandal, 6 shirt, "
-                "7 sneaker, 8 bag, 9 ankle boot."
-            ),
-            "intended_use": (
-                "Fashion-MNIST classification, a starting point for fine-tuning on related "
-                "28x28 grey images (`model.fit(x, y)` with class ids), and a demonstration of "
-                "what unsupervised pretraining does for a deep sigmoid network. The SavedModel "
-                "serves `predict` and `features` (the last hidden layer) without kerazoo."
-            ),
-            "training": (
-                pretrain + f" Fine-tuning: the DBN's weights copied into the network, "
-                f"{t['finetune_epochs']} epochs of Adam (learning rate "
-                f"{float(t['finetune_learning_rate']):g}, {schedule}) on batches of "
-                f"{t['finetune_batch_size']} from the same 54,000 labelled images, sparse "
-                "categorical cross-entropy."
-                + (f" Fine-tuning took {seconds / 60:.1f} minutes." if seconds else "")
-            ),
-            "evaluation": evaluation,
+            **TEXT.sections("dbn_classifier", **values),
             "anchors": notes.get("anchors", {}),
-            "limitations": (
-                "A fully connected network: it ignores the images' spatial structure, and "
-                "convolutional networks do better on Fashion-MNIST. Its probabilities are not "
-                "calibrated on other data; shirts, T-shirts, pullovers and coats are its most "
-                "confused classes."
-            ),
             "tags": ["dbn", "deep-belief-network", "classifier", "pretraining",
                      "image-classification", job.data["dataset"].replace("_", "-")],
             "datasets": [job.data["dataset"]],
-            "pictures": {
-                "samples.png": "64 samples of the pretrained DBN before fine-tuning (Gibbs "
-                "sampling in the top RBM, then the down pass).",
-                "confusion.png": "Confusion matrix on the test set (rows: true class).",
-            },
         }
 
     def artifacts(self, run, directory):

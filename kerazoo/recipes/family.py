@@ -20,7 +20,8 @@ and what the run learns on the way (`kerazoo.recipes.runner.train_job` makes it)
 - `evaluate(run)`: the metrics of the model card, a dict of floats (it may add to
   `run.notes`, e.g. the anchors measured next to the model);
 - `card(run)`: the card's sections (`kerazoo.hub.ModelCard` fields), from `run.metrics`
-  and `run.notes`;
+  and `run.notes`: the recipe computes the values, and its prose lives in
+  `kerazoo/recipes/templates/<recipe module>.toml` (`kerazoo.recipes.card_text`);
 - `artifacts(run, directory)`: pictures for the entry (sample grids), their paths.
 
 A registered family is one shared instance: it holds constants only, and everything a

@@ -26,12 +26,14 @@ from kerazoo.models.gan.architectures import NORM_DESCRIPTIONS, resolve_discrimi
 from kerazoo.models.gan.gan import GAN
 from kerazoo.recipes.classifier import CLASS_ID_LIST
 from kerazoo.recipes.data import load_image_splits
+from kerazoo.recipes.card_text import CardText
 from kerazoo.recipes.family import Family, register_family
 from kerazoo.recipes.sample_quality import FD_SAMPLES, SampleEvaluator, blur_plus
 from kerazoo.viz import image_grid, latent_walks
 
 
 LR_SCHEDULES = ("constant", "cosine")
+TEXT = CardText("gan")
 
 
 def compile_recipe(model, train, total_steps=None):
@@ -125,75 +127,36 @@ class GANFamily(Family):
     def card(self, run):
         model, metrics, job = run.model, run.metrics, run.job
         t = job.train
-        g, d = model.generator_filters, model.discriminator_filters
-        minutes = metrics.get("train_seconds", float("nan")) / 60
-        schedule = ("both decaying to 0 along a half cosine over the training's steps"
-                    if t["lr_schedule"] == "cosine" else "constant")
-        loss = ("the non-saturating GAN loss" + (f" with one-sided label smoothing {model.label_smoothing}"
-                                                 if model.label_smoothing else "")
-                if model.loss_name == "non_saturating"
-                else f"WGAN-GP (penalty weight {model.gp_weight})")
-        ema = (f"an exponential moving average of the generator's weights (decay {model.ema_decay}, "
-               "warmed up as min(decay, (1 + t) / (10 + t)) at step t) is the generator that "
-               "`sample` uses" if model.ema_decay else "no weight averaging")
-        to_image = ("4x4 transposed convolution stride 2 to 28x28x1" if len(g) == 2 else
-                    f"4x4 transposed convolution stride 2 to 28x28x{g[2]} -> batch norm -> ReLU -> "
-                    "3x3 convolution to 28x28x1")
+        g = model.generator_filters
+        if model.loss_name == "non_saturating":
+            smoothing = (TEXT.phrase("label_smoothing", label_smoothing=model.label_smoothing)
+                         if model.label_smoothing else "")
+            loss = TEXT.phrase("loss_non_saturating", smoothing=smoothing)
+        else:
+            loss = TEXT.phrase("loss_wgan_gp", gp_weight=model.gp_weight)
+        sections = TEXT.sections(
+            "gan",
+            latent_dim=model.latent_dim,
+            g0=g[0],
+            g1=g[1],
+            to_image=(TEXT.phrase("to_pixels") if len(g) == 2
+                      else TEXT.phrase("to_pixels_refined", filters=g[2])),
+            discriminator_channels=", ".join(map(str, model.discriminator_filters)),
+            norm=NORM_DESCRIPTIONS[resolve_discriminator_norm(model.discriminator_norm, model.loss_name)],
+            loss=loss,
+            critic_steps=model.critic_steps,
+            ema=TEXT.phrase("ema", ema_decay=model.ema_decay) if model.ema_decay else TEXT.phrase("no_ema"),
+            train=t,
+            schedule=TEXT.phrase("schedule_cosine" if t["lr_schedule"] == "cosine" else "schedule_constant"),
+            seed=job.seed,
+            minutes=metrics.get("train_seconds", float("nan")) / 60,
+            class_ids=CLASS_ID_LIST,
+        )
         return {
-            "summary": (
-                "A DCGAN for Fashion-MNIST (28x28 grey images) with an EMA generator, scored by "
-                "Fréchet distance and class coverage in the features of classifier.fashion_mnist."
-            ),
-            "model_details": f"""
-Generator: z ~ N(0, I_{model.latent_dim}) -> dense 7x7x{g[0]} -> batch norm -> ReLU -> 4x4
-transposed convolution stride 2 to 14x14x{g[1]} -> batch norm -> ReLU -> {to_image}
--> tanh, rescaled to [0, 1]. Discriminator: images rescaled
-to [-1, 1] -> 4x4 convolutions stride 2 with {', '.join(map(str, d))} channels, LeakyReLU(0.2),
-{NORM_DESCRIPTIONS[resolve_discriminator_norm(model.discriminator_norm, model.loss_name)]}
--> dense logit. Weights initialised from N(0, 0.02) (DCGAN).
-Trained with {loss}, {model.critic_steps} discriminator step(s) per generator step; {ema}.
-
-Methods: `sample(n, seed=None)` (float32 (n, 28, 28, 1) in [0, 1]), `generate(z)`,
-`sample_latents(n, seed)`; `generator`, `discriminator` and `ema_generator` are Keras models.
-SavedModel signatures `sample` (scalar int32 `count` and `seed`; equal to
-`model.sample(count, seed=seed)`) and `generate` (latents -> images).
-""",
-            "intended_use": (
-                "Sampling Fashion-MNIST-like images, latent interpolation and latent walks, and "
-                "as the GAN point of comparison among the zoo's generative models (VAE, DBN, RBM) "
-                "in one feature space. Fine-tune with `model.fit(x)` (no labels)."
-            ),
-            "training": f"""
-Fashion-MNIST training images 1-54,000, no labels. Adam for both networks (discriminator
-learning rate {t['d_learning_rate']}, generator {t['g_learning_rate']}, {schedule}, beta_1 {t['beta_1']},
-beta_2 {t['beta_2']}), batch size {t['batch_size']}, {t['epochs']} epochs, seed {job.seed}:
-{minutes:.1f} minutes of training on 2 shared CPU cores (`train_seconds`). The GAN never trains
-against the evaluator's classifier or its features.
-""",
-            "evaluation": f"""
-In the feature space of `classifier.fashion_mnist` (its 128-unit penultimate layer): `fd` is
-the Fréchet distance between 10,000 samples (`sample(10000, seed={t['fd_seed']})`) and the
-10,000 test images; `class_coverage_c` is the share of samples the classifier puts in class
-c ({CLASS_ID_LIST}); `class_coverage_min` the smallest share (target: at least 0.05). The anchors,
-scored the same way: 10,000 real training images, and the same images blurred (each pixel
-averaged with its four neighbours). Fréchet distances compare only within this feature space
-and at 10,000 samples. `benchmarks/gan.py` compares the recipe with the textbook DCGAN recipe
-(Radford et al., 2015) trained for the same wall-clock time, and with the VAE.
-""",
+            **sections,
             "anchors": dict(run.notes.get("anchors", {})),
-            "limitations": (
-                "Fashion-MNIST only. A GAN has no likelihood and no encoder: it cannot score or "
-                "encode images. Fine details (prints, text on bags) are often garbled; the "
-                "Fréchet distance measures the match of feature statistics, not of every image. "
-                "Trained for minutes on CPU: far from the state of the art."
-            ),
             "tags": ["gan", "dcgan", "generative", "fashion-mnist"],
             "datasets": ["fashion_mnist"],
-            "pictures": {
-                "samples.png": f"64 samples (seed 0) after {t['epochs']} epochs.",
-                "interpolation.png": "Spherical interpolation between pairs of random latents (one pair per row).",
-                "latent_grid.png": "Images over latent dimensions 0 and 1 (Gaussian quantiles 0.05-0.95; the others at 0).",
-            },
         }
 
     def artifacts(self, run, directory):

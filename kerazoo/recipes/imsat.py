@@ -22,8 +22,11 @@ from kerazoo.applications.clustering import kmeans_clusters
 from kerazoo.datasets import make_image_dataset
 from kerazoo.metrics.clustering import clustering_metrics, normalized_mutual_info
 from kerazoo.models.clustering.imsat import IMSAT
-from kerazoo.recipes.clustering import CONFUSION_PICTURE, PUBLISHED, DeepClusteringFamily
+from kerazoo.recipes.card_text import CardText
+from kerazoo.recipes.clustering import PUBLISHED, DeepClusteringFamily, confusion_picture
 from kerazoo.recipes.family import Family, register_family
+
+TEXT = CardText("imsat")
 
 
 @register_family
@@ -89,63 +92,37 @@ class IMSATFamily(Family):
 
     def card(self, run):
         model, metrics, job, notes = run.model, run.metrics, run.job, run.notes
-        t = job.train
-        n = job.data.get("subset") or 54000
         restarts = notes.get("restarts", [])
-        chosen = (f" Of {len(restarts)} restarts (seeds {restarts[0]['seed']}-{restarts[-1]['seed']}), the one whose "
-                  "partition of the training images agrees most with the others' (mean normalized "
-                  "mutual information, no labels) was kept (seed "
-                  f"{restarts[notes['chosen']]['seed']}); each restart's test accuracy, agreement and "
-                  "objective are anchors."
-                  if len(restarts) > 1 else "")
-        layers = " -> ".join(str(u) for u in model.hidden_units)
+        chosen = ""
+        if len(restarts) > 1:
+            chosen = TEXT.phrase(
+                "restarts", count=len(restarts), first_seed=restarts[0]["seed"],
+                last_seed=restarts[-1]["seed"], chosen_seed=restarts[notes["chosen"]]["seed"])
+        sections = TEXT.sections(
+            "imsat",
+            summary=job.description or TEXT.phrase("summary"),
+            pixels=np.prod(model.image_shape),
+            layers=" -> ".join(str(u) for u in model.hidden_units),
+            n_clusters=model.n_clusters,
+            parameters=model.count_params(),
+            information_weight=model.information_weight,
+            marginal_entropy_weight=model.marginal_entropy_weight,
+            eps_scale=model.eps_scale,
+            n_neighbors=model.n_neighbors,
+            n=job.data.get("subset") or 54000,
+            train=job.train,
+            seed=job.seed,
+            restarts=chosen,
+            accuracy=metrics["accuracy"],
+            nmi=metrics["nmi"],
+            ari=metrics["ari"],
+        )
         return {
-            "summary": job.description or "IMSAT clustering of Fashion-MNIST.",
-            "model_details": (
-                f"`IMSAT` (Hu et al. 2017): the {np.prod(model.image_shape)} pixels -> dense "
-                f"{layers} (batch normalization, ReLU) -> {model.n_clusters} logits -> softmax, "
-                f"{model.count_params():,} parameters. Trained to maximize the mutual "
-                "information between images and clusters (weight lambda = "
-                f"{model.information_weight:g}, mu = {model.marginal_entropy_weight:g} on the "
-                "marginal entropy) while keeping each prediction under a virtual adversarial "
-                f"perturbation of radius {model.eps_scale:g} x the distance to the image's "
-                f"{model.n_neighbors}th nearest training neighbour. `predict(x)` returns int32 "
-                "cluster ids (arbitrary: cluster 3 is not class 3; see the confusion matrix), "
-                "`soft_assign(x)` the probabilities. SavedModel signatures `predict` "
-                "(= `serving_default`) and `soft_assign`."
-            ),
-            "intended_use": (
-                "Unsupervised grouping of 28x28 grayscale clothing images (float32 (N, 28, 28, "
-                "1) in [0, 1]) into 10 clusters, and a starting point to refit on similar images "
-                "(`model.fit(x)` computes the radii of x itself)."
-            ),
-            "training": (
-                f"Fashion-MNIST: the first {n:,} official training images, labels never used. "
-                f"Adam {t['learning_rate']:g}, batch {t['batch_size']}, {t['epochs']} epochs, a new "
-                f"batch order every epoch. Seed {job.seed}.{chosen}"
-            ),
-            "evaluation": (
-                "On the 10,000 Fashion-MNIST test images (never seen in training): `accuracy` "
-                "is the unsupervised clustering accuracy (the best one-to-one matching of "
-                "clusters to classes, Hungarian algorithm), `nmi` the normalized mutual "
-                "information, `ari` the adjusted Rand index. Anchors measured in the same run: "
-                "k-means on the raw pixels (3 restarts, fitted on the same training images). "
-                "Published Fashion-MNIST accuracies of DEC (0.62) and N2D (0.672) are quoted, not "
-                f"re-measured. This model: accuracy {metrics['accuracy']:.4f}, NMI "
-                f"{metrics['nmi']:.4f}, ARI {metrics['ari']:.4f}."
-            ),
-            "limitations": (
-                "Cluster ids are arbitrary labels, not classes. Shirts, T-shirts, pullovers and "
-                "coats overlap: clusters mix them. IMSAT finds a different partition from each "
-                "seed, and their test accuracies spread by several points (see the restarts "
-                "among the anchors); the consensus picks among them without labels, not always "
-                "the most accurate. The number of clusters is fixed at 10; other images are out "
-                "of distribution."
-            ),
+            **sections,
             "anchors": notes.get("anchors", {}),
             "tags": ["clustering", "imsat", "mutual-information", "virtual-adversarial-training"],
             "datasets": [job.data["dataset"]],
-            "pictures": CONFUSION_PICTURE,
+            "pictures": confusion_picture(),
         }
 
     def artifacts(self, run, directory):

@@ -30,6 +30,7 @@ import tensorflow as tf
 import kerazoo.metrics as kz_metrics
 from kerazoo.models.rbm.bernoulli_rbm import BernoulliRBM
 from kerazoo.models.rbm.gaussian_bernoulli_rbm import GaussianBernoulliRBM
+from kerazoo.recipes.card_text import CardText
 from kerazoo.recipes.data import load_image_splits
 from kerazoo.recipes.family import Family, register_family
 from kerazoo.viz import filter_grid, image_grid
@@ -46,6 +47,7 @@ _COMMON_TRAIN = {
 }
 
 _DATASET_NAMES = {"fashion_mnist": "Fashion-MNIST", "mnist": "MNIST"}
+TEXT = CardText("rbm")
 
 
 def make_optimizer(train, steps_per_epoch):
@@ -125,15 +127,27 @@ def _artifacts(run, directory, binarize=None):
     ]
 
 
-def _pictures(job):
-    steps = int(job.train["sample_gibbs_steps"])
+def _chain(model):
+    if model.persistent:
+        return TEXT.phrase("chain_pcd", cd_k=model.cd_k, n_chains=model.n_chains)
+    return TEXT.phrase("chain_cd", cd_k=model.cd_k)
+
+
+def _card_values(model, job, notes):
+    """The values that the card text of both families shares."""
+    t = job.train
+    decay = t["learning_rate_final_fraction"]
+    seconds = notes.get("train_seconds")
     return {
-        "samples.png": f"64 independent samples: {steps} steps of block Gibbs sampling from "
-        "h = 0, showing E[v | h] of the last step.",
-        "filters.png": "The first 100 hidden units' weights W[:, j] as images (white "
-        "positive, black negative, each scaled to its own largest weight).",
-        "reconstructions.png": "Test images (top row) and their mean-field reconstructions "
-        "E[v | h = p(h | v)] (bottom row).",
+        "data_name": _DATASET_NAMES.get(job.data["dataset"], job.data["dataset"]),
+        "train": t,
+        "seed": job.seed,
+        "n_hidden": model.n_hidden,
+        "weight_decay": model.weight_decay,
+        "chain": _chain(model),
+        "schedule": (TEXT.phrase("schedule_constant") if decay >= 1.0
+                     else TEXT.phrase("schedule_linear", fraction=decay)),
+        "training_time": TEXT.phrase("training_time", minutes=seconds / 60) if seconds else "",
     }
 
 
@@ -222,88 +236,26 @@ class RBMFamily(Family):
 
     def card(self, run):
         model, metrics, job, notes = run.model, run.metrics, run.job, run.notes
-        data_name = _DATASET_NAMES.get(job.data["dataset"], job.data["dataset"])
-        t = job.train
-        chain = f"PCD-{model.cd_k} with {model.n_chains} persistent chains" if model.persistent else f"CD-{model.cd_k}"
-        binar = (
-            f"binarized at {model.binarize} (a pixel is on when its value exceeds {model.binarize})"
-            if model.binarize is not None else "taken as probabilities (no binarization)"
-        )
-        estimator = notes.get("estimator", "ais")
-        if estimator == "exact":
-            how = "exactly (all 2^n_hidden hidden states summed)"
+        values = _card_values(model, job, notes)
+        values["binar"] = (TEXT.phrase("binarized", binarize=model.binarize)
+                           if model.binarize is not None else TEXT.phrase("not_binarized"))
+        if notes.get("estimator", "ais") == "exact":
+            values["log_z"] = TEXT.phrase("log_z_exact")
         else:
-            how = (
-                f"by annealed importance sampling (Salakhutdinov & Murray 2008): {t['ais_chains']} "
-                f"chains, {t['ais_betas']:,} inverse temperatures, a base-rate model from the "
-                f"training pixels, seed {job.seed}; `test_log_likelihood_std` is the spread of "
-                "the AIS estimate of log Z"
-            )
-        decay = t["learning_rate_final_fraction"]
-        schedule = (
-            "constant" if decay >= 1.0 else f"decaying linearly to {decay:g}x by the last step"
-        )
-        seconds = notes.get("train_seconds")
+            values["log_z"] = TEXT.phrase("log_z_ais", **values)
         anchors = notes.get("anchors", {})
-        evaluation = (
-            f"Log-likelihoods are mean nats per image on the binarized {data_name} test set "
-            f"(10,000 images) and on 10,000 training images, with log Z computed {how}. "
-            "The `test_*` monitors are those of `model.evaluate` on the test set: the "
-            "reconstruction error after one Gibbs step, the one-flip pseudo-log-likelihood "
-            "estimate, the mean free energy and its gap to the training data."
-        )
+        values["sklearn_comparison"] = ""
         if anchors:
             sk = anchors["scikit-learn BernoulliRBM"]
             gain = metrics.get("test_log_likelihood", float("nan")) - sk["test_log_likelihood"]
-            evaluation += (
-                f"\n\nThe anchor is scikit-learn's `BernoulliRBM` (PCD, learning rate 0.05) "
-                f"trained in the same run with the same number of hidden units ({model.n_hidden}), "
-                f"batch size ({t['batch_size']}) and epochs ({t['epochs']}) on the same binarized "
-                f"images, scored by the same estimator with the same seed: this model is "
-                f"{gain:+.1f} nats per test image against it."
-            )
+            values["sklearn_comparison"] = TEXT.phrase("sklearn_comparison", gain=gain, **values)
         return {
-            "summary": (
-                f"A Bernoulli restricted Boltzmann machine with {model.n_hidden} binary hidden "
-                f"units, trained by {chain} on {data_name} images {binar}."
-            ),
-            "model_details": (
-                "`kerazoo.models.BernoulliRBM`: p(v, h) ∝ exp(b·v + c·h + vᵀWh) on 784 binary "
-                f"pixels and {model.n_hidden} binary hidden units, with `kernel` W (784 x "
-                f"{model.n_hidden}), `visible_bias` b and `hidden_bias` c. Inputs are float32 "
-                f"images (N, 28, 28, 1) in [0, 1], {binar} inside the model. "
-                "`transform(x)` gives p(h = 1 | v), `reconstruct(x)` the mean-field "
-                "reconstruction, `free_energy(x)` F(v), `sample(n, gibbs_steps)` images by block "
-                "Gibbs sampling and `log_likelihood(x, method='ais')` the AIS estimate."
-            ),
-            "intended_use": (
-                "Features for downstream models (`transform`), pretraining the first layer of a "
-                "deep belief net, generative sampling and teaching energy-based models. "
-                "The SavedModel serves `transform`, `reconstruct`, `sample(n, seed, "
-                "gibbs_steps)` and `free_energy` without kerazoo."
-            ),
-            "training": (
-                f"{data_name}: the first 54,000 official training images (the last 6,000 are "
-                f"the validation set), {binar}. {chain}, {t['epochs']} epochs of batches of "
-                f"{t['batch_size']}, {t['optimizer']} (learning rate {t['learning_rate']:g} per "
-                f"example, {schedule}; momentum {t['momentum']:g}), weight decay "
-                f"{model.weight_decay:g}; the visible biases start at the log-odds of the "
-                "training pixels' base rates."
-                + (f" Training took {seconds / 60:.1f} minutes on 2 CPU cores." if seconds else "")
-            ),
-            "evaluation": evaluation,
+            **TEXT.sections("rbm", **values),
             "anchors": anchors,
-            "limitations": (
-                f"The model sees binarized images: grey levels are lost, and its likelihood is "
-                f"that of the binarized data. The AIS estimate of log Z is stochastic and, with "
-                "too short a schedule, biased low (which biases the log-likelihood high); "
-                "its spread does not show that bias. Samples after a finite number of Gibbs "
-                "steps are not exact draws from the model. Not a classifier."
-            ),
             "tags": ["rbm", "energy-based", "contrastive-divergence", "generative",
                      job.data["dataset"].replace("_", "-")],
             "datasets": [job.data["dataset"]],
-            "pictures": _pictures(job),
+            "pictures": TEXT.render("pictures", **values),
         }
 
     def artifacts(self, run, directory):
@@ -360,65 +312,17 @@ class GRBMFamily(Family):
         return results
 
     def card(self, run):
-        model, metrics, job, notes = run.model, run.metrics, run.job, run.notes
-        data_name = _DATASET_NAMES.get(job.data["dataset"], job.data["dataset"])
-        t = job.train
-        chain = f"PCD-{model.cd_k} with {model.n_chains} persistent chains" if model.persistent else f"CD-{model.cd_k}"
-        sigma = "learned per-pixel standard deviations" if model.learn_sigma else "unit variances"
-        seconds = notes.get("train_seconds")
-        decay = t["learning_rate_final_fraction"]
-        schedule = "constant" if decay >= 1.0 else f"decaying linearly to {decay:g}x by the last step"
+        model, job = run.model, run.job
+        values = _card_values(model, job, run.notes)
+        values["sigma"] = TEXT.phrase("sigma_learned" if model.learn_sigma else "sigma_unit")
+        values["min_std"] = model.min_std
         return {
-            "summary": (
-                f"A Gaussian-Bernoulli restricted Boltzmann machine with {model.n_hidden} binary "
-                f"hidden units on {data_name} images, standardized inside the model, trained by "
-                f"{chain}."
-            ),
-            "model_details": (
-                "`kerazoo.models.GaussianBernoulliRBM`: E(v, h) = Σ (v_i - b_i)² / (2σ_i²) - c·h - "
-                f"Σ (v_i/σ_i) W_ij h_j with {sigma}, on the standardized pixels v = (x - mean) / "
-                f"std; `data_mean` and `data_std` (floored at {model.min_std:g}) come from the "
-                "training images and are saved in the model. It takes float32 images "
-                "(N, 28, 28, 1) in [0, 1] and returns images in the same layout and range."
-            ),
-            "intended_use": (
-                "Features of grey-level images (`transform`), the first layer of a deep belief "
-                "net on real-valued data, reconstruction and sampling demonstrations."
-            ),
-            "training": (
-                f"{data_name}: the first 54,000 official training images (the last 6,000 "
-                f"validate). {chain}, {t['epochs']} epochs of batches of {t['batch_size']}, "
-                f"{t['optimizer']} (learning rate {t['learning_rate']:g} per example, {schedule}; "
-                f"momentum {t['momentum']:g}), weight decay {model.weight_decay:g}."
-                + (f" Training took {seconds / 60:.1f} minutes on 2 CPU cores." if seconds else "")
-            ),
-            "evaluation": (
-                f"On the {data_name} test set: `test_reconstruction_mse` is the mean squared "
-                "error in pixel units of the mean-field reconstruction E[v | h = p(h | v)]; the "
-                "`test_*` monitors are those of `model.evaluate` (reconstruction after one Gibbs "
-                "step, in pixel units; mean free energy; its gap to the training data). The "
-                "first anchor predicts every image by the mean training image. "
-                "`test_log_density` is the mean log-density of the test images in pixel "
-                "units (nats per image, continuous pixels: not comparable with the "
-                "probabilities of binarized images), with log Z estimated by annealed "
-                f"importance sampling ({t['ais_chains']} chains, {t['ais_betas']:,} "
-                "temperatures, a Gaussian base model at the standardized data mean; "
-                "`test_log_density_std` is the spread of that estimate). Its anchor is the "
-                "same density without hidden units: independent Gaussian pixels with the "
-                "model's means and floored standard deviations. Pixels that hardly vary "
-                "(floored std) dominate both numbers."
-            ),
-            "anchors": notes.get("anchors", {}),
-            "limitations": (
-                "Gaussian visible units put mass outside [0, 1]; returned images are clipped. "
-                "Samples of Gaussian-Bernoulli RBMs are blurrier than the data. Pixels that "
-                "hardly vary in the training data are standardized with the floor std, so "
-                "out-of-distribution images can get extreme standardized values."
-            ),
+            **TEXT.sections("grbm", **values),
+            "anchors": run.notes.get("anchors", {}),
             "tags": ["rbm", "gaussian-bernoulli-rbm", "energy-based", "contrastive-divergence",
                      job.data["dataset"].replace("_", "-")],
             "datasets": [job.data["dataset"]],
-            "pictures": _pictures(job),
+            "pictures": TEXT.render("pictures", **values),
         }
 
     def artifacts(self, run, directory):

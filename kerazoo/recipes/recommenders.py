@@ -14,6 +14,7 @@ from kerazoo.datasets import load_movielens_100k
 from kerazoo.models.recommenders.autorec import AutoRec
 from kerazoo.models.recommenders.baselines import GlobalMean, UserItemBiases
 from kerazoo.models.recommenders.rbm_recommender import RBMRecommender
+from kerazoo.recipes.card_text import CardText
 from kerazoo.recipes.family import Family, Run, register_family
 from kerazoo.recipes.recommender_evaluation import evaluate_fold, summarize
 from kerazoo.viz.recommenders import fold_metric_chart
@@ -24,6 +25,7 @@ PUBLISHED_ANCHORS = {
     "SVD++ (Surprise)": {"rmse": 0.919},
 }
 RANKING_KEYS = ("precision@10", "recall@10", "ndcg@10")
+TEXT = CardText("recommenders")
 
 
 def _folds(job):
@@ -131,23 +133,13 @@ class _MovieLensFamily(Family):
         return [path]
 
     def _evaluation_text(self, metrics):
-        folds = [k for k in metrics if k.startswith("rmse_u")]
-        rows = ["| fold | RMSE | MAE |", "|---|---|---|"]
-        for key in folds:
-            fold = key[len("rmse_u"):]
-            rows.append(f"| u{fold} | {metrics[key]:.4f} | {metrics[f'mae_u{fold}']:.4f} |")
+        folds = [key[len("rmse_u"):] for key in metrics if key.startswith("rmse_u")]
+        rows = [TEXT.phrase("table_header")]
+        rows += [TEXT.phrase("table_row", fold=fold, rmse=metrics[f"rmse_u{fold}"],
+                             mae=metrics[f"mae_u{fold}"]) for fold in folds]
         if folds:
-            rows.append(f"| mean | {metrics['rmse']:.4f} | {metrics['mae']:.4f} |")
-        return (
-            "Test metrics on the MovieLens-100k folds (`uN.base` / `uN.test`): the same "
-            "recipe trained on each fold's base set (the published weights are fold 1's). "
-            "`rmse`, `mae` and the top-N metrics in the table below are means over the "
-            "folds. Top-N: for every user, every item they did not rate in the training "
-            "fold is ranked; relevant = test rating >= 4; averaged over the users with a "
-            "relevant test item. The baselines marked *this harness* were measured on the "
-            "same folds by the same code; SVD and SVD++ are the Surprise library's published "
-            "5-fold numbers (random folds, not u1..u5).\n\n" + "\n".join(rows)
-        )
+            rows.append(TEXT.phrase("table_mean", rmse=metrics["rmse"], mae=metrics["mae"]))
+        return TEXT.phrase("evaluation", table="\n".join(rows))
 
 
 @register_family
@@ -180,73 +172,40 @@ class RBMCFFamily(_MovieLensFamily):
 
     def card(self, run):
         model, metrics, job = run.model, run.metrics, run.job
-        kind = "conditional RBM" if model.conditional else "RBM"
+        t = job.train
+        conditional = model.conditional
+        regularizers = [
+            TEXT.phrase(key, **values) for key, values, on in (
+                ("shared_rating_weights", {}, model.shared_rating_weights),
+                ("ordinal_weights", {}, model.ordinal_weights),
+                ("hidden_dropout", {"hidden_dropout": model.hidden_dropout}, model.hidden_dropout > 0),
+                ("weight_decay", {"weight_decay": model.weight_decay}, model.weight_decay > 0),
+            ) if on
+        ]
+        sections = TEXT.sections(
+            "rbm_cf",
+            kind=TEXT.phrase("conditional_rbm" if conditional else "rbm"),
+            n_hidden=model.n_hidden,
+            conditional_details=TEXT.phrase("conditional_details") if conditional else "",
+            regularizers=TEXT.phrase("regularizers", regularizers=", ".join(regularizers)),
+            prediction=model.prediction.replace("_", "-"),
+            cd_schedule=", ".join(f"({e}, {k})" for e, k in model.cd_k),
+            name=job.name,
+            conditional_training=TEXT.phrase("conditional_training") if conditional else "",
+            train=t,
+            lr_decay=(TEXT.phrase("lr_decay", lr_decay=t["lr_decay"])
+                      if t.get("lr_decay", 1.0) < 1.0 else ""),
+            ema=(TEXT.phrase("ema", ema_momentum=t["ema_momentum"])
+                 if t.get("ema_momentum", 0.0) > 0 else ""),
+            evaluation=self._evaluation_text(metrics),
+            conditional_evaluation=TEXT.phrase("conditional_evaluation") if conditional else "",
+        )
         return {
-            "summary": (
-                f"A {kind} for collaborative filtering (Salakhutdinov, Mnih and Hinton, 2007) "
-                f"with {model.n_hidden} hidden units, trained by CD with a growing number of "
-                "Gibbs steps on MovieLens-100k `u1.base`. It predicts a user's rating of every "
-                "movie from the user's other ratings."
-            ),
-            "model_details": (
-                "Softmax visible units over the 5 rating values, one per rated movie; "
-                "binary hidden units; one RBM per user with weights shared by all users; "
-                "movies a user did not rate are left out of both CD phases. "
-                + ("The conditional variant also takes which movies the user rated "
-                   "(r, with weights D), including the movies whose ratings are predicted. "
-                   if model.conditional else "")
-                + ("kerazoo's regularizers for small data: "
-                   + ", ".join(name for name, on in (
-                       ("weights shared by all movies per rating value (the user's rating "
-                        "histogram)", model.shared_rating_weights),
-                       ("per-movie weights linear in the rating value (ordinal)",
-                        model.ordinal_weights),
-                       (f"hidden dropout {model.hidden_dropout:g}", model.hidden_dropout > 0),
-                       (f"weight decay {model.weight_decay:g}", model.weight_decay > 0)) if on)
-                   + "; it is still an RBM trained by CD (see the class docstring). ")
-                + f"Prediction: the expected rating under the {model.prediction.replace('_', '-')} "
-                "rule. CD schedule (start epoch, Gibbs steps): "
-                + ", ".join(f"({e}, {k})" for e, k in model.cd_k) + "."
-            ),
-            "intended_use": (
-                "Rating prediction and top-N recommendation on MovieLens-100k ids; fold-in "
-                "of a new user from a few ratings (`model.fold_in({item_id: rating})`). The "
-                "entry holds weights only: pass a rating history, or let kerazoo load "
-                "`u1.base` from your own MovieLens-100k copy (`kerazoo recommend "
-                f"{job.name} --user 1 -k 10`)."
-            ),
-            "training": (
-                "MovieLens-100k `u1.base` (80,000 ratings of 943 users and 1,682 movies). "
-                "The data are not redistributed (GroupLens license): kerazoo loads them from "
-                "your copy or downloads them from GroupLens with a checksum. "
-                + ("Training also used which movies of `u1.test` each user rated (not the "
-                   "ratings), the paper's implicit information. " if model.conditional else "")
-                + f"{job.train['epochs']} epochs of {job.train['batch_size']} users per batch, "
-                f"Adam with learning rate {job.train['learning_rate']:g}"
-                + (f", multiplied by {job.train['lr_decay']:g} after every epoch"
-                   if job.train.get("lr_decay", 1.0) < 1.0 else "")
-                + (f"; the published weights are the exponential moving average of the "
-                   f"iterates (momentum {job.train['ema_momentum']:g}, Keras' `use_ema`), "
-                   "which smooths the noise of the CD updates"
-                   if job.train.get("ema_momentum", 0.0) > 0 else "")
-                + "."
-            ),
-            "evaluation": self._evaluation_text(metrics) + (
-                "\n\nThe conditional RBM's RMSE and MAE use which test movies each user "
-                "rated (not the ratings), as in the paper; its top-N ranking uses the training "
-                "ratings only." if model.conditional else ""),
+            **sections,
             "anchors": self._anchors(run),
-            "limitations": (
-                "Rating prediction is limited to the 943 users and 1,682 movies of "
-                "MovieLens-100k (new users through fold-in). The conditional model's RMSE "
-                "uses which test movies each user rated; without that information (e.g. "
-                "when ranking unseen movies) its predictions are those of a model that only "
-                "knows the training ratings. Ranking by expected rating favours rarely rated "
-                "movies with high predicted ratings; the top-N numbers are modest."
-            ),
             "tags": ["recommender", "collaborative-filtering", "rbm", "movielens"],
             "datasets": ["movielens-100k"],
-            "pictures": {"fold_rmse.png": "Test RMSE per fold, with the anchors."},
+            "pictures": TEXT.render("pictures"),
         }
 
 
@@ -276,42 +235,23 @@ class AutoRecFamily(_MovieLensFamily):
 
     def card(self, run):
         model, metrics, job = run.model, run.metrics, run.job
-        kind = "I-AutoRec (item-based)" if model.orientation == "item" else "U-AutoRec (user-based)"
+        item_based = model.orientation == "item"
+        sections = TEXT.sections(
+            "autorec",
+            kind=TEXT.phrase("item_based" if item_based else "user_based"),
+            n_hidden=model.n_hidden,
+            activation=model._activation_name,
+            l2=model.l2,
+            input_dropout=(TEXT.phrase("input_dropout", input_dropout=model.input_dropout)
+                           if model.input_dropout else ""),
+            item_based=TEXT.phrase("item_based_use") if item_based else "",
+            name=job.name,
+            evaluation=self._evaluation_text(metrics),
+        )
         return {
-            "summary": (
-                f"{kind} (Sedhain, Menon, Sanner and Xie, 2015) with {model.n_hidden} "
-                f"{model._activation_name} hidden units, trained on MovieLens-100k `u1.base`. "
-                "It reconstructs each movie's partial vector of user ratings; the "
-                "reconstruction is the predicted rating."
-            ),
-            "model_details": (
-                "One hidden layer, identity output; the loss sums squared errors over observed "
-                f"ratings only, plus L2 weight decay (Keras l2 = {model.l2:g} per example). "
-                + (f"{model.input_dropout:.0%} of the observed input ratings are hidden at "
-                   "each step (they stay targets). " if model.input_dropout else "")
-                + "Adam with an exponentially decaying learning rate."
-            ),
-            "intended_use": (
-                "Rating prediction and top-N recommendation for the 943 MovieLens-100k users. "
-                + ("An item-based AutoRec cannot take a new user; use the user-based option "
-                   "or `rbm_cf.movielens_100k` for fold-in. " if model.orientation == "item" else "")
-                + "The entry holds weights only: pass a rating history, or let kerazoo load "
-                f"`u1.base` from your own copy (`kerazoo recommend {job.name} --user 1 -k 10`)."
-            ),
-            "training": (
-                "MovieLens-100k `u1.base` (80,000 ratings). The data are not redistributed "
-                "(GroupLens license): kerazoo loads them from your copy or downloads them "
-                "from GroupLens with a checksum."
-            ),
-            "evaluation": self._evaluation_text(metrics),
+            **sections,
             "anchors": self._anchors(run),
-            "limitations": (
-                "The item-based model's inputs are the 943 training users' ratings: "
-                "predictions for those users only, and a movie with no rating in the history "
-                "gets the user's mean rating. Ranking by predicted rating favours rarely rated "
-                "movies; the top-N numbers are modest."
-            ),
             "tags": ["recommender", "collaborative-filtering", "autoencoder", "movielens"],
             "datasets": ["movielens-100k"],
-            "pictures": {"fold_rmse.png": "Test RMSE per fold, with the anchors."},
+            "pictures": TEXT.render("pictures"),
         }

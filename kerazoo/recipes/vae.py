@@ -18,12 +18,14 @@ import numpy as np
 from kerazoo.datasets import load_fashion_mnist
 from kerazoo.metrics import gaussian_kl_divergence
 from kerazoo.models.autoencoders.variational import VariationalAutoencoder
+from kerazoo.recipes.card_text import CardText
 from kerazoo.recipes.family import Family, register_family
 from kerazoo.viz import image_grid, interpolation_grid, latent_grid
 
 #: A latent unit is active when the variance over the data of its posterior mean exceeds
 #: this (Burda, Grosse & Salakhutdinov, 2016, section 5.2).
 ACTIVE_UNIT_THRESHOLD = 0.01
+TEXT = CardText("vae")
 
 
 def model_targets(model, x):
@@ -136,91 +138,35 @@ class VAEFamily(Family):
     def card(self, run):
         model, job = run.model, run.job
         d = model.latent_dim
-        if model.binarize is not None:
-            seen = f"binarized at {model.binarize} (a pixel above {model.binarize} is 1, else 0)"
-            binar = (f"{seen}; the model thresholds every image it takes, so it takes the usual "
-                     "grey images in [0, 1]")
+        binarized = model.binarize is not None
+        if binarized:
+            seen = TEXT.phrase("seen_binarized", binarize=model.binarize)
+            binar = TEXT.phrase("input_binarized", seen=seen)
         else:
-            seen = binar = "grey, not binarized"
-        pca = self._pca_anchor(model, run.data, job)
-        n_ll = min(job.train["ll_images"], 10000)
-        evaluation = f"""
-All numbers are on the 10,000 Fashion-MNIST test images, {seen}, in nats per image
-unless noted. `test_elbo` is the evidence lower bound (a Monte Carlo mean over
-{job.train['elbo_samples']} draws of z per image, closed-form KL), split into
-`test_reconstruction_nll` = E[-log p(x|z)] and `test_kl` = KL(q(z|x) || N(0, I)).
-`test_log_likelihood` is log p(x) estimated by importance sampling from q(z|x) with
-{job.train['ll_samples']} samples per image (Burda et al., 2016), over the first {n_ll:,}
-test images (`test_log_likelihood_stderr` is the standard error of that mean over
-images); it is comparable with the log-likelihood of a Bernoulli RBM on the same
-binarized images (AIS estimate). `test_mse` is the mean squared error per pixel between
-the images the model sees and `reconstruct(x)` (the decoded posterior mean), next to PCA
-with {d} components fitted on the same training images. `active_units` counts latent
-dimensions whose posterior mean varies over the test set by more than
-{ACTIVE_UNIT_THRESHOLD} (Burda et al., 2016). `train_seconds` and `ll_seconds` are wall
-times on 2 shared CPU cores (noisy).
-"""
-        details = f"""
-A variational autoencoder (Kingma & Welling, 2014): a dense encoder
-784-{'-'.join(map(str, model.hidden_units))}-({d} means, {d} log-variances) giving
-q(z|x) = N(mu(x), diag sigma^2(x)), a standard normal prior on the {d}-dimensional z,
-and a mirrored dense decoder {d}-{'-'.join(map(str, reversed(model.hidden_units)))}-784
-giving the logits of independent {model.likelihood.capitalize()} pixels p(x|z).
-Activation {model.activation}. Trained on the negative ELBO (KL weight {model.kl_weight})
-with the reparameterization trick (`kerazoo.layers.Sampling`).
-
-The latent size is {d}, not 2: this entry is the family's log-likelihood and sample model
-(its number stands next to the RBM's, and later issues compare its samples by Fréchet
-distance), and a 2-D latent gives a much lower log-likelihood and blurrier samples
-(`python benchmarks/vae.py --latent-dim 2` measures it). The latent map in the
-pictures sweeps the two most active latent dimensions with the others at 0; the
-autoencoder family's `ae2d.fashion_mnist` is the 2-D code for scatter maps.
-
-Methods: `encode(x)` (posterior mean), `posterior(x)` (mean, log-variance), `decode(z)`,
-`reconstruct(x)`, `sample(n, seed=None)` (mean images of p(x|z), z ~ N(0, I)),
-`log_likelihood(x, n_samples=1000)`, `elbo(x)`. SavedModel signatures `encode`,
-`decode`, `reconstruct` and `sample` (scalar int32 `count` and `seed`; deterministic in
-the seed, and equal to `model.sample(count, seed=seed)`).
-"""
-        training = f"""
-Fashion-MNIST training images 1-54,000 (the last 6,000 of the official training set are
-the validation split, whose negative ELBO is `val_loss`), {binar}. Adam
-(learning rate {job.train['learning_rate']}), batch size {job.train['batch_size']},
-{job.train['epochs']} epoch{'s' if job.train['epochs'] != 1 else ''}, one sample of z per image and step, seed {job.seed}.
-"""
+            seen = binar = TEXT.phrase("grey")
+        sections = TEXT.sections(
+            "vae",
+            latent_dim=d,
+            likelihood=model.likelihood.capitalize(),
+            binarized=TEXT.phrase("summary_binarized", binarize=model.binarize) if binarized else "",
+            encoder_units="-".join(map(str, model.hidden_units)),
+            decoder_units="-".join(map(str, reversed(model.hidden_units))),
+            activation=model.activation,
+            kl_weight=model.kl_weight,
+            input=binar,
+            seen=seen,
+            train=job.train,
+            plural="s" if job.train["epochs"] != 1 else "",
+            seed=job.seed,
+            ll_images=min(job.train["ll_images"], 10000),
+            active_threshold=ACTIVE_UNIT_THRESHOLD,
+            binarized_limitation=TEXT.phrase("limitation_binarized") if binarized else "",
+        )
         return {
-            "summary": (
-                f"Variational autoencoder with a {d}-dimensional latent and a "
-                f"{model.likelihood.capitalize()} decoder on Fashion-MNIST"
-                + (f" binarized at {model.binarize}" if model.binarize is not None else "")
-                + ": samples, latent maps, and an importance-sampled test log-likelihood."
-            ),
-            "model_details": details,
-            "intended_use": (
-                "Sampling Fashion-MNIST-like images, encoding images to a smooth "
-                f"{d}-dimensional latent space (encode), latent maps and interpolation, and "
-                "as the latent-variable baseline for log-likelihood comparisons with RBMs "
-                "on binarized Fashion-MNIST. Fine-tune with `model.fit(x)` (no targets)."
-            ),
-            "training": training,
-            "evaluation": evaluation,
-            "anchors": {f"PCA-{d}": {"test_mse": pca}},
-            "limitations": (
-                "Samples and reconstructions are blurry (the decoded mean of a factorised "
-                "likelihood). The log-likelihood is an importance-sampling estimate, a "
-                "stochastic lower bound in expectation: the true value is somewhat higher. "
-                + ("It is a likelihood of binarized images only; grey-level detail is lost "
-                   "by the thresholding. " if model.binarize is not None else "")
-                + "Trained on Fashion-MNIST only; other images are out of distribution."
-            ),
+            **sections,
+            "anchors": {f"PCA-{d}": {"test_mse": self._pca_anchor(model, run.data, job)}},
             "tags": ["variational-autoencoder", "vae", "generative", "fashion-mnist"],
             "datasets": ["fashion_mnist"],
-            "pictures": {
-                "reconstructions.png": "Test images as the model sees them (odd rows) and their reconstructions (even rows).",
-                "samples.png": "Mean images of p(x|z) at 64 draws z ~ N(0, I) (seed 0).",
-                "latent_grid.png": "Decoded latent map over the two most active latent dimensions (Gaussian quantiles 0.05-0.95; others at 0).",
-                "interpolation.png": "Decoded spherical interpolation between the posterior means of test images of two classes per row: T-shirt to sneaker, trouser to dress, sandal to ankle boot, pullover to bag.",
-            },
         }
 
     def artifacts(self, run, directory):
