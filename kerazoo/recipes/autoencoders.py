@@ -45,7 +45,7 @@ from kerazoo.recipes.card_text import CardText
 from kerazoo.recipes.family import Family, register_family
 from kerazoo.viz import latent_manifold, latent_scatter, reconstruction_grid
 
-#: Gaussian noise level of the denoising evaluation (issue 5).
+#: Gaussian noise level of the denoising evaluation.
 DENOISING_SIGMA = 0.3
 #: Side of the hidden square of the inpainting evaluation, as a fraction of the image side.
 INPAINTING_SIZE = 0.4

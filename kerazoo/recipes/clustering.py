@@ -39,7 +39,7 @@ from kerazoo.recipes.card_text import CardText
 from kerazoo.recipes.family import Family, register_family
 from kerazoo.viz.confusion import confusion_matrix_plot
 
-#: Published Fashion-MNIST accuracies (issue 8): DEC (Xie et al. 2016) and N2D (McConville 2020).
+#: Published Fashion-MNIST accuracies: DEC (Xie et al. 2016) and N2D (McConville 2020).
 PUBLISHED = {"DEC (published)": {"accuracy": 0.62}, "N2D (published)": {"accuracy": 0.672}}
 INITS = ("kmeans", "n2d")
 TEXT = CardText("clustering")

@@ -6,9 +6,9 @@ then `restarts` models (seeds `seed`, `seed + 1`, ...) train for `epochs` each (
 `learning_rate`, batch `batch_size`, a new batch order every epoch), and the one that
 agrees most with the others is kept: the highest mean normalized mutual information
 between its partition of the training images and theirs (the consensus choice of cluster
-ensembles, Strehl and Ghosh 2002). The choice uses no label. IMSAT's own objective did
-not pick well: in the first recipe run, the restart with the lowest objective was the one
-partition of four that the three others disagreed with.
+ensembles, Strehl and Ghosh 2002). The choice uses no label. IMSAT's own objective is not
+the criterion: the restarts' objectives differ little, and the lowest can belong to the odd
+partition out, the one the others disagree with (benchmarks/results/clustering.txt).
 
 Evaluation: accuracy (Hungarian-matched), NMI and ARI of `predict` on the 10,000 test
 images, next to k-means on the raw pixels fitted on the same training images in the same
