@@ -28,11 +28,14 @@ def fsync_dir(path):
         os.close(fd)
 
 
-def atomic_write_bytes(path, data):
+def atomic_write_bytes(path, data, mode=0o644):
+    """Writes `data` to `path` atomically, with permissions `mode` (default 0644: readable by
+    all, whatever the umask; `mkstemp` alone would leave 0600)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
