@@ -116,16 +116,27 @@ def _readable_by_all(directory):
             os.chmod(os.path.join(root, f), 0o644)
 
 
-def _download(url, dest, progress):
-    """One file from `url` to `dest` through pooch (timeout, bounded retries)."""
+def _fetcher(base, name, tmp, files):
+    """A pooch for the entry `name` at the mirror `base`, writing into `tmp` (bounded retries).
+
+    Pooch streams each file to a temporary name and moves it into place once complete; the
+    hashes are checked by `fetch` against the registry (so that a mismatch names both hashes
+    and is not retried).
+    """
     import logging
 
     import pooch
 
     pooch.get_logger().setLevel(logging.WARNING)
-    downloader = pooch.HTTPDownloader(progressbar=progress, timeout=TIMEOUT_S)
-    pooch.retrieve(url, known_hash=None, fname=dest.name, path=dest.parent,
-                   downloader=downloader, retry_if_failed=_retries())
+    return pooch.create(path=tmp, base_url=f"{base}/{name}/", registry={rel: None for rel in files},
+                        retry_if_failed=_retries())
+
+
+def _download(fetcher, rel, progress):
+    """One file of the entry through pooch's HTTP downloader (requests, with a timeout)."""
+    import pooch
+
+    return fetcher.fetch(rel, downloader=pooch.HTTPDownloader(progressbar=progress, timeout=TIMEOUT_S))
 
 
 def fetch(name, mirror=None, progress=False, force=False):
@@ -158,11 +169,12 @@ def fetch(name, mirror=None, progress=False, force=False):
             shutil.rmtree(leftover, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=cache))
         try:
+            fetcher = _fetcher(base, name, tmp, record["files"])
             for rel, info in sorted(record["files"].items()):
                 url = f"{base}/{name}/{rel}"
                 dest = tmp / rel
                 try:
-                    _download(url, dest, progress)
+                    _download(fetcher, rel, progress)
                 except Exception as e:  # requests' errors, without importing requests here
                     if isinstance(e, (IntegrityError, KeyboardInterrupt)):
                         raise
