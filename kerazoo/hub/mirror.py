@@ -26,7 +26,7 @@ from kerazoo.hub import registry as zoo_registry
 from kerazoo.hub.entry import METADATA_FILE
 from kerazoo.hub.errors import FetchError, IntegrityError, UnknownModelError
 from kerazoo.hub.paths import NAME_PATTERN
-from kerazoo.utils.io import fsync_dir, sha256_file
+from kerazoo.utils.io import fsync_dir, make_readable_by_all, sha256_file
 
 CACHE_ENV_VAR = "KERAZOO_CACHE"
 MIRROR_ENV_VAR = "KERAZOO_ZOO_URL"
@@ -107,15 +107,6 @@ def _verify_cached(name, directory):
     return verify_entry(directory, index_record(name))
 
 
-def _readable_by_all(directory):
-    os.chmod(directory, 0o755)
-    for root, dirs, files in os.walk(directory):
-        for d in dirs:
-            os.chmod(os.path.join(root, d), 0o755)
-        for f in files:
-            os.chmod(os.path.join(root, f), 0o644)
-
-
 def _fetcher(base, name, tmp, files):
     """A pooch for the entry `name` at the mirror `base`, writing into `tmp` (bounded retries).
 
@@ -192,7 +183,7 @@ def fetch(name, mirror=None, progress=False, force=False):
                         "kept in the cache."
                     )
             _verify_cached(name, tmp)  # the whole entry, as `load` will check it
-            _readable_by_all(tmp)
+            make_readable_by_all(tmp)
             if target.is_dir():
                 shutil.rmtree(target)
             os.rename(tmp, target)

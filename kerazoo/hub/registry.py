@@ -58,20 +58,26 @@ def render(registry):
     return json.dumps(registry, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write_registry(zoo=None, path=REGISTRY_FILE):
-    """Regenerates `registry.json` from `zoo` (default: the repository's `zoo/`)."""
+def write_registry(zoo=None, path=None):
+    """Regenerates `registry.json` (default: the package's) from `zoo` (default: `zoo/`)."""
     from kerazoo.hub.paths import default_zoo_dir
 
     registry = build_registry(default_zoo_dir() if zoo is None else zoo)
-    atomic_write_text(path, render(registry))
+    atomic_write_text(REGISTRY_FILE if path is None else path, render(registry))
     read_registry.cache_clear()
     return registry
 
 
-@functools.lru_cache(maxsize=None)
-def read_registry(path=REGISTRY_FILE):
+def read_registry(path=None):
     """The shipped registry: `{"format": 1, "entries": {name: record}}` (empty if absent)."""
-    path = Path(path)
+    return _read(Path(REGISTRY_FILE if path is None else path))
+
+
+read_registry.cache_clear = lambda: _read.cache_clear()
+
+
+@functools.lru_cache(maxsize=None)
+def _read(path):
     if not path.is_file():
         return {"format": REGISTRY_FORMAT, "entries": {}}
     from kerazoo.hub.errors import IntegrityError
@@ -98,7 +104,8 @@ def registered_names():
 def regenerate_if_repository_zoo(zoo):
     """Rewrites the package's registry when `zoo` is the repository's own `zoo/`.
 
-    Publishing into any other zoo folder leaves the package untouched.
+    Publishing into any other zoo folder leaves the package untouched. Call under the zoo
+    lock, after the entry is in place.
     """
     from kerazoo.hub.paths import default_zoo_dir
 

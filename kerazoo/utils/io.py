@@ -74,6 +74,24 @@ def atomic_write_json(path, obj):
     atomic_write_text(path, text + "\n")
 
 
+def make_readable_by_all(directory):
+    """Sets every folder under `directory` (itself included) to 0755 and every file to 0644.
+
+    Published and cached zoo entries are read by other users and processes; `mkstemp`,
+    `mkdtemp` and a strict umask would otherwise leave them private. Links are not followed.
+    """
+    os.chmod(directory, 0o755)
+    for root, dirs, files in os.walk(directory, followlinks=False):
+        for name in dirs:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o755)
+        for name in files:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o644)
+
+
 def sha256_file(path, chunk_size=1 << 20):
     digest = hashlib.sha256()
     with open(path, "rb") as f:
