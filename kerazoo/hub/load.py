@@ -209,14 +209,23 @@ def verify_entry(directory, index_record=None):
 
 
 #: Handle schemes `load` accepts, besides zoo names and local paths.
-HANDLE_SCHEMES = ("file://",)
+HANDLE_SCHEMES = ("https://", "http://", "file://")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def _resolve_handle(handle):
-    """The local path of a `file://` handle; any other scheme is refused, listing those known."""
+    """The local entry folder or file of a handle; an unknown scheme is refused, listing those known.
+
+    `https://host/path/NAME` (or `http://`) is an entry folder on any static server, fetched
+    into the cache and checked against its own `metadata.json` (not pinned by the package:
+    a warning says so); `file://PATH` is a local path.
+    """
     if handle.startswith("file://"):
         return Path(handle[len("file://"):])
+    if handle.startswith(("https://", "http://")):
+        from kerazoo.hub.mirror import fetch_url
+
+        return fetch_url(handle)
     scheme = handle.split("://", 1)[0]
     raise ValueError(
         f"Unknown handle scheme {scheme + '://'!r} in {handle!r}. Supported: "

@@ -194,11 +194,101 @@ def fetch(name, mirror=None, progress=False, force=False):
     return target
 
 
+def fetch_url(url, progress=False):
+    """The entry folder served at `url` (`https://host/path/NAME`), fetched into the cache.
+
+    The files are those listed in the entry's own `metadata.json`, and each is checked against
+    the sha256 there (`IntegrityError` naming the file): the entry is consistent, but NOT
+    pinned by the package's registry, since the same server provides the hashes; a
+    `UserWarning` says so on every load. The copy is kept in `<cache>/.urls/<sha256(url)>/NAME`
+    (verified again before each use) so it loads offline afterwards.
+    """
+    import hashlib
+    import json
+    import warnings
+
+    import filelock
+
+    from kerazoo.hub.load import verify_entry
+    from kerazoo.hub.paths import check_name
+
+    url = url.rstrip("/")
+    base, name = url.rsplit("/", 1)
+    try:
+        check_name(name)
+    except ValueError:
+        raise ValueError(
+            "An http(s) handle is the URL of a zoo entry folder, ending in the entry's name "
+            f"(`https://host/path/rbm.fashion_mnist`). Received: {url!r}"
+        ) from None
+    key = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+    cache = cache_dir()
+    root = cache / ".urls" / key
+    root.mkdir(parents=True, exist_ok=True)
+    (cache / _LOCKS).mkdir(parents=True, exist_ok=True)
+    with filelock.FileLock(str(cache / _LOCKS / f"url-{key}.lock")):
+        target = root / name
+        try:
+            verify_entry(target) if target.is_dir() and not target.is_symlink() else None
+            ok = target.is_dir() and not target.is_symlink()
+        except IntegrityError:
+            ok = False
+        if not ok:
+            for leftover in root.glob(".tmp-*"):
+                shutil.rmtree(leftover, ignore_errors=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+            try:
+                fetcher = _fetcher(base, name, tmp, [METADATA_FILE])
+                rel = METADATA_FILE
+                try:
+                    _download(fetcher, rel, progress)
+                    try:
+                        listed = json.loads((tmp / METADATA_FILE).read_text(encoding="utf-8"))["files"]
+                        files = sorted(listed)
+                    except (ValueError, KeyError, TypeError):
+                        raise IntegrityError(
+                            f"{url}/{METADATA_FILE} is not valid kerazoo metadata: {url} is not "
+                            "a zoo entry folder."
+                        ) from None
+                    from kerazoo.hub.load import _safe_relative
+
+                    bad = [f for f in files if not isinstance(f, str) or not _safe_relative(f)]
+                    if bad:
+                        raise IntegrityError(
+                            f"{url}/{METADATA_FILE} lists {bad[0]!r}, which is not a file inside "
+                            "the entry; nothing was downloaded."
+                        )
+                    for rel in files:
+                        fetcher.registry[rel] = None
+                        _download(fetcher, rel, progress)
+                except Exception as e:
+                    if isinstance(e, IntegrityError):
+                        raise
+                    raise FetchError(
+                        f"Cannot download {url}/{rel} (of the entry at {url}): "
+                        f"{type(e).__name__}: {e}."
+                    ) from e
+                verify_entry(tmp)  # each file against the entry's own metadata.json
+                make_readable_by_all(tmp)
+                if target.is_dir():
+                    shutil.rmtree(target)
+                os.rename(tmp, target)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+    warnings.warn(
+        f"{url} is not pinned by kerazoo's registry: its files were checked only against the "
+        f"entry's own {METADATA_FILE}, which the same server provides.",
+        UserWarning, stacklevel=3,
+    )
+    return target
+
+
 def clear_cache():
     """Removes the cached entries, temporary folders and locks; returns the names removed.
 
     Only what kerazoo puts in the cache folder is removed (folders named like a zoo entry,
-    `.tmp-*` folders and `.locks`), so a cache folder that holds anything else keeps it.
+    `.tmp-*` folders, `.urls` and `.locks`), so a cache folder that holds anything else keeps it.
     """
     cache = cache_dir()
     removed = []
@@ -212,7 +302,7 @@ def clear_cache():
         if child.is_dir() and NAME_PATTERN.match(child.name):
             shutil.rmtree(child)
             removed.append(child.name)
-        elif child.is_dir() and (child.name.startswith(".tmp-") or child.name == _LOCKS):
+        elif child.is_dir() and (child.name.startswith(".tmp-") or child.name in (_LOCKS, ".urls")):
             shutil.rmtree(child, ignore_errors=True)
     return removed
 

@@ -197,7 +197,7 @@ def test_bounded_retries_then_a_clear_error(site, server, env, monkeypatch):
 
 
 def test_unknown_handle_scheme_lists_the_supported_ones(env):
-    with pytest.raises(ValueError, match=r"'s3://'.*Supported: .*file://"):
+    with pytest.raises(ValueError, match=r"'s3://'.*Supported: https://, http://, file://"):
         kerazoo.load("s3://bucket/rbm.fashion_mnist")
 
 
@@ -274,3 +274,23 @@ def test_cli_fetch_errors_are_one_line(env, capsys, monkeypatch):
 def test_an_unregistered_name_lists_zoo_and_registered_names(env):
     with pytest.raises(kerazoo.UnknownModelError, match="rbm.fashion_mnist"):
         kerazoo.load("rbm.fashion_mnst")
+
+
+def test_an_https_handle_loads_an_entry_folder_checked_by_its_own_metadata(server, env):
+    url = f"{server.url}/{SMALL}"
+    with pytest.warns(UserWarning, match="not pinned by kerazoo's registry"):
+        meta = kerazoo.hub.entry_metadata(url)
+    assert meta["name"] == SMALL
+    server.stop()  # cached: offline is fine
+    with pytest.warns(UserWarning, match="not pinned"):
+        assert kerazoo.hub.entry_metadata(url)["name"] == SMALL
+    assert cli.main(["cache", "--clear"]) == 0
+    assert not (env / ".urls").exists()
+
+
+def test_an_https_handle_with_a_changed_file_is_refused(site, server, env):
+    card = site / "zoo" / OTHER / "README.md"
+    card.write_text(card.read_text() + "changed\n")
+    with pytest.raises(IntegrityError, match="README.md"):
+        kerazoo.hub.entry_metadata(f"{server.url}/{OTHER}")
+    assert not list((env / ".urls").rglob(OTHER))
