@@ -2,6 +2,8 @@
 
     kerazoo list                       the zoo's models, one line each
     kerazoo info NAME                  a model's card and metrics
+    kerazoo fetch NAME|--all           download registered entries into the cache ahead of time
+    kerazoo cache [--clear]            show or clear the cache of entries fetched from the mirror
     kerazoo verify [NAME]              check every file's sha256 and run each SavedModel signature
     kerazoo train JOB [--publish NAME] re-create a zoo entry from its job file
     kerazoo tune JOB                   keras-tuner search around a job's recipe (resumable, distributed)
@@ -75,13 +77,28 @@ def _list(sub):
 
         entries = list_entries(args.zoo)  # index fields checked against the hashed metadata
         names = sorted(entries)
-        if not names:
+        remote = {}
+        if args.zoo is None:  # entries registered in the package, loaded from the cache or mirror
+            from kerazoo.hub import mirror
+            from kerazoo.hub.registry import read_registry
+
+            cached = set(mirror.cached_names())
+            remote = {name: dict(record, where="cached" if name in cached else "not downloaded")
+                      for name, record in read_registry()["entries"].items() if name not in entries}
+        if not names and not remote:
             print(f"The zoo at {resolve_zoo_dir(args.zoo)} has no models yet.")
             return 0
-        width = max(len(n) for n in names)
+        width = max(len(n) for n in [*names, *remote])
         for name in names:
             record = entries[name]
             print(f"{name:<{width}}  {record.get('class') or '':<28} {record.get('summary', '')}")
+        if remote:
+            if names:
+                print()
+            print(f"From the mirror (cache: {mirror.cache_dir()}):")
+            for name, record in sorted(remote.items()):
+                print(f"{name:<{width}}  {record.get('class') or '':<28} [{record['where']}] "
+                      f"{record.get('summary', '')}")
         return 0
 
     return run
@@ -100,6 +117,55 @@ def _info(sub):
         print("metrics:")
         for key, value in metadata.get("metrics", {}).items():
             print(f"  {key}: {value}")
+        return 0
+
+    return run
+
+
+@verb("fetch", "download registered zoo entries into the cache ahead of time")
+def _fetch(sub):
+    sub.add_argument("name", nargs="?", help="a registered zoo name, e.g. rbm.fashion_mnist")
+    sub.add_argument("--all", action="store_true", help="every registered entry")
+    sub.add_argument("--mirror", metavar="URL", default=None,
+                     help="mirror to download from (default: $KERAZOO_ZOO_URL, else the release mirror)")
+    sub.add_argument("--force", action="store_true", help="download again even if cached")
+
+    def run(args):
+        from kerazoo.hub import mirror
+        from kerazoo.hub.registry import registered_names
+
+        if bool(args.name) == bool(args.all):
+            raise ValueError("Give one registered zoo NAME or --all. Received: "
+                             f"{args.name!r}{' and --all' if args.all else ''}")
+        names = registered_names() if args.all else [args.name]
+        for i, name in enumerate(names, 1):
+            print(f"[{i}/{len(names)}] {name} ... ", end="", flush=True)
+            path = mirror.fetch(name, mirror=args.mirror, progress=sys.stderr.isatty(),
+                                force=args.force)
+            print(f"ok ({path})")
+        return 0
+
+    return run
+
+
+@verb("cache", "show or clear the local cache of entries fetched from the mirror")
+def _cache(sub):
+    sub.add_argument("--clear", action="store_true",
+                     help="remove the cached entries (only what kerazoo put in the cache folder)")
+
+    def run(args):
+        from kerazoo.hub import mirror
+
+        if args.clear:
+            removed = mirror.clear_cache()
+            print(f"Removed {len(removed)} cached entries from {mirror.cache_dir()}"
+                  + (f": {', '.join(removed)}." if removed else "."))
+            return 0
+        names = mirror.cached_names()
+        print(f"Cache: {mirror.cache_dir()} (${mirror.CACHE_ENV_VAR}); mirror: {mirror.mirror_url()}")
+        for name in names:
+            print(f"  {name}  {mirror.cache_size(name) / 2**20:.1f} MB")
+        print(f"{len(names)} cached entries.")
         return 0
 
     return run
@@ -496,7 +562,7 @@ def build_parser():
 
 
 # Verbs that read the zoo's files only: they never import Keras or TensorFlow.
-_LIGHT_VERBS = frozenset({"list", "info"})
+_LIGHT_VERBS = frozenset({"list", "info", "fetch", "cache"})
 
 # What TensorFlow's native code prints while it starts on a machine without a GPU: absl's
 # pre-initialisation notice and the CUDA, cuDNN and CPU-feature probes. Nothing of the user's.
@@ -564,12 +630,13 @@ def main(argv=None):
 
     if args.verb not in _LIGHT_VERBS and not args.verbose and "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
         _start_tensorflow_quietly()
-    from kerazoo.hub.errors import EntryExistsError, IntegrityError, UnknownModelError
+    from kerazoo.hub.errors import EntryExistsError, FetchError, IntegrityError, UnknownModelError
 
     # Errors of modules a verb imported (a job file's JobError, a diverged training's
     # TrainingDivergedError) are caught by class without importing those modules here:
     # `list` and `info` must not import Keras.
-    user_errors = (IntegrityError, UnknownModelError, EntryExistsError, ValueError, OSError)
+    user_errors = (IntegrityError, UnknownModelError, EntryExistsError, FetchError, ValueError,
+                   OSError)
     try:
         code = args.run(args)
         sys.stdout.flush()  # a closed pipe shows here, inside the try, not at exit

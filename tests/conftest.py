@@ -1,5 +1,6 @@
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,11 @@ import pytest
 TESTS_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS_DIR))
 os.environ.setdefault("KERAZOO_DATA_DIR", str(TESTS_DIR.parents[1] / "shared" / "data"))
+# Tests never fill the user's cache or reach the network: a private cache, and a mirror on the
+# discard port (refused at once). tests/hub/test_mirror.py points both at its own.
+os.environ["KERAZOO_CACHE"] = tempfile.mkdtemp(prefix="kerazoo-test-cache-")
+os.environ["KERAZOO_ZOO_URL"] = "http://127.0.0.1:9/zoo"
+os.environ["KERAZOO_FETCH_RETRIES"] = "0"
 
 import tiny_family  # noqa: E402,F401  (registers the tests' tiny family)
 

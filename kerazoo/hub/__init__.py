@@ -9,7 +9,7 @@ on first use (`export`'s names through PEP 562, `publish` and `load` inside the 
 import importlib as _importlib
 
 from kerazoo.hub.card import ModelCard, render_card
-from kerazoo.hub.errors import EntryExistsError, IntegrityError, UnknownModelError
+from kerazoo.hub.errors import EntryExistsError, FetchError, IntegrityError, UnknownModelError
 from kerazoo.hub.load import (
     entry_metadata,
     list_entries,
@@ -29,6 +29,7 @@ _LAZY = {
 
 __all__ = [
     "EntryExistsError",
+    "FetchError",
     "IntegrityError",
     "ModelCard",
     "UnknownModelError",

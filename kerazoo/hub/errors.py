@@ -17,3 +17,9 @@ class EntryExistsError(FileExistsError):
 
     The message names the entry and its current headline metric.
     """
+
+
+class FetchError(OSError):
+    """A zoo entry could not be downloaded from the mirror (unreachable, an HTTP error, a cut
+    connection, a timeout). The message names the URL, the entry and how to get it otherwise.
+    """

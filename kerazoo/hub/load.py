@@ -9,6 +9,7 @@ import difflib
 import hashlib
 import json
 import os
+import re
 import stat
 import tempfile
 import warnings
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from kerazoo.hub import index as zoo_index
 from kerazoo.hub.errors import IntegrityError, UnknownModelError
-from kerazoo.hub.paths import resolve_zoo_dir
+from kerazoo.hub.paths import ENV_VAR, resolve_zoo_dir
 from kerazoo.hub.entry import CARD_FILE, METADATA_FILE, MODEL_FILE, SAVED_MODEL_DIR
 from kerazoo.hub.entry import entry_files as _entry_files
 from kerazoo.utils.io import sha256_file
@@ -33,14 +34,35 @@ def _repaired_zoo(zoo_dir):
     return zoo
 
 
+def _uses_registry(zoo_dir):
+    """Whether names missing from the zoo come from the cache and the mirror: with no
+    explicit `zoo_dir=` (`--zoo`), a name the zoo does not hold is looked up in the
+    package's registry (see `kerazoo.hub.mirror`)."""
+    return zoo_dir is None
+
+
 def list_models(zoo_dir=None):
-    """The names of the zoo's entries, sorted."""
+    """The names of the zoo's entries, sorted.
+
+    With no `zoo_dir` and no `$KERAZOO_ZOO` (a wheel install, or the clone's own zoo), the
+    names registered in the package are included: `load` fetches them from the mirror.
+    """
     zoo = _repaired_zoo(zoo_dir)
-    return sorted(zoo_index.read_index(zoo)["entries"])
+    names = set(zoo_index.read_index(zoo)["entries"])
+    if zoo_dir is None and not os.environ.get(ENV_VAR):
+        from kerazoo.hub.registry import registered_names
+
+        names.update(registered_names())
+    return sorted(names)
 
 
-def unknown_name_error(name, zoo):
-    names = sorted(zoo_index.read_index(zoo)["entries"])
+def unknown_name_error(name, zoo, registered=False):
+    names = set(zoo_index.read_index(zoo)["entries"])
+    if registered:
+        from kerazoo.hub.registry import registered_names
+
+        names.update(registered_names())
+    names = sorted(names)
     close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.5)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     return UnknownModelError(
@@ -66,8 +88,9 @@ def _is_path(name_or_path):
         return True
     if not isinstance(name_or_path, str):
         raise TypeError(
-            "Expected a zoo name (str), a path (str with a separator, or pathlib.Path) or a "
-            f".keras file. Received: {type(name_or_path).__name__}"
+            "Expected a zoo name (str), a path (str with a separator, or pathlib.Path), a "
+            f".keras file or a handle ({', '.join(HANDLE_SCHEMES)}). Received: "
+            f"{type(name_or_path).__name__}"
         )
     separators = {"/", os.sep} | ({os.altsep} if os.altsep else set())
     return any(sep in name_or_path for sep in separators) or name_or_path.endswith(".keras")
@@ -185,12 +208,40 @@ def verify_entry(directory, index_record=None):
     return _verify(directory, index_record)[0]
 
 
-def _resolve(name_or_path, zoo_dir):
-    """(entry folder or .keras file, index record or None) for a name or a path.
+#: Handle schemes `load` accepts, besides zoo names and local paths.
+HANDLE_SCHEMES = ("https://", "http://", "file://")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _resolve_handle(handle):
+    """The local entry folder or file of a handle; an unknown scheme is refused, listing those known.
+
+    `https://host/path/NAME` (or `http://`) is an entry folder on any static server, fetched
+    into the cache and checked against its own `metadata.json` (not pinned by the package:
+    a warning says so); `file://PATH` is a local path.
+    """
+    if handle.startswith("file://"):
+        return Path(handle[len("file://"):])
+    if handle.startswith(("https://", "http://")):
+        from kerazoo.hub.mirror import fetch_url
+
+        return fetch_url(handle)
+    scheme = handle.split("://", 1)[0]
+    raise ValueError(
+        f"Unknown handle scheme {scheme + '://'!r} in {handle!r}. Supported: "
+        f"{', '.join(HANDLE_SCHEMES)}, a zoo name (e.g. 'rbm.fashion_mnist', fetched from the "
+        "mirror when the zoo does not hold it) or a local path."
+    )
+
+
+def _resolve(name_or_path, zoo_dir, mirror=None):
+    """(entry folder or .keras file, index record or None) for a name, a path or a handle.
 
     See `_is_path` for how names and paths are told apart. A name is looked up in the zoo
     index only, and its entry must be a folder (never a file, a link or nothing).
     """
+    if isinstance(name_or_path, str) and _SCHEME.match(name_or_path):
+        name_or_path = _resolve_handle(name_or_path)
     if _is_path(name_or_path):
         path = Path(name_or_path)
         if path.is_dir():
@@ -207,7 +258,15 @@ def _resolve(name_or_path, zoo_dir):
     zoo = _repaired_zoo(zoo_dir)
     records = zoo_index.read_index(zoo)["entries"]
     if name not in records:
-        raise unknown_name_error(name, zoo)
+        if _uses_registry(zoo_dir):
+            from kerazoo.hub import mirror as zoo_mirror
+            from kerazoo.hub.registry import registered
+
+            if registered(name) is not None:
+                # The cache (verified against the registry by the caller), else the mirror.
+                directory = zoo_mirror.cached_entry(name) or zoo_mirror.fetch(name, mirror=mirror)
+                return directory, zoo_mirror.index_record(name)
+        raise unknown_name_error(name, zoo, registered=_uses_registry(zoo_dir))
     directory = zoo / name
     if directory.is_symlink() or not directory.is_dir():
         what = ("a symbolic link" if directory.is_symlink() else
@@ -219,11 +278,15 @@ def _resolve(name_or_path, zoo_dir):
     return directory, records[name]
 
 
-def load(name_or_path, zoo_dir=None, compile=True):
+def load(name_or_path, zoo_dir=None, compile=True, mirror=None):
     """Loads a zoo model by name (`"dae.fashion_mnist"`) or path, checking its integrity.
 
-    A name is looked up in the zoo index only (`$KERAZOO_ZOO` or the repository's `zoo/`),
-    never in the working directory; a path (a `pathlib.Path`, or a string with a separator
+    A name is looked up in the zoo index (`$KERAZOO_ZOO` or the repository's `zoo/`), then
+    (without `zoo_dir=`) among the names registered in the package: in the local cache, else
+    downloaded from the mirror (`mirror=`, else `$KERAZOO_ZOO_URL`, else
+    `kerazoo.hub.mirror.DEFAULT_MIRROR_URL`) into the cache, every file checked against the
+    sha256 shipped in the package (`kerazoo.hub.mirror`). A name is never looked up in the
+    working directory; a path (a `pathlib.Path`, or a string with a separator
     or ending in `.keras`) may be an entry folder or a plain `.keras` file. Every file of an
     entry is checked against the sha256 in its metadata (and the metadata against the
     index) before anything is deserialized, and the model is loaded with `safe_mode=True`
@@ -235,6 +298,7 @@ def load(name_or_path, zoo_dir=None, compile=True):
     Raises:
         UnknownModelError: no such name (the message lists the closest names).
         IntegrityError: a file is missing, added or modified (the message names it).
+        FetchError: the entry had to be downloaded and the mirror failed (naming the URL).
     """
     # Keras, and the model classes it deserializes, are imported on the first load, so that
     # listing the zoo and reading cards stay instant.
@@ -242,7 +306,7 @@ def load(name_or_path, zoo_dir=None, compile=True):
 
     import kerazoo.models  # noqa: F401  (registers every serializable class)
 
-    target, record = _resolve(name_or_path, zoo_dir)
+    target, record = _resolve(name_or_path, zoo_dir, mirror=mirror)
     with contextlib.ExitStack() as stack:
         if target.is_dir():
             _, kept = _verify(target, record, keep=(MODEL_FILE,))

@@ -19,7 +19,14 @@ from kerazoo.hub.entry import (
 from kerazoo.hub.entry import entry_files as _entry_files
 from kerazoo.hub.errors import EntryExistsError
 from kerazoo.hub.paths import check_name, resolve_zoo_dir
-from kerazoo.utils.io import atomic_write_json, atomic_write_text, json_safe, sha256_file
+from kerazoo.hub.registry import regenerate_if_repository_zoo
+from kerazoo.utils.io import (
+    atomic_write_json,
+    atomic_write_text,
+    json_safe,
+    make_readable_by_all,
+    sha256_file,
+)
 from kerazoo.version import __version__
 
 #: The metric an entry is known by, in order of preference (else its first `test_*` metric).
@@ -98,6 +105,7 @@ def _seal(directory, name, card, metadata, max_size_mb):
     """Renders the card, hashes every file, writes metadata.json; returns the index record."""
     atomic_write_text(directory / CARD_FILE, render_card(name, card, metadata))
     _remove_empty_folders(directory)  # an entry holds files only (verify counts folders)
+    make_readable_by_all(directory)  # files 0644, folders 0755, whatever the umask or mkstemp
     metadata["card"] = card.to_dict()
     metadata["files"] = {rel: sha256_file(directory / rel) for rel in _entry_files(directory)}
     atomic_write_json(directory / METADATA_FILE, metadata)
@@ -183,6 +191,7 @@ def publish(model, name, card=None, metrics=None, recipe=None, files=None, zoo_d
             }
             record = _seal(tmp, name, card, metadata, max_size_mb)
             zoo_index.swap_in(zoo, name, tmp, record)
+            regenerate_if_repository_zoo(zoo)  # the package's registry follows zoo/
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -212,6 +221,7 @@ def update_card(name, metrics=None, zoo_dir=None, max_size_mb=MAX_ENTRY_MB, **ca
             metadata["metrics"] = {**metadata.get("metrics", {}), **_check_metrics(metrics)}
             record = _seal(tmp, name, card, metadata, max_size_mb)
             zoo_index.swap_in(zoo, name, tmp, record)
+            regenerate_if_repository_zoo(zoo)  # the package's registry follows zoo/
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -228,4 +238,5 @@ def unpublish(name, zoo_dir=None):
 
             raise unknown_name_error(name, zoo)
         zoo_index.remove_entry(zoo, name)
+        regenerate_if_repository_zoo(zoo)
 

@@ -28,11 +28,14 @@ def fsync_dir(path):
         os.close(fd)
 
 
-def atomic_write_bytes(path, data):
+def atomic_write_bytes(path, data, mode=0o644):
+    """Writes `data` to `path` atomically, with permissions `mode` (default 0644: readable by
+    all, whatever the umask; `mkstemp` alone would leave 0600)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -69,6 +72,24 @@ def atomic_write_json(path, obj):
     """Writes `obj` as standard JSON (non-finite floats as strings, see `json_safe`)."""
     text = json.dumps(json_safe(obj), indent=2, sort_keys=True, allow_nan=False)
     atomic_write_text(path, text + "\n")
+
+
+def make_readable_by_all(directory):
+    """Sets every folder under `directory` (itself included) to 0755 and every file to 0644.
+
+    Published and cached zoo entries are read by other users and processes; `mkstemp`,
+    `mkdtemp` and a strict umask would otherwise leave them private. Links are not followed.
+    """
+    os.chmod(directory, 0o755)
+    for root, dirs, files in os.walk(directory, followlinks=False):
+        for name in dirs:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o755)
+        for name in files:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o644)
 
 
 def sha256_file(path, chunk_size=1 << 20):
