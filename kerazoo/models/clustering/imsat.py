@@ -21,7 +21,9 @@ mu = `marginal_entropy_weight`. The network is the paper's: the flattened pixels
 dense layers (1200, 1200 by default) with batch normalization and ReLU, then K logits.
 
 `predict(x)` returns the hard cluster ids argmax_y p(y|x) (int32), through
-`predict_step`; `model(x)` and `soft_assign(x)` give p(y|x).
+`predict_step`; `model(x)` and `soft_assign(x)` give p(y|x). `evaluate(x)` and the
+validation of `fit(..., validation_data=x_val)` report the same loss and parts as training,
+on each batch in inference mode and without updates.
 
 Reference:
     W. Hu, T. Miyato, S. Tokui, E. Matsumoto and M. Sugiyama, "Learning discrete
@@ -94,7 +96,9 @@ class IMSAT(keras.Model):
 
     `fit(x)` computes the radii of the images x (nearest neighbours, scikit-learn) and
     trains on (image, radius) pairs; a `tf.data.Dataset` given to `fit` must yield such
-    pairs (see `perturbation_radii`).
+    pairs (see `perturbation_radii`). `evaluate(x)` and `validation_data=x_val` do the
+    same with the radii of the images they are given; `validation_split` splits the
+    training pairs.
     """
 
     def __init__(self, n_clusters=10, hidden_units=(1200, 1200), image_shape=IMAGE_SHAPE,
@@ -133,22 +137,32 @@ class IMSAT(keras.Model):
         self.vat_tracker = keras.metrics.Mean(name="vat_loss")
         self.conditional_entropy_tracker = keras.metrics.Mean(name="conditional_entropy")
         self.marginal_entropy_tracker = keras.metrics.Mean(name="marginal_entropy")
-        self.built = True
+        self.build((None,) + self.image_shape)
+
+    def build(self, input_shape):
+        """Checks `input_shape` against `image_shape`; the network is built in `__init__`.
+
+        Through Keras's `build` the model records its input shape (for `export` and
+        `summary`)."""
+        self._check_shape(input_shape, "input_shape")
 
     @property
     def metrics(self):
         return [self.loss_tracker, self.vat_tracker, self.conditional_entropy_tracker,
                 self.marginal_entropy_tracker]
 
-    def call(self, inputs, training=False):
-        shape = tuple(inputs.shape)[1:]
-        if len(shape) != len(self.image_shape) or any(
-            s is not None and s != e for s, e in zip(shape, self.image_shape)
+    def _check_shape(self, shape, name="shape"):
+        shape = tuple(shape)
+        if len(shape) != len(self.image_shape) + 1 or any(
+            s is not None and s != e for s, e in zip(shape[1:], self.image_shape)
         ):
             raise ValueError(
                 f"IMSAT takes images of shape (N, {', '.join(map(str, self.image_shape))}). "
-                f"Received: shape={tuple(inputs.shape)}"
+                f"Received: {name}={shape}"
             )
+
+    def call(self, inputs, training=False):
+        self._check_shape(inputs.shape)
         return ops.softmax(self.network(inputs, training=training), axis=-1)
 
     def compile(self, optimizer=None, **kwargs):
@@ -167,38 +181,73 @@ class IMSAT(keras.Model):
 
     # -- training --------------------------------------------------------------------------
 
-    def train_step(self, data):
-        x, radius = data[0], data[1]
+    def _batch(self, data, step):
+        """(images, radii shaped to broadcast over an image) of a batch of (image, radius)."""
+        x, radius, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if radius is None:
+            raise ValueError(
+                f"IMSAT's {step} needs the perturbation radius of every image: give arrays of "
+                "images (the radii are computed from them) or a dataset of (images, radii) "
+                "batches (see `perturbation_radii`). Received: batches of images only"
+            )
         x = ops.cast(x, self.compute_dtype)
         radius = ops.reshape(ops.cast(radius, self.compute_dtype), (-1,) + (1,) * len(self.image_shape))
+        return x, radius
 
-        # Stage 1: the predictions the perturbed images must keep (held fixed).
-        p = ops.stop_gradient(self(x, training=True))
-
-        # Stage 2: the virtual adversarial perturbation, by one power iteration.
-        d = self.xi * _unit(keras.random.normal(ops.shape(x), seed=self.seed_generator))
+    def _adversarial_perturbation(self, x, p, radius, training):
+        """The virtual adversarial perturbation of norm `radius`, by one power iteration
+        from a random direction of norm `xi` (held fixed: no gradient flows through it)."""
+        d = self.xi * _unit(keras.random.normal(ops.shape(x), seed=self.seed_generator, dtype=x.dtype))
         with tf.GradientTape() as tape:
             tape.watch(d)
-            divergence = ops.mean(_kl(p, self.network(x + d, training=True)))
-        r_adv = ops.stop_gradient(radius * _unit(tape.gradient(divergence, d)))
+            divergence = ops.mean(_kl(p, self.network(x + d, training=training)))
+        return ops.stop_gradient(radius * _unit(tape.gradient(divergence, d)))
 
-        # Stage 3: the loss, VAT minus the weighted mutual information, and its gradient.
-        with tf.GradientTape() as tape:
-            logits = self.network(x, training=True)
-            q = ops.softmax(logits, axis=-1)
-            vat = ops.mean(_kl(ops.stop_gradient(q), self.network(x + r_adv, training=True)))
-            conditional = ops.mean(-ops.sum(q * ops.log_softmax(logits, axis=-1), axis=-1))
-            marginal = _entropy(ops.mean(q, axis=0))
-            loss = vat - self.information_weight * (self.marginal_entropy_weight * marginal - conditional)
-        grads = tape.gradient(loss, self.trainable_variables)
-        self.optimizer.apply(grads, self.trainable_variables)
+    def _objective_terms(self, x, r_adv, training):
+        """(loss, vat, conditional entropy, marginal entropy) of a batch."""
+        logits = self.network(x, training=training)
+        q = ops.softmax(logits, axis=-1)
+        vat = ops.mean(_kl(ops.stop_gradient(q), self.network(x + r_adv, training=training)))
+        conditional = ops.mean(-ops.sum(q * ops.log_softmax(logits, axis=-1), axis=-1))
+        marginal = _entropy(ops.mean(q, axis=0))
+        loss = vat - self.information_weight * (self.marginal_entropy_weight * marginal - conditional)
+        return loss, vat, conditional, marginal
 
-        # Stage 4: monitors.
+    def _update_trackers(self, loss, vat, conditional, marginal):
         self.loss_tracker.update_state(loss)
         self.vat_tracker.update_state(vat)
         self.conditional_entropy_tracker.update_state(conditional)
         self.marginal_entropy_tracker.update_state(marginal)
         return {m.name: m.result() for m in self.metrics}
+
+    def train_step(self, data):
+        x, radius = self._batch(data, "training")
+
+        # Stage 1: the predictions the perturbed images must keep (held fixed).
+        p = ops.stop_gradient(self(x, training=True))
+
+        # Stage 2: the virtual adversarial perturbation, by one power iteration.
+        r_adv = self._adversarial_perturbation(x, p, radius, training=True)
+
+        # Stage 3: the loss, VAT minus the weighted mutual information, and its gradient.
+        with tf.GradientTape() as tape:
+            terms = self._objective_terms(x, r_adv, training=True)
+        grads = tape.gradient(terms[0], self.trainable_variables)
+        self.optimizer.apply(grads, self.trainable_variables)
+
+        # Stage 4: monitors.
+        return self._update_trackers(*terms)
+
+    def test_step(self, data):
+        """The training objective and its parts on a batch, in inference mode, no updates.
+
+        As in training, the marginal entropy is that of the batch's mean prediction and the
+        power iteration starts from a random direction (the model's seed generator);
+        `objective(x)` gives the same numbers over all of x with a fixed seed."""
+        x, radius = self._batch(data, "evaluation")
+        p = self(x, training=False)
+        r_adv = self._adversarial_perturbation(x, p, radius, training=False)
+        return self._update_trackers(*self._objective_terms(x, r_adv, training=False))
 
     def perturbation_radii(self, x):
         """eps_scale x the distance from each image to its n_neighbors-th nearest neighbour
@@ -257,24 +306,56 @@ class IMSAT(keras.Model):
                  "marginal_entropy": marginal}
         return (parts, p) if return_probabilities else parts
 
+    def _with_radii(self, x, y, method):
+        """Arrays of images -> (images, their radii); datasets pass through.
+
+        `y` may hold the radii already (float, one per image, as `fit` passes its
+        validation pairs to `evaluate`); class labels (integers) are refused."""
+        if isinstance(x, np.ndarray) or ops.is_tensor(x):
+            x = self.check_images(x)
+            if y is None:
+                return x, self.perturbation_radii(x)
+            radii = np.asarray(y)
+            if not np.issubdtype(radii.dtype, np.floating) or radii.shape != (len(x),):
+                raise ValueError(
+                    f"IMSAT is unsupervised: {method}(x) takes no labels (the perturbation radii "
+                    f"are computed from x). Received: y of shape {radii.shape}, dtype {radii.dtype}"
+                )
+            return x, radii.astype("float32")
+        return x, y
+
     def fit(self, x=None, y=None, **kwargs):
         """`keras.Model.fit` on images x, without labels.
 
         With numpy images, the perturbation radii are computed from x and the model trains
         on (image, radius) pairs; class labels are refused. A `tf.data.Dataset` must yield
-        (images, radii) batches. A model that was not compiled is compiled with the defaults.
+        (images, radii) batches. `validation_data` may be images (their radii are computed
+        among them), a 1-tuple of images, or (images, radii). A model that was not compiled
+        is compiled with the defaults.
         """
-        if isinstance(x, np.ndarray) or ops.is_tensor(x):
-            if y is not None:
-                raise ValueError(
-                    "IMSAT is unsupervised: fit(x) takes no labels (the perturbation radii are "
-                    f"computed from x). Received: y of shape {np.shape(y)}"
-                )
-            x = self.check_images(x)
-            y = self.perturbation_radii(x)
+        if y is not None and (isinstance(x, np.ndarray) or ops.is_tensor(x)):
+            raise ValueError(
+                "IMSAT is unsupervised: fit(x) takes no labels (the perturbation radii are "
+                f"computed from x). Received: y of shape {np.shape(y)}"
+            )
+        x, y = self._with_radii(x, y, "fit")
+        val = kwargs.get("validation_data")
+        if isinstance(val, tuple) and len(val) == 1:
+            val = val[0]
+        if isinstance(val, np.ndarray) or ops.is_tensor(val):
+            kwargs["validation_data"] = self._with_radii(val, None, "fit")
         if getattr(self, "optimizer", None) is None:
             self.compile()
         return super().fit(x, y, **kwargs)
+
+    def evaluate(self, x=None, y=None, **kwargs):
+        """`keras.Model.evaluate` on images x: the training loss and its parts (see
+        `test_step`). Numpy images get their radii as in `fit` unless `y` gives them
+        (float, one per image); a dataset must yield (images, radii)."""
+        x, y = self._with_radii(x, y, "evaluate")
+        if getattr(self, "optimizer", None) is None:
+            self.compile()
+        return super().evaluate(x, y, **kwargs)
 
     def predict_step(self, data):
         """Hard cluster ids argmax_y p(y|x) (int32) of a batch: what `predict(x)` returns."""
