@@ -36,7 +36,7 @@ from keras import ops
 
 from kerazoo.models.clustering.soft_assignment import StudentTAssignment, target_distribution
 from kerazoo.utils.compile import compile_from_keras_config
-from kerazoo.utils.validation import check_images, check_positive_int
+from kerazoo.utils.validation import check_images, check_input_shape, check_positive_int
 
 
 def _as_model(value, name):
@@ -148,7 +148,13 @@ class DeepClustering(keras.Model):
         self.reconstruction_tracker = (
             keras.metrics.Mean(name="reconstruction_loss") if self.reconstruction_weight > 0 else None
         )
-        self.built = True
+        self.build((None,) + self.image_shape)
+
+    def build(self, input_shape):
+        """Checks `input_shape` against the encoder's input; every weight is created in
+        `__init__`. Through Keras's `build` the model records its input shape (for
+        `export` and `summary`)."""
+        check_input_shape(input_shape, self.image_shape, "DeepClustering's encoder", "images")
 
     # -- input checks ---------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from keras import ops
 from kerazoo.models.dbn.classifier import _ImageInput
 from kerazoo.utils import check_images, check_positive_int
 from kerazoo.utils.compile import compile_from_keras_config
+from kerazoo.utils.validation import check_input_shape
 
 OUTPUTS = ("sigmoid", "linear")
 
@@ -81,11 +82,16 @@ class DeepAutoencoder(_ImageInput, keras.Model):
         return self.layer_sizes[-1]
 
     def build(self, input_shape=None):
+        """Builds the dense layers for images of `image_shape`; called by `__init__`, so a
+        later `build` (Keras's `model.build(shape)`) only checks the shape."""
+        if input_shape is not None:
+            check_input_shape(input_shape, self.image_shape, "DeepAutoencoder", "images")
         for dense, size in zip(self.encoder_layers, self.layer_sizes[:-1]):
-            dense.build((None, size))
+            if not dense.built:
+                dense.build((None, size))
         for dense, size in zip(self.decoder_layers, self.layer_sizes[:0:-1]):
-            dense.build((None, size))
-        self.built = True
+            if not dense.built:
+                dense.build((None, size))
 
     def encode_tensor(self, x):
         h = self._visible(x)

@@ -11,6 +11,7 @@ from kerazoo.layers.augmentation import augmentation_layers
 from kerazoo.models.rbm.base import _check_float
 from kerazoo.utils import check_positive_int
 from kerazoo.utils.compile import compile_from_keras_config
+from kerazoo.utils.validation import check_input_shape
 
 
 class _ImageInput:
@@ -167,12 +168,17 @@ class DBNClassifier(_ImageInput, keras.Model):
         self.build((None,) + self.image_shape)
 
     def build(self, input_shape=None):
+        """Builds the dense layers for images of `image_shape`; called by `__init__`, so a
+        later `build` (Keras's `model.build(shape)`) only checks the shape."""
+        if input_shape is not None:
+            check_input_shape(input_shape, self.image_shape, self.__class__.__name__, "images")
         size = self.n_visible
         for dense in self.hidden_layers:
-            dense.build((None, size))
+            if not dense.built:
+                dense.build((None, size))
             size = dense.units
-        self.head.build((None, size))
-        self.built = True
+        if not self.head.built:
+            self.head.build((None, size))
 
     def features(self, x, training=False):
         """The last hidden layer's activities (a tensor)."""

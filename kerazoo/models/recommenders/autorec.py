@@ -16,6 +16,7 @@ from kerazoo.models.recommenders._common import (
     check_nonnegative,
     ratings_matrix,
 )
+from kerazoo.utils.validation import check_input_shape
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
@@ -127,9 +128,13 @@ class AutoRec(RecommenderMixin, keras.Model):
         self.build((None, self.n_inputs))
 
     def build(self, input_shape):
-        self.encoder.build((None, self.n_inputs))
-        self.decoder.build((None, self.n_hidden))
-        self.built = True
+        """Builds the encoder and decoder for rating vectors (N, n_inputs); called by
+        `__init__`, so a later `build` (Keras's `model.build(shape)`) only checks the shape."""
+        check_input_shape(input_shape, (self.n_inputs,), "AutoRec", "rating vectors")
+        if not self.encoder.built:
+            self.encoder.build((None, self.n_inputs))
+        if not self.decoder.built:
+            self.decoder.build((None, self.n_hidden))
 
     # ------------------------------------------------------------------ Keras API
 

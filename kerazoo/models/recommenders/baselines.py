@@ -18,6 +18,7 @@ from kerazoo.models.recommenders._common import (
     check_history,
     check_nonnegative,
 )
+from kerazoo.utils.validation import check_input_shape
 
 
 class GlobalMean(RecommenderMixin):
@@ -146,7 +147,18 @@ class BiasedMF(RecommenderMixin, keras.Model):
         self.item_bias = self.add_weight(shape=(self.n_items,), initializer="zeros", name="item_bias")
         self.global_bias = self.add_weight(
             shape=(), initializer=keras.initializers.Constant(3.5), name="global_bias")
-        self.built = True
+        self.build((None, 2))
+
+    def build(self, input_shape):
+        """Checks `input_shape` ((N, 2) id pairs); every weight is created in `__init__`.
+        Through Keras's `build` the model records its input shape (for `export`)."""
+        check_input_shape(input_shape, (2,), "BiasedMF", "(user_id, item_id) pairs")
+
+    @property
+    def input_dtype(self):
+        """Inputs are integer ids: float inputs are converted to int32 (for `export`'s
+        signature too)."""
+        return "int32"
 
     def call(self, pairs, training=False):
         """Predicted ratings (n,) of 1-based (user_id, item_id) pairs (n, 2).

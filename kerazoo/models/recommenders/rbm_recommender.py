@@ -19,6 +19,7 @@ from kerazoo.models.recommenders._common import (
     check_nonnegative,
     ratings_matrix,
 )
+from kerazoo.utils.validation import check_input_shape
 
 #: The default growth of the number of Gibbs steps: CD-1 from epoch 0, CD-3 from
 #: epoch 15, CD-5 from epoch 25 (the paper starts at T=1 and raises T "as learning
@@ -252,9 +253,21 @@ class RBMRecommender(RecommenderMixin, keras.Model):
         self.cd_steps = self.add_weight(
             shape=(), dtype="int32", initializer=keras.initializers.Constant(self.cd_k[0][1]),
             trainable=False, name="cd_steps")
-        self.built = True
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.rmse_tracker = MaskedRMSE(name="rmse")
+        self.build((None, self.n_items))
+
+    def build(self, input_shape):
+        """Checks `input_shape` ((N, n_items) ratings, or a dict of them); every weight is
+        created in `__init__`. Through Keras's `build` the model records its input shape
+        (for `export`)."""
+        check_input_shape(input_shape, (self.n_items,), "RBMRecommender", "rating matrices")
+
+    @property
+    def input_dtype(self):
+        """Ratings are integers 0..5: float inputs are converted to int32 (for `export`'s
+        signature too)."""
+        return "int32"
 
     # ------------------------------------------------------------------ parameters
 

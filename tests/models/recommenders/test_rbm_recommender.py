@@ -372,3 +372,18 @@ def test_saved_model_endpoints_take_a_rating_matrix(planted_rbm, tmp_path):
     assert shapes["predict_ratings"]["output_0"] == (2, 40)
     assert shapes["transform"]["output_0"] == (2, 8)
     assert shapes["predict_ratings_implicit"]["output_0"] == (2, 40)
+
+
+def test_a_called_model_exports_a_serving_function(tmp_path):
+    # Issue 32: the model marked itself built in __init__, so Keras recorded no input shape
+    # and export() refused it ("has never called").
+    import tensorflow as tf
+
+    model = tiny_rbm()
+    ratings = np.array([[0, 3, 5, 1], [2, 0, 0, 4]], "int32")
+    expected = keras.ops.convert_to_numpy(model(ratings))
+    model.export(str(tmp_path / "served"), verbose=False)
+    served = tf.saved_model.load(str(tmp_path / "served"))
+    np.testing.assert_allclose(served.serve(ratings).numpy(), expected, rtol=1e-5)
+    with pytest.raises(ValueError, match=r"RBMRecommender takes rating matrices of shape \(N, 4\)"):
+        model.build((None, 5))
