@@ -95,15 +95,18 @@ class ContractiveAutoencoder(Autoencoder):
         self.projection_seed = keras.random.SeedGenerator(None if self.seed is None else self.seed + 3000)
 
     def jacobian_sq_norm(self, x, training=False):
-        """Per-image ||J(x)||_F^2 (a tensor): exact for one sigmoid layer, else the estimate."""
+        """Per-image ||J(x)||_F^2 (a float32 tensor under any dtype policy): exact for one
+        sigmoid layer, else the estimate."""
+        x = ops.cast(x, self.compute_dtype)
         if self.uses_closed_form:
             code_layer = self.encoder.get_layer("code")
             hidden = self.encoder(x, training=training)
-            return sigmoid_jacobian_sq_norm(hidden, code_layer.kernel)
+            return sigmoid_jacobian_sq_norm(ops.cast(hidden, "float32"),
+                                            ops.cast(code_layer.kernel, "float32"))
         _, sq = jacobian_sq_norm_estimate(
             lambda t: self.encoder(t, training=training), x, self.n_projections, self.projection_seed
         )
-        return sq
+        return ops.cast(sq, "float32")
 
     def _extra_loss(self, x, training):
         if self.contraction_weight == 0:

@@ -40,6 +40,7 @@ import tensorflow as tf
 from keras import ops
 
 from kerazoo.utils.compile import compile_from_keras_config
+from kerazoo.utils.precision import check_dtype_policy, share_dtype_policy
 from kerazoo.utils.validation import IMAGE_SHAPE, check_images, check_positive_int
 
 _EPS = 1e-8
@@ -85,7 +86,10 @@ class IMSAT(keras.Model):
         eps_scale: the perturbation radius of each image, as a fraction of the distance
             to its `n_neighbors`-th nearest neighbour.
         n_neighbors: which neighbour sets the radius (10 in the paper).
-        xi: the norm of the random direction of the power iteration.
+        xi: the norm of the random direction of the power iteration. Under a 16-bit
+            dtype policy it must be at least eps * sqrt(pixels) (float16: 0.027, bfloat16:
+            0.22 for 28x28 images), the smallest direction that survives rounding; the
+            constructor says so otherwise.
         seed: integer seed for the initial weights and the random directions.
 
     Usage:
@@ -105,6 +109,7 @@ class IMSAT(keras.Model):
                  information_weight=0.1, marginal_entropy_weight=4.0, eps_scale=0.25,
                  n_neighbors=10, xi=1e-6, seed=None, **kwargs):
         super().__init__(**kwargs)
+        check_dtype_policy(self)
         self.n_clusters = check_positive_int(n_clusters, "n_clusters")
         if self.n_clusters < 2:
             raise ValueError(f"`n_clusters` must be at least 2. Received: n_clusters={n_clusters!r}")
@@ -115,6 +120,7 @@ class IMSAT(keras.Model):
         self.eps_scale = _positive_number(eps_scale, "eps_scale")
         self.n_neighbors = check_positive_int(n_neighbors, "n_neighbors")
         self.xi = _positive_number(xi, "xi")
+        self._check_xi_resolved()
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
             raise ValueError(f"`seed` must be an integer or None. Received: seed={seed!r}")
         self.seed = None if seed is None else int(seed)
@@ -123,15 +129,17 @@ class IMSAT(keras.Model):
         def init(i):
             return keras.initializers.GlorotUniform(seed=None if self.seed is None else self.seed + i)
 
+        dtype = self.dtype_policy
         images = keras.Input(self.image_shape, name="images")
-        h = keras.layers.Flatten(name="flatten")(images)
+        h = keras.layers.Flatten(name="flatten", dtype=dtype)(images)
         for i, units in enumerate(self.hidden_units):
-            h = keras.layers.Dense(units, kernel_initializer=init(i), name=f"dense_{i}")(h)
-            h = keras.layers.BatchNormalization(name=f"dense_{i}_bn")(h)
-            h = keras.layers.ReLU(name=f"dense_{i}_relu")(h)
+            h = keras.layers.Dense(units, kernel_initializer=init(i), name=f"dense_{i}", dtype=dtype)(h)
+            h = keras.layers.BatchNormalization(name=f"dense_{i}_bn", dtype=dtype)(h)
+            h = keras.layers.ReLU(name=f"dense_{i}_relu", dtype=dtype)(h)
         logits = keras.layers.Dense(self.n_clusters, kernel_initializer=init(len(self.hidden_units)),
-                                    name="logits")(h)
+                                    name="logits", dtype=dtype)(h)
         self.network = keras.Model(images, logits, name="network")
+        share_dtype_policy(self, self.network)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.vat_tracker = keras.metrics.Mean(name="vat_loss")
@@ -145,6 +153,23 @@ class IMSAT(keras.Model):
         Through Keras's `build` the model records its input shape (for `export` and
         `summary`)."""
         self._check_shape(input_shape, "input_shape")
+
+    def _check_xi_resolved(self):
+        """Under a 16-bit compute dtype the power iteration's direction (norm `xi`, spread
+        over the pixels) must survive rounding: xi >= eps * sqrt(pixels)."""
+        compute = keras.backend.standardize_dtype(self.compute_dtype)
+        eps = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7}.get(compute)
+        if eps is None:
+            return
+        smallest = eps * float(np.sqrt(np.prod(self.image_shape)))
+        if self.xi < smallest:
+            raise ValueError(
+                f"IMSAT's power iteration perturbs each image by a direction of norm `xi`, which "
+                f"{compute} (the compute dtype of the policy {self.dtype_policy.name!r}) rounds "
+                f"away below {smallest:.3g} for images of shape {self.image_shape}: pass xi >= "
+                f"{smallest:.3g} or use the float32 policy. Received: "
+                f"dtype={self.dtype_policy.name!r}, xi={self.xi!r}"
+            )
 
     @property
     def metrics(self):
@@ -194,20 +219,28 @@ class IMSAT(keras.Model):
         radius = ops.reshape(ops.cast(radius, self.compute_dtype), (-1,) + (1,) * len(self.image_shape))
         return x, radius
 
+    def _logits(self, x, training):
+        """The network's logits in float32 (the objective's logarithms and sums are
+        computed in float32 under any dtype policy)."""
+        return ops.cast(self.network(x, training=training), "float32")
+
     def _adversarial_perturbation(self, x, p, radius, training):
         """The virtual adversarial perturbation of norm `radius`, by one power iteration
         from a random direction of norm `xi` (held fixed: no gradient flows through it)."""
-        d = self.xi * _unit(keras.random.normal(ops.shape(x), seed=self.seed_generator, dtype=x.dtype))
+        d = ops.cast(self.xi * _unit(keras.random.normal(ops.shape(x), seed=self.seed_generator)),
+                     x.dtype)
+        p = ops.cast(p, "float32")
         with tf.GradientTape() as tape:
             tape.watch(d)
-            divergence = ops.mean(_kl(p, self.network(x + d, training=training)))
-        return ops.stop_gradient(radius * _unit(tape.gradient(divergence, d)))
+            divergence = ops.mean(_kl(p, self._logits(x + d, training)))
+        direction = _unit(ops.cast(tape.gradient(divergence, d), "float32"))
+        return ops.stop_gradient(ops.cast(ops.cast(radius, "float32") * direction, x.dtype))
 
     def _objective_terms(self, x, r_adv, training):
-        """(loss, vat, conditional entropy, marginal entropy) of a batch."""
-        logits = self.network(x, training=training)
+        """(loss, vat, conditional entropy, marginal entropy) of a batch, in float32."""
+        logits = self._logits(x, training)
         q = ops.softmax(logits, axis=-1)
-        vat = ops.mean(_kl(ops.stop_gradient(q), self.network(x + r_adv, training=training)))
+        vat = ops.mean(_kl(ops.stop_gradient(q), self._logits(x + r_adv, training)))
         conditional = ops.mean(-ops.sum(q * ops.log_softmax(logits, axis=-1), axis=-1))
         marginal = _entropy(ops.mean(q, axis=0))
         loss = vat - self.information_weight * (self.marginal_entropy_weight * marginal - conditional)
@@ -232,7 +265,8 @@ class IMSAT(keras.Model):
         # Stage 3: the loss, VAT minus the weighted mutual information, and its gradient.
         with tf.GradientTape() as tape:
             terms = self._objective_terms(x, r_adv, training=True)
-        grads = tape.gradient(terms[0], self.trainable_variables)
+            scaled = self.optimizer.scale_loss(terms[0])  # a LossScaleOptimizer's scale
+        grads = tape.gradient(scaled, self.trainable_variables)
         self.optimizer.apply(grads, self.trainable_variables)
 
         # Stage 4: monitors.
@@ -279,12 +313,12 @@ class IMSAT(keras.Model):
         batch_size = check_positive_int(batch_size, "batch_size")
         if not hasattr(self, "_vat_at"):
             def vat_at(images, radius, direction):
-                p = self(images, training=False)
+                p = ops.cast(self(images, training=False), "float32")
                 with tf.GradientTape() as tape:
                     tape.watch(direction)
-                    divergence = ops.mean(_kl(p, self.network(images + direction, training=False)))
+                    divergence = ops.mean(_kl(p, self._logits(images + direction, False)))
                 r_adv = radius[:, None, None, None] * _unit(tape.gradient(divergence, direction))
-                return p, _kl(p, self.network(images + r_adv, training=False))
+                return p, _kl(p, self._logits(images + r_adv, False))
 
             self._vat_at = tf.function(vat_at, reduce_retracing=True)
         rng = np.random.default_rng(seed)
@@ -401,6 +435,6 @@ class IMSAT(keras.Model):
         x = self.check_images(x)
         batch_size = check_positive_int(batch_size, "batch_size")
         return np.concatenate(
-            [np.asarray(ops.convert_to_numpy(self(x[i:i + batch_size], training=False)))
+            [np.asarray(ops.convert_to_numpy(self(x[i:i + batch_size], training=False)), np.float32)
              for i in range(0, len(x), batch_size)]
         )

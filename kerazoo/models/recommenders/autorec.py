@@ -16,6 +16,7 @@ from kerazoo.models.recommenders._common import (
     check_nonnegative,
     ratings_matrix,
 )
+from kerazoo.utils.precision import check_dtype_policy
 from kerazoo.utils.validation import check_input_shape
 
 
@@ -100,6 +101,7 @@ class AutoRec(RecommenderMixin, keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        check_dtype_policy(self)
         self.n_hidden = check_count(n_hidden, "n_hidden")
         if orientation not in ("item", "user"):
             raise ValueError(
@@ -120,11 +122,12 @@ class AutoRec(RecommenderMixin, keras.Model):
         reg = keras.regularizers.L2(self.l2) if self.l2 > 0 else None
         self.encoder = keras.layers.Dense(
             self.n_hidden, activation=activation, kernel_regularizer=reg,
-            kernel_initializer=keras.initializers.GlorotUniform(seed=seed), name="encoder")
+            kernel_initializer=keras.initializers.GlorotUniform(seed=seed), name="encoder",
+            dtype=self.dtype_policy)
         self.decoder = keras.layers.Dense(
             self.n_inputs, kernel_regularizer=reg,
             kernel_initializer=keras.initializers.GlorotUniform(
-                seed=None if seed is None else seed + 1), name="decoder")
+                seed=None if seed is None else seed + 1), name="decoder", dtype=self.dtype_policy)
         self.build((None, self.n_inputs))
 
     def build(self, input_shape):
@@ -140,7 +143,7 @@ class AutoRec(RecommenderMixin, keras.Model):
 
     def call(self, inputs, training=False):
         """Reconstructed rating vectors (B, n_inputs) from partial ones (0 = missing)."""
-        x = ops.cast(inputs, "float32")
+        x = ops.cast(inputs, self.compute_dtype)
         if training and self.input_dropout > 0:
             keep = keras.random.uniform(ops.shape(x), seed=self.seed_generator) >= self.input_dropout
             x = x * ops.cast(keep, x.dtype)
@@ -148,7 +151,7 @@ class AutoRec(RecommenderMixin, keras.Model):
 
     def encode(self, x):
         """The hidden code f(V r + mu), (B, n_hidden)."""
-        return self.encoder(ops.cast(x, "float32"))
+        return self.encoder(ops.cast(x, self.compute_dtype))
 
     def compile(self, optimizer=None, loss=None, metrics=None, **kwargs):
         """`compile()` with no arguments: Adam(1e-3), `MaskedSquaredError`, masked `rmse`."""
@@ -211,7 +214,8 @@ class AutoRec(RecommenderMixin, keras.Model):
     def _reconstruct(self, vectors):
         out = []
         for start in range(0, vectors.shape[0], 2048):
-            out.append(ops.convert_to_numpy(self._predict_fn(vectors[start:start + 2048])))
+            out.append(np.asarray(ops.convert_to_numpy(self._predict_fn(vectors[start:start + 2048])),
+                                  np.float32))
         return np.concatenate(out)
 
     def _predict_fn(self, x):

@@ -182,3 +182,20 @@ def test_a_called_model_exports_a_serving_function(tmp_path):
     np.testing.assert_allclose(served.serve(x).numpy(), expected, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match=r"shape \(N, 4, 4, 1\)\. Received: input_shape=\(None, 5, 5, 1\)"):
         small_model().build((None, 5, 5, 1))
+
+
+def test_a_16_bit_policy_needs_a_direction_that_survives_rounding():
+    # Under float16 a power-iteration direction of norm 1e-6 rounds to zero: the VAT term
+    # would silently vanish, so the constructor refuses it, naming the class and the policy.
+    with pytest.raises(ValueError, match=r"IMSAT.*'mixed_float16'.*xi >= 0\.0039.*Received: dtype='mixed_float16', xi=1e-06"):
+        small_model(dtype="mixed_float16")
+    with pytest.raises(ValueError, match=r"'mixed_bfloat16'.*Received: dtype='mixed_bfloat16'"):
+        small_model(dtype="mixed_bfloat16", xi=0.01)
+    x, _ = blob_images(seed=10)
+    keras.utils.set_random_seed(10)
+    model = small_model(seed=10, dtype="mixed_float16", xi=0.05)
+    history = model.fit(x, epochs=2, batch_size=50, verbose=0)
+    assert type(model.optimizer).__name__ == "LossScaleOptimizer"
+    assert np.all(np.isfinite(history.history["loss"])) and history.history["vat_loss"][-1] > 0
+    assert model.predict(x, verbose=0).dtype == np.int32
+    assert model.soft_assign(x).dtype == np.float32

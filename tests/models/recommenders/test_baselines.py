@@ -106,3 +106,16 @@ def test_a_called_biased_mf_exports_a_serving_function_on_integer_pairs(tmp_path
     assert served.serve.input_signature[0].dtype == tf.int32  # ids, not floats
     with pytest.raises(ValueError, match=r"BiasedMF takes \(user_id, item_id\) pairs of shape \(N, 2\)"):
         model.build((None, 3))
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_biased_mf_returns_what_it_declares_under_a_mixed_policy(policy):
+    # Issue 32: compute_output_spec said float32 while call returned float16.
+    model = BiasedMF(n_factors=3, n_users=6, n_items=5, seed=0, dtype=policy)
+    pairs = keras.ops.convert_to_tensor(np.array([[1, 1], [2, 3], [6, 5]], "int32"))
+    out, spec = model(pairs), model.compute_output_spec(pairs)
+    compute = keras.mixed_precision.Policy(policy).compute_dtype
+    assert keras.backend.standardize_dtype(out.dtype) == spec.dtype == compute
+    plain = BiasedMF(n_factors=3, n_users=6, n_items=5, seed=0)
+    np.testing.assert_allclose(np.asarray(keras.ops.cast(out, "float32")), np.asarray(plain(pairs)),
+                               rtol=2e-2)
