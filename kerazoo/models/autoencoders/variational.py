@@ -29,9 +29,10 @@ Likelihoods p(x|z) for 28x28 images (pixels independent given z, with decoder lo
 Every image the model returns (`decode`, `reconstruct`, `sample`, `model(x)`) is the mean
 of p(x|z), sigmoid(l), in [0, 1].
 
-`model(x)`, `predict(x)` and the `serving_default` of `model.export()` are deterministic:
-the mean image at the posterior mean, decode(E[z|x]), what `reconstruct(x)` returns (in
-training mode too: a VAE has no dropout or batch norm). The random draw z ~ q(z|x) that the
+`model(x)`, `predict(x)`, the `serving_default` of `model.export()` and that of the zoo's
+SavedModel export (`serving_endpoints`) are deterministic: the mean image at the posterior
+mean, decode(E[z|x]), what `reconstruct(x)` returns (in training mode too: a VAE has no
+dropout or batch norm). The random draw z ~ q(z|x) that the
 ELBO needs happens in `compute_loss`, in `fit` and `evaluate`; `sample` draws from the prior.
 
 References:
@@ -408,18 +409,20 @@ class VariationalAutoencoder(keras.Model):
         return self.image_likelihood.log_prob(targets, logits)
 
     def serving_endpoints(self):
-        """SavedModel signatures: `encode`, `decode`, `reconstruct`, `sample`.
+        """SavedModel signatures: `reconstruct` (also `serving_default`, as `model(x)`),
+        `encode`, `decode`, `sample`.
 
         `encode` returns the posterior mean; `sample` takes a scalar int32 `count` and a
-        scalar int32 `seed` and is deterministic in them.
+        scalar int32 `seed` and is deterministic in them. (Entries exported before this
+        order, such as the zoo's vae.fashion_mnist, have `encode` as `serving_default`.)
         """
         images = [tf.TensorSpec((None,) + IMAGE_SHAPE, tf.float32, name="images")]
         latents = [tf.TensorSpec((None, self.latent_dim), tf.float32, name="latents")]
         counts = [tf.TensorSpec((), tf.int32, name="count"), tf.TensorSpec((), tf.int32, name="seed")]
         return {
+            "reconstruct": (self.reconstruct_tensor, images),
             "encode": (self.encode_tensor, images),
             "decode": (self.decode_tensor, latents),
-            "reconstruct": (self.reconstruct_tensor, images),
             "sample": (self.sample_tensor, counts),
         }
 

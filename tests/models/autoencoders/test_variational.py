@@ -176,6 +176,8 @@ def test_saved_model_endpoints_match_the_model(trained, data, tmp_path):
         return out.numpy()
 
     z = model.encode(x)
+    # serving_default is the deterministic reconstruction, as model(x) (issue 32).
+    np.testing.assert_allclose(run("serving_default", images=tf.constant(x)), model.reconstruct(x), atol=1e-5)
     np.testing.assert_allclose(run("encode", images=tf.constant(x)), z, atol=1e-5)
     np.testing.assert_allclose(run("decode", latents=tf.constant(z)), model.decode(z), atol=1e-5)
     np.testing.assert_allclose(run("reconstruct", images=tf.constant(x)), model.reconstruct(x), atol=1e-5)
