@@ -88,18 +88,25 @@ class BernoulliRBMLayer(keras.layers.Layer):
         self.input_spec = keras.layers.InputSpec(min_ndim=2, axes={-1: self.n_visible})
 
     def _tensor(self, x):
-        return ops.convert_to_tensor(x, dtype=self.compute_dtype)
+        return ops.cast(ops.convert_to_tensor(x), self.compute_dtype)
+
+    def _weight(self, variable):
+        """A weight in the compute dtype: the methods below are called directly, outside
+        `__call__`, where Keras would cast the variables of a mixed policy itself."""
+        return ops.cast(variable, self.compute_dtype)
 
     # -- conditionals -------------------------------------------------------------
 
     def hidden_logits(self, v):
         """`c + v W`, the total input of each hidden unit."""
-        return ops.matmul(self._tensor(v), self.kernel) + self.hidden_bias
+        return ops.matmul(self._tensor(v), self._weight(self.kernel)) + self._weight(self.hidden_bias)
 
     def visible_logits(self, h):
         """`b + h W^T`, the total input of each visible unit."""
         # tf.matmul with transpose_b avoids materialising W^T in eager mode.
-        return tf.matmul(self._tensor(h), self.kernel, transpose_b=True) + self.visible_bias
+        return tf.matmul(self._tensor(h), self._weight(self.kernel), transpose_b=True) + self._weight(
+            self.visible_bias
+        )
 
     def hidden_probabilities(self, v):
         """`p(h = 1 | v)`."""
@@ -148,7 +155,7 @@ class BernoulliRBMLayer(keras.layers.Layer):
         see `kerazoo.layers.sampling.softplus_sum`).
         """
         v = self._tensor(v)
-        return -ops.sum(v * self.visible_bias, axis=-1) - self._softplus_sum(
+        return -ops.sum(v * self._weight(self.visible_bias), axis=-1) - self._softplus_sum(
             v, hidden_logits, hidden_probabilities
         )
 
@@ -161,9 +168,9 @@ class BernoulliRBMLayer(keras.layers.Layer):
         """`E(v, h) = -b.v - c.h - v^T W h`, one value per row."""
         v, h = self._tensor(v), self._tensor(h)
         return (
-            -ops.sum(v * self.visible_bias, axis=-1)
-            - ops.sum(h * self.hidden_bias, axis=-1)
-            - ops.sum(ops.matmul(v, self.kernel) * h, axis=-1)
+            -ops.sum(v * self._weight(self.visible_bias), axis=-1)
+            - ops.sum(h * self._weight(self.hidden_bias), axis=-1)
+            - ops.sum(ops.matmul(v, self._weight(self.kernel)) * h, axis=-1)
         )
 
     def pseudo_log_likelihood(self, v, seed, hidden_logits=None, free_energy=None,
@@ -178,22 +185,25 @@ class BernoulliRBMLayer(keras.layers.Layer):
         (the estimator of scikit-learn's `BernoulliRBM.score_samples`). Flipping
         one unit changes the hidden inputs by `(1 - 2 v_i) W_i`, so no new matrix
         product is needed; `hidden_logits` and `free_energy` of `v`, when given,
-        are reused.
+        are reused. The estimate is a difference of sums over all units, so it is
+        computed in float32 (returned in float32) under any dtype policy.
         """
         v = self._tensor(v)
         logits = self.hidden_logits(v) if hidden_logits is None else hidden_logits
         if free_energy is None:
             free_energy = self.free_energy(v, logits)
+        v, logits, free_energy = (ops.cast(t, "float32") for t in (v, logits, free_energy))
         n_visible = tf.shape(v)[-1]
         index = sampling.uniform_int(tf.shape(v)[:1], n_visible, seed, alg=alg)
         v_i = tf.gather(v, index, axis=1, batch_dims=1)
         delta = 1.0 - 2.0 * v_i  # the change of v_i when flipped (for v in [0, 1])
-        flipped_logits = logits + delta[:, None] * tf.gather(self.kernel, index)
+        kernel, visible_bias = (ops.cast(w, "float32") for w in (self.kernel, self.visible_bias))
+        flipped_logits = logits + delta[:, None] * tf.gather(kernel, index)
         # F(v~) - F(v) = -delta b_i - sum_j softplus(a~_j) + sum_j softplus(a_j),
         # the last sum being -F(v) - b.v
-        softplus_sum = -free_energy - ops.sum(v * self.visible_bias, axis=-1)
+        softplus_sum = -free_energy - ops.sum(v * visible_bias, axis=-1)
         gap = (
-            -delta * tf.gather(self.visible_bias, index)
+            -delta * tf.gather(visible_bias, index)
             - ops.sum(ops.softplus(flipped_logits), axis=-1)
             + softplus_sum
         )

@@ -246,7 +246,8 @@ class RandomCorruption(keras.layers.Layer):
         self.corruptions = pairs
         self.seed = seed
         self.layers_ = [
-            get_corruption(kind, level, seed=None if seed is None else seed + i)
+            get_corruption(kind, level, seed=None if seed is None else seed + i,
+                           dtype=self.dtype_policy)
             for i, (kind, level) in enumerate(pairs)
         ]
         self.seed_generator = keras.random.SeedGenerator(None if seed is None else seed + len(pairs))

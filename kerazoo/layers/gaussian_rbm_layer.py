@@ -57,17 +57,17 @@ class GaussianBernoulliRBMLayer(BernoulliRBMLayer):
 
     def _scaled(self, v):
         v = self._tensor(v)
-        return v if not self.learn_sigma else v / ops.exp(self.log_sigma)
+        return v if not self.learn_sigma else v / ops.exp(self._weight(self.log_sigma))
 
     def hidden_logits(self, v):
-        return ops.matmul(self._scaled(v), self.kernel) + self.hidden_bias
+        return ops.matmul(self._scaled(v), self._weight(self.kernel)) + self._weight(self.hidden_bias)
 
     def visible_mean(self, h):
         """`E[v | h] = b + sigma * (h W^T)`."""
-        top_down = tf.matmul(self._tensor(h), self.kernel, transpose_b=True)
+        top_down = tf.matmul(self._tensor(h), self._weight(self.kernel), transpose_b=True)
         if self.learn_sigma:
-            top_down = top_down * ops.exp(self.log_sigma)
-        return top_down + self.visible_bias
+            top_down = top_down * ops.exp(self._weight(self.log_sigma))
+        return top_down + self._weight(self.visible_bias)
 
     def visible_logits(self, h):
         raise NotImplementedError("Gaussian visible units have no logits; use visible_mean().")
@@ -81,27 +81,27 @@ class GaussianBernoulliRBMLayer(BernoulliRBMLayer):
     def draw_visible(self, mean, seed, alg="auto_select"):
         """A draw `v ~ N(mean, sigma^2)` given the conditional mean `E[v | h]`."""
         mean = self._tensor(mean)
-        stddev = 1.0 if not self.learn_sigma else ops.exp(self.log_sigma)
+        stddev = 1.0 if not self.learn_sigma else ops.exp(self._weight(self.log_sigma))
         return sampling.gaussian(mean, stddev, seed, alg=alg)
 
     def free_energy(self, v, hidden_logits=None, hidden_probabilities=None):
         v = self._tensor(v)
-        quadratic = ops.square(v - self.visible_bias)
+        quadratic = ops.square(v - self._weight(self.visible_bias))
         if self.learn_sigma:
-            quadratic = quadratic * ops.exp(-2.0 * self.log_sigma)
+            quadratic = quadratic * ops.exp(-2.0 * self._weight(self.log_sigma))
         return 0.5 * ops.sum(quadratic, axis=-1) - self._softplus_sum(
             v, hidden_logits, hidden_probabilities
         )
 
     def energy(self, v, h):
         v, h = self._tensor(v), self._tensor(h)
-        quadratic = ops.square(v - self.visible_bias)
+        quadratic = ops.square(v - self._weight(self.visible_bias))
         if self.learn_sigma:
-            quadratic = quadratic * ops.exp(-2.0 * self.log_sigma)
+            quadratic = quadratic * ops.exp(-2.0 * self._weight(self.log_sigma))
         return (
             0.5 * ops.sum(quadratic, axis=-1)
-            - ops.sum(h * self.hidden_bias, axis=-1)
-            - ops.sum(ops.matmul(self._scaled(v), self.kernel) * h, axis=-1)
+            - ops.sum(h * self._weight(self.hidden_bias), axis=-1)
+            - ops.sum(ops.matmul(self._scaled(v), self._weight(self.kernel)) * h, axis=-1)
         )
 
     def pseudo_log_likelihood(self, v, seed, hidden_logits=None, alg="auto_select"):

@@ -122,7 +122,8 @@ class SparsityRegularization(keras.layers.Layer):
     Like `keras.layers.ActivityRegularization`, but the penalty is added as computed, not
     divided by the batch size, so batch-level penalties such as the KL sparsity penalty
     keep their meaning. The penalty is added on every call (it shows in `loss` and
-    `val_loss` alike, as Keras's activity regularizers do).
+    `val_loss` alike, as Keras's activity regularizers do), computed in float32 under any
+    dtype policy.
 
     Args:
         regularizer: a `KLSparsityRegularizer`, `L1SparsityRegularizer` or any callable
@@ -138,7 +139,7 @@ class SparsityRegularization(keras.layers.Layer):
         self._build_at_init()
 
     def call(self, inputs):
-        self.add_loss(self.regularizer(inputs))
+        self.add_loss(self.regularizer(ops.cast(inputs, "float32")))
         return inputs
 
     def compute_output_shape(self, input_shape):

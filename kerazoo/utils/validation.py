@@ -103,3 +103,23 @@ def check_images(x, name="x", image_shape=IMAGE_SHAPE, allow_empty=True):
                 f"[{lo:g}, {hi:g}]{hint}"
             )
     return arr
+
+
+def check_input_shape(input_shape, expected, owner, what="inputs"):
+    """Checks a `build(input_shape)` argument against the per-example shape `expected`.
+
+    `input_shape` is `(batch,) + expected` (any batch size; `None` matches any size), or a
+    dict of such shapes for models called on dicts. Raises a `ValueError` naming `owner`
+    and what it received.
+    """
+    shapes = input_shape.values() if isinstance(input_shape, dict) else [input_shape]
+    expected = tuple(expected)
+    for shape in shapes:
+        shape = tuple(shape) if shape is not None else None
+        if shape is None or len(shape) != len(expected) + 1 or any(
+            s is not None and s != e for s, e in zip(shape[1:], expected)
+        ):
+            raise ValueError(
+                f"{owner} takes {what} of shape (N, {', '.join(map(str, expected))}). "
+                f"Received: input_shape={input_shape}"
+            )

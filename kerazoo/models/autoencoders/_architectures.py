@@ -42,13 +42,15 @@ def _initializer(seed, index):
 
 
 class _Stack:
-    """Appends layers to a list, numbering the seeded initializers."""
+    """Appends layers to a list, numbering the seeded initializers; every layer gets the
+    dtype policy `dtype`."""
 
-    def __init__(self, seed, batch_norm, activation):
+    def __init__(self, seed, batch_norm, activation, dtype=None):
         self.layers = []
         self.seed = seed
         self.batch_norm = batch_norm
         self.activation = activation
+        self.dtype = dtype
         self.count = 0
 
     def _next_init(self):
@@ -65,6 +67,7 @@ class _Stack:
                 use_bias=not bn,
                 kernel_initializer=self._next_init(),
                 name=name,
+                dtype=self.dtype,
             )
         )
         if hidden:
@@ -84,6 +87,7 @@ class _Stack:
                 use_bias=not bn,
                 kernel_initializer=self._next_init(),
                 name=name,
+                dtype=self.dtype,
             )
         )
         if hidden:
@@ -91,40 +95,48 @@ class _Stack:
 
     def _norm_act(self):
         if self.batch_norm:
-            self.layers.append(keras.layers.BatchNormalization())
-        self.layers.append(keras.layers.Activation(self.activation))
+            self.layers.append(keras.layers.BatchNormalization(dtype=self.dtype))
+        self.layers.append(keras.layers.Activation(self.activation, dtype=self.dtype))
+
+    def sequential(self, name):
+        model = keras.Sequential(self.layers, name=name)
+        if self.dtype is not None:
+            model.dtype_policy = self.dtype  # a Sequential model takes no `dtype` argument
+        return model
 
 
 def build_encoder(
     image_shape, code_size, architecture, hidden_units, conv_filters, activation,
-    code_activation, batch_norm, seed, code_layers=(), conv_depth=1, name="encoder",
+    code_activation, batch_norm, seed, code_layers=(), conv_depth=1, name="encoder", dtype=None,
 ):
     """The encoder `keras.Sequential`: images (N, H, W, C) -> codes (N, code_size).
 
     `code_layers` are appended after the code layer (e.g. a `SparsityRegularization`).
+    Every layer (and the model) gets the dtype policy `dtype` (None: the global one).
     """
-    stack = _Stack(seed, batch_norm, activation)
+    stack = _Stack(seed, batch_norm, activation, dtype)
     stack.layers.append(keras.Input(shape=tuple(image_shape), name="images"))
     if architecture == "conv":
         for f in conv_filters:
             stack.conv(f)
             for _ in range(conv_depth - 1):
                 stack.conv(f, strides=1)
-    stack.layers.append(keras.layers.Flatten())
+    stack.layers.append(keras.layers.Flatten(dtype=dtype))
     for units in hidden_units:
         stack.dense(units)
     stack.dense(code_size, activation=code_activation, name="code")
     stack.layers.extend(code_layers)
-    return keras.Sequential(stack.layers, name=name)
+    return stack.sequential(name)
 
 
 def build_decoder(
     image_shape, code_size, architecture, hidden_units, conv_filters, activation,
-    output_activation, batch_norm, seed, refine_filters=0, conv_depth=1, name="decoder",
+    output_activation, batch_norm, seed, refine_filters=0, conv_depth=1, name="decoder", dtype=None,
 ):
-    """The decoder `keras.Sequential`: codes (N, code_size) -> images (N, H, W, C)."""
+    """The decoder `keras.Sequential`: codes (N, code_size) -> images (N, H, W, C), every
+    layer under the dtype policy `dtype`."""
     height, width, channels = image_shape
-    stack = _Stack(None if seed is None else seed + 1000, batch_norm, activation)
+    stack = _Stack(None if seed is None else seed + 1000, batch_norm, activation, dtype)
     stack.layers.append(keras.Input(shape=(code_size,), name="codes"))
     for units in reversed(tuple(hidden_units)):
         stack.dense(units)
@@ -132,7 +144,7 @@ def build_decoder(
         scale = 2 ** len(conv_filters)
         h, w, f = height // scale, width // scale, conv_filters[-1]
         stack.dense(h * w * f)
-        stack.layers.append(keras.layers.Reshape((h, w, f)))
+        stack.layers.append(keras.layers.Reshape((h, w, f), dtype=dtype))
         for i in reversed(range(len(conv_filters))):
             for _ in range(conv_depth - 1):
                 stack.conv(conv_filters[i], strides=1)
@@ -145,5 +157,5 @@ def build_decoder(
             stack.conv(channels, transpose=True, activation=output_activation, name="reconstruction")
     else:
         stack.dense(math.prod(image_shape), activation=output_activation, name="reconstruction")
-        stack.layers.append(keras.layers.Reshape(tuple(image_shape)))
-    return keras.Sequential(stack.layers, name=name)
+        stack.layers.append(keras.layers.Reshape(tuple(image_shape), dtype=dtype))
+    return stack.sequential(name)

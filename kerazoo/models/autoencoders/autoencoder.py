@@ -28,6 +28,7 @@ from kerazoo.layers.augmentation import augmentation_layers
 from kerazoo.models.autoencoders._architectures import ARCHITECTURES, build_decoder, build_encoder
 from kerazoo.utils.compile import compile_from_keras_config
 from kerazoo.utils.latents import check_latents
+from kerazoo.utils.precision import check_dtype_policy
 from kerazoo.utils.validation import IMAGE_SHAPE, check_images, check_positive_int
 
 
@@ -139,6 +140,7 @@ class Autoencoder(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        check_dtype_policy(self)
         self.image_shape = _int_tuple(image_shape, "image_shape", allow_empty=False)
         if len(self.image_shape) != 3:
             raise ValueError(
@@ -202,7 +204,8 @@ class Autoencoder(keras.Model):
             )
         self.random_translation = float(random_translation)
         # Augmentation of the training pairs, applied in `train_step` (training only).
-        self.augmentation = augmentation_layers(self.random_flip, self.random_translation, seed)
+        self.augmentation = augmentation_layers(
+            self.random_flip, self.random_translation, seed, dtype=self.dtype_policy)
 
         common = dict(
             image_shape=self.image_shape,
@@ -214,6 +217,7 @@ class Autoencoder(keras.Model):
             batch_norm=self.batch_norm,
             seed=seed,
             conv_depth=self.conv_depth,
+            dtype=self.dtype_policy,
         )
         self.encoder = build_encoder(
             code_activation=self.code_activation, code_layers=self._code_layers(), **common
@@ -271,9 +275,9 @@ class Autoencoder(keras.Model):
 
     def _augment_pairs(self, x, y):
         """One random transform per image, applied to the input and its target."""
-        x = ops.cast(x, "float32")
+        x = ops.cast(x, self.compute_dtype)
         channels = self.image_shape[-1]
-        both = x if y is None else ops.concatenate([x, ops.cast(y, "float32")], axis=-1)
+        both = x if y is None else ops.concatenate([x, ops.cast(y, self.compute_dtype)], axis=-1)
         for layer in self.augmentation:
             both = layer(both, training=True)
         if y is None:

@@ -96,7 +96,8 @@ class ContractiveAutoencoder(Autoencoder):
         self.projection_seed = keras.random.SeedGenerator(None if self.seed is None else self.seed + 3000)
 
     def jacobian_sq_norm(self, x, training=False):
-        """Per-image ||J(x)||_F^2 (a tensor): exact for one sigmoid layer, else the estimate.
+        """Per-image ||J(x)||_F^2 (a float32 tensor under any dtype policy): exact for one
+        sigmoid layer, else the estimate.
 
         `x`: float32 images (N, 28, 28, 1) in [0, 1], checked like every image method's input
         (the training loss uses the unchecked `_jacobian_sq_norm` on its batches).
@@ -105,14 +106,16 @@ class ContractiveAutoencoder(Autoencoder):
         return self._jacobian_sq_norm(x, training=training)
 
     def _jacobian_sq_norm(self, x, training=False):
+        x = ops.cast(x, self.compute_dtype)
         if self.uses_closed_form:
             code_layer = self.encoder.get_layer("code")
             hidden = self.encoder(x, training=training)
-            return sigmoid_jacobian_sq_norm(hidden, code_layer.kernel)
+            return sigmoid_jacobian_sq_norm(ops.cast(hidden, "float32"),
+                                            ops.cast(code_layer.kernel, "float32"))
         _, sq = jacobian_sq_norm_estimate(
             lambda t: self.encoder(t, training=training), x, self.n_projections, self.projection_seed
         )
-        return sq
+        return ops.cast(sq, "float32")
 
     def _extra_loss(self, x, training):
         if self.contraction_weight == 0:

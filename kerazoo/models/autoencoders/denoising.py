@@ -71,7 +71,8 @@ class DenoisingAutoencoder(Autoencoder):
 
     def _make_state(self):
         self.corrupt_layer = RandomCorruption(
-            self._pairs, seed=None if self.seed is None else self.seed + 2000, name="corruption"
+            self._pairs, seed=None if self.seed is None else self.seed + 2000, name="corruption",
+            dtype=self.dtype_policy,
         )
 
     def call(self, inputs, training=False):

@@ -74,7 +74,7 @@ class SparseAutoencoder(Autoencoder):
         super().__init__(code_size=code_size, code_activation=code_activation, **kwargs)
 
     def _code_layers(self):
-        return [SparsityRegularization(self.regularizer, name="sparsity")]
+        return [SparsityRegularization(self.regularizer, name="sparsity", dtype=self.dtype_policy)]
 
     def mean_activation(self, x, batch_size=256):
         """The code units' activation averaged over the images x and the units (a float)."""

@@ -29,6 +29,12 @@ Likelihoods p(x|z) for 28x28 images (pixels independent given z, with decoder lo
 Every image the model returns (`decode`, `reconstruct`, `sample`, `model(x)`) is the mean
 of p(x|z), sigmoid(l), in [0, 1].
 
+`model(x)`, `predict(x)`, the `serving_default` of `model.export()` and that of the zoo's
+SavedModel export (`serving_endpoints`) are deterministic: the mean image at the posterior
+mean, decode(E[z|x]), what `reconstruct(x)` returns (in training mode too: a VAE has no
+dropout or batch norm). The random draw z ~ q(z|x) that the
+ELBO needs happens in `compute_loss`, in `fit` and `evaluate`; `sample` draws from the prior.
+
 References:
     D. P. Kingma and M. Welling, "Auto-Encoding Variational Bayes", ICLR 2014,
     arXiv:1312.6114.
@@ -46,7 +52,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from kerazoo.layers.reparameterization import Sampling
+from kerazoo.layers.reparameterization import Sampling, gaussian_kl
 from kerazoo.metrics.vae_likelihood import (
     bernoulli_log_prob,
     evidence_lower_bound,
@@ -55,6 +61,7 @@ from kerazoo.metrics.vae_likelihood import (
 )
 from kerazoo.utils.compile import compile_from_keras_config
 from kerazoo.utils.latents import check_latents, prior_latents, stateless_normal_latents
+from kerazoo.utils.precision import check_dtype_policy, share_dtype_policy
 from kerazoo.utils.validation import IMAGE_SHAPE, check_images, check_positive_int, check_sample_count
 
 LIKELIHOODS = ("bernoulli", "gaussian")
@@ -92,10 +99,14 @@ class ImageLikelihood(keras.layers.Layer):
         self._build_at_init()
 
     def log_prob(self, x, logits):
-        """log p(x|z), summed over the last (pixel) axis; `x` broadcasts against `logits`."""
+        """log p(x|z), summed over the last (pixel) axis; `x` broadcasts against `logits`.
+
+        Computed in float32 under any dtype policy (a sum over the pixels)."""
+        logits = ops.cast(logits, "float32")
         if self.likelihood == "bernoulli":
             return bernoulli_log_prob(x, logits)
-        return gaussian_log_prob(x, ops.sigmoid(logits), self.log_var)
+        return gaussian_log_prob(ops.cast(x, "float32"), ops.sigmoid(logits),
+                                 ops.cast(self.log_var, "float32"))
 
     def call(self, inputs):
         targets, logits = inputs
@@ -103,7 +114,7 @@ class ImageLikelihood(keras.layers.Layer):
         flat_x = ops.reshape(targets, (batch, -1))
         flat_logits = ops.reshape(logits, (batch, -1))
         self.add_loss(-ops.mean(self.log_prob(flat_x, flat_logits)))
-        return ops.sigmoid(logits)
+        return ops.sigmoid(ops.cast(logits, self.compute_dtype))
 
     def compute_output_shape(self, input_shape):
         return input_shape[1]
@@ -143,9 +154,10 @@ class VariationalAutoencoder(keras.Model):
             (images as the model sees them: binarized if `binarize`).
         decoder: `keras.Model`, latents (N, latent_dim) -> mean images (N, 28, 28, 1).
 
-    Calling the model, `model(x)`, runs it as in training: z is sampled from q(z|x) and
-    the ELBO's terms are added to `model.losses`; it returns the mean image of p(x|z) for
-    that z. `reconstruct(x)` is the deterministic counterpart (z = the posterior mean).
+    Calling the model, `model(x)` (and `predict(x)`, and `model.export()`'s serving
+    function), returns the deterministic reconstruction decode(E[z|x]), as
+    `reconstruct(x)` does. The ELBO of `fit` and `evaluate` is computed in
+    `compute_loss`, which draws z from q(z|x) itself (in float32 under any dtype policy).
 
     Example:
 
@@ -170,6 +182,7 @@ class VariationalAutoencoder(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        check_dtype_policy(self)
         self.latent_dim = check_positive_int(latent_dim, "latent_dim")
         if isinstance(hidden_units, numbers.Integral) and not isinstance(hidden_units, bool):
             hidden_units = (hidden_units,)
@@ -210,17 +223,20 @@ class VariationalAutoencoder(keras.Model):
         def init(i):
             return keras.initializers.GlorotUniform(seed=None if seed is None else self.seed + i)
 
-        # Encoder: images -> [mean, log_var] of q(z|x).
+        # Encoder: images -> [mean, log_var] of q(z|x). Every layer takes the model's policy.
+        dtype = self.dtype_policy
         images = keras.Input(IMAGE_SHAPE, name="images")
-        h = keras.layers.Flatten(name="flatten")(images)
+        h = keras.layers.Flatten(name="flatten", dtype=dtype)(images)
         for i, units in enumerate(self.hidden_units):
             h = keras.layers.Dense(
-                units, activation=self.activation, kernel_initializer=init(i), name=f"hidden_{i}"
+                units, activation=self.activation, kernel_initializer=init(i), name=f"hidden_{i}",
+                dtype=dtype,
             )(h)
         k = len(self.hidden_units)
-        z_mean = keras.layers.Dense(self.latent_dim, kernel_initializer=init(k), name="z_mean")(h)
+        z_mean = keras.layers.Dense(self.latent_dim, kernel_initializer=init(k), name="z_mean",
+                                    dtype=dtype)(h)
         z_log_var = keras.layers.Dense(
-            self.latent_dim, kernel_initializer=init(k + 1), name="z_log_var"
+            self.latent_dim, kernel_initializer=init(k + 1), name="z_log_var", dtype=dtype
         )(h)
         self.encoder = keras.Model(images, [z_mean, z_log_var], name="encoder")
 
@@ -231,18 +247,21 @@ class VariationalAutoencoder(keras.Model):
             decoder_layers.append(
                 keras.layers.Dense(
                     units, activation=self.activation, kernel_initializer=init(k + 2 + i),
-                    name=f"hidden_{i}",
+                    name=f"hidden_{i}", dtype=dtype,
                 )
             )
         decoder_layers += [
-            keras.layers.Dense(N_PIXELS, kernel_initializer=init(2 * k + 2), name="logits"),
-            keras.layers.Reshape(IMAGE_SHAPE, name="to_image"),
-            keras.layers.Activation("sigmoid", name="mean_image"),
+            keras.layers.Dense(N_PIXELS, kernel_initializer=init(2 * k + 2), name="logits",
+                               dtype=dtype),
+            keras.layers.Reshape(IMAGE_SHAPE, name="to_image", dtype=dtype),
+            keras.layers.Activation("sigmoid", name="mean_image", dtype=dtype),
         ]
         self.decoder = keras.Sequential(decoder_layers, name="decoder")
+        share_dtype_policy(self, self.encoder, self.decoder)
 
-        self.sampling = Sampling(seed=self.seed, add_kl_loss=True, name="sampling")
-        self.image_likelihood = ImageLikelihood(likelihood, name="image_likelihood")
+        # The draw z ~ q(z|x) of the ELBO (its KL term in closed form in `compute_loss`).
+        self.sampling = Sampling(seed=self.seed, name="sampling", dtype=dtype)
+        self.image_likelihood = ImageLikelihood(likelihood, name="image_likelihood", dtype=dtype)
         self.prior_seed_generator = keras.random.SeedGenerator(
             None if self.seed is None else self.seed + 1
         )
@@ -272,37 +291,36 @@ class VariationalAutoencoder(keras.Model):
         return h
 
     def call(self, inputs, training=False):
-        x = self._prepare(inputs)
-        mean, log_var = self.encoder(x, training=training)
-        z = self.sampling([mean, log_var])  # adds KL(q(z|x) || p(z)) to its losses
-        logits = self._decoder_logits(z)
-        return self.image_likelihood([x, logits])  # adds -log p(x|z) to its losses
+        """The deterministic reconstruction decode(E[z|x]): mean images (N, 28, 28, 1)."""
+        mean, _ = self.encoder(self._prepare(inputs), training=training)
+        return self.decoder(mean, training=training)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """The negative ELBO, from the two terms `call` added to the layers' losses.
+        """The negative ELBO of the batch `x`, one draw z ~ q(z|x) per image.
 
-        `y` and `y_pred` are not used: the targets are the inputs, and the terms were
-        computed by `call` from the logits (exact) rather than from the mean image.
+        The draw is made here (reparameterized, so the gradient reaches the encoder), not
+        in `call`: `y_pred`, the deterministic reconstruction, is not used, nor is `y` (the
+        targets are the inputs). -log p(x|z) comes from the decoder's logits (exact), the
+        KL term in closed form; both in float32, nats per image.
         """
-        del y, y_pred, training
+        del y, y_pred
         if sample_weight is not None:
             raise ValueError("VariationalAutoencoder.fit does not take sample weights.")
-        reconstruction = self._layer_loss(self.image_likelihood)
-        kl = self._layer_loss(self.sampling)
-        batch = ops.shape(x)[0]
+        images = self._prepare(x)
+        mean, log_var = self.encoder(images, training=training)
+        z = self.sampling([mean, log_var])
+        logits = ops.cast(self._decoder_logits(z), "float32")
+        batch = ops.shape(logits)[0]
+        targets = ops.reshape(ops.cast(images, "float32"), (batch, -1))
+        flat_logits = ops.reshape(logits, (batch, -1))
+        reconstruction = -ops.mean(self.image_likelihood.log_prob(targets, flat_logits))
+        kl = ops.mean(gaussian_kl(ops.cast(mean, "float32"), ops.cast(log_var, "float32")))
         self.reconstruction_tracker.update_state(reconstruction, sample_weight=batch)
         self.kl_tracker.update_state(kl, sample_weight=batch)
-        return reconstruction + self.kl_weight * kl
-
-    @staticmethod
-    def _layer_loss(layer):
-        losses = layer.losses
-        if len(losses) != 1:
-            raise RuntimeError(
-                f"Expected one loss from layer {layer.name!r} after calling the model; found "
-                f"{len(losses)}. compute_loss() must follow a call of the model on the batch."
-            )
-        return losses[0]
+        total = reconstruction + self.kl_weight * kl
+        for loss in self.losses:  # regularization losses of the layers, if any
+            total = total + ops.cast(loss, "float32")
+        return total
 
     def compile(self, optimizer=None, loss=None, **kwargs):
         """Like `keras.Model.compile`; the default optimizer is Adam(learning_rate=1e-3).
@@ -387,22 +405,24 @@ class VariationalAutoencoder(keras.Model):
         shape = ops.shape(z)
         logits = self._decoder_logits(ops.reshape(z, (shape[0] * shape[1], self.latent_dim)))
         logits = ops.reshape(logits, (shape[0], shape[1], N_PIXELS))
-        targets = ops.reshape(ops.cast(x, logits.dtype), (shape[0], 1, N_PIXELS))
+        targets = ops.reshape(ops.cast(x, "float32"), (shape[0], 1, N_PIXELS))
         return self.image_likelihood.log_prob(targets, logits)
 
     def serving_endpoints(self):
-        """SavedModel signatures: `encode`, `decode`, `reconstruct`, `sample`.
+        """SavedModel signatures: `reconstruct` (also `serving_default`, as `model(x)`),
+        `encode`, `decode`, `sample`.
 
         `encode` returns the posterior mean; `sample` takes a scalar int32 `count` and a
-        scalar int32 `seed` and is deterministic in them.
+        scalar int32 `seed` and is deterministic in them. (Entries exported before this
+        order, such as the zoo's vae.fashion_mnist, have `encode` as `serving_default`.)
         """
         images = [tf.TensorSpec((None,) + IMAGE_SHAPE, tf.float32, name="images")]
         latents = [tf.TensorSpec((None, self.latent_dim), tf.float32, name="latents")]
         counts = [tf.TensorSpec((), tf.int32, name="count"), tf.TensorSpec((), tf.int32, name="seed")]
         return {
+            "reconstruct": (self.reconstruct_tensor, images),
             "encode": (self.encode_tensor, images),
             "decode": (self.decode_tensor, latents),
-            "reconstruct": (self.reconstruct_tensor, images),
             "sample": (self.sample_tensor, counts),
         }
 
@@ -433,9 +453,11 @@ class VariationalAutoencoder(keras.Model):
         outs = [fn(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
         if not outs:
             raise ValueError("Received an empty batch: at least one example is needed.")
+        # float32 arrays under any dtype policy (a 16-bit compute dtype stays inside).
         if isinstance(outs[0], (tuple, list)):
-            return tuple(np.concatenate([np.asarray(o[j]) for o in outs]) for j in range(len(outs[0])))
-        return np.concatenate([np.asarray(o) for o in outs])
+            return tuple(np.concatenate([np.asarray(o[j], np.float32) for o in outs])
+                         for j in range(len(outs[0])))
+        return np.concatenate([np.asarray(o, np.float32) for o in outs])
 
     def _check_latents(self, z, name="z"):
         return check_latents(z, self.latent_dim, name)

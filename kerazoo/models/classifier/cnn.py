@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kerazoo.utils.precision import check_dtype_policy, share_dtype_policy
 from kerazoo.utils.validation import IMAGE_SHAPE, check_images, check_positive_int
 
 
@@ -38,6 +39,7 @@ class CNNClassifier(keras.Model):
     def __init__(self, n_classes=10, filters=(32, 64, 128), feature_units=128, dropout=0.3,
                  seed=None, **kwargs):
         super().__init__(**kwargs)
+        check_dtype_policy(self)
         self.n_classes = check_positive_int(n_classes, "n_classes")
         filters = list(filters)
         if len(filters) != 3:
@@ -54,21 +56,25 @@ class CNNClassifier(keras.Model):
         def init(i):
             return keras.initializers.HeNormal(seed=None if self.seed is None else self.seed + i)
 
+        dtype = self.dtype_policy
         x = keras.Input(IMAGE_SHAPE, name="images")
         h = x
         for i, f in enumerate(self.filters):
             h = keras.layers.Conv2D(f, 3, padding="same", use_bias=False, kernel_initializer=init(i),
-                                    name=f"conv_{i}")(h)
-            h = keras.layers.BatchNormalization(name=f"conv_{i}_bn")(h)
-            h = keras.layers.ReLU(name=f"conv_{i}_relu")(h)
+                                    name=f"conv_{i}", dtype=dtype)(h)
+            h = keras.layers.BatchNormalization(name=f"conv_{i}_bn", dtype=dtype)(h)
+            h = keras.layers.ReLU(name=f"conv_{i}_relu", dtype=dtype)(h)
             if i < 2:
-                h = keras.layers.MaxPooling2D(2, name=f"pool_{i}")(h)
-        h = keras.layers.Flatten(name="flatten")(h)
+                h = keras.layers.MaxPooling2D(2, name=f"pool_{i}", dtype=dtype)(h)
+        h = keras.layers.Flatten(name="flatten", dtype=dtype)(h)
         h = keras.layers.Dense(self.feature_units, activation="relu", kernel_initializer=init(3),
-                               name="features")(h)
+                               name="features", dtype=dtype)(h)
         self.body = keras.Model(x, h, name="body")
-        self.head_dropout = keras.layers.Dropout(self.dropout, seed=self.seed, name="dropout")
-        self.head = keras.layers.Dense(self.n_classes, activation="softmax", name="probabilities")
+        share_dtype_policy(self, self.body)
+        self.head_dropout = keras.layers.Dropout(self.dropout, seed=self.seed, name="dropout",
+                                                 dtype=dtype)
+        self.head = keras.layers.Dense(self.n_classes, activation="softmax", name="probabilities",
+                                       dtype=dtype)
         self._functions = {}
         self.build((None,) + IMAGE_SHAPE)
 

@@ -36,7 +36,8 @@ from keras import ops
 
 from kerazoo.models.clustering.soft_assignment import StudentTAssignment, target_distribution
 from kerazoo.utils.compile import compile_from_keras_config
-from kerazoo.utils.validation import check_images, check_positive_int
+from kerazoo.utils.precision import check_dtype_policy
+from kerazoo.utils.validation import check_images, check_input_shape, check_positive_int
 
 
 def _as_model(value, name):
@@ -66,7 +67,9 @@ class DeepClustering(keras.Model):
 
     Args:
         encoder: a built `keras.Model` from images (N, H, W, C) to codes (N, d), e.g. the
-            `encoder` of a kerazoo autoencoder. Its weights are fine-tuned by `fit`.
+            `encoder` of a kerazoo autoencoder. Its weights are fine-tuned by `fit`. It keeps
+            its own dtype policy (the model's `dtype` reaches the layers the model creates):
+            for mixed precision, build it under the same policy.
         n_clusters: the number of clusters K (at least 2).
         decoder: optional `keras.Model` from codes back to images, for IDEC.
         alpha: degrees of freedom of the Student's t kernel (1, as in DEC).
@@ -95,6 +98,7 @@ class DeepClustering(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        check_dtype_policy(self)
         self.encoder = _as_model(encoder, "encoder")
         self.decoder = None if decoder is None else _as_model(decoder, "decoder")
         in_shape = _built_shape(self.encoder, "encoder")
@@ -132,7 +136,8 @@ class DeepClustering(keras.Model):
             raise ValueError(f"`seed` must be an integer or None. Received: seed={seed!r}")
         self.seed = seed
         self.n_clusters = check_positive_int(n_clusters, "n_clusters")
-        self.assignment = StudentTAssignment(n_clusters, alpha=alpha, name="assignment")
+        self.assignment = StudentTAssignment(n_clusters, alpha=alpha, name="assignment",
+                                             dtype=self.dtype_policy)
         self.alpha = self.assignment.alpha
         self.assignment.build((None, self.code_size))
         self.cluster_frequency = self.add_weight(
@@ -148,7 +153,13 @@ class DeepClustering(keras.Model):
         self.reconstruction_tracker = (
             keras.metrics.Mean(name="reconstruction_loss") if self.reconstruction_weight > 0 else None
         )
-        self.built = True
+        self.build((None,) + self.image_shape)
+
+    def build(self, input_shape):
+        """Checks `input_shape` against the encoder's input; every weight is created in
+        `__init__`. Through Keras's `build` the model records its input shape (for
+        `export` and `summary`)."""
+        check_input_shape(input_shape, self.image_shape, "DeepClustering's encoder", "images")
 
     # -- input checks ---------------------------------------------------------------------
 
@@ -200,9 +211,11 @@ class DeepClustering(keras.Model):
         compile_from_keras_config(self, config)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        q = y_pred
+        """KL(P || Q) (+ gamma * MSE for IDEC), in float32 under any dtype policy."""
+        q = ops.cast(y_pred, "float32")
         if y is None:  # DEC's self-training target, from the batch's own q
-            p = ops.stop_gradient(target_distribution(q, self.cluster_frequency))
+            frequency = ops.cast(self.cluster_frequency, "float32")
+            p = ops.stop_gradient(target_distribution(q, frequency))
         else:  # a fixed target distribution given to fit (e.g. another clustering's)
             p = ops.cast(y, q.dtype)
         eps = 1e-10
@@ -210,8 +223,9 @@ class DeepClustering(keras.Model):
         self.kl_tracker.update_state(kl)
         total = kl
         if self.reconstruction_weight > 0:
-            recon = self.decoder(self.encoder(x, training=training), training=training)
-            mse = ops.mean(ops.square(ops.cast(x, recon.dtype) - recon))
+            recon = ops.cast(self.decoder(self.encoder(x, training=training), training=training),
+                             "float32")
+            mse = ops.mean(ops.square(ops.cast(x, "float32") - recon))
             self.reconstruction_tracker.update_state(mse)
             total = total + self.reconstruction_weight * mse
         for loss in self.losses:
@@ -347,7 +361,7 @@ class DeepClustering(keras.Model):
 
     def _soft_assign_codes(self, codes, batch_size=4096):
         out = [
-            np.asarray(ops.convert_to_numpy(self.assignment(codes[i:i + batch_size])))
+            np.asarray(ops.convert_to_numpy(self.assignment(codes[i:i + batch_size])), np.float32)
             for i in range(0, len(codes), batch_size)
         ]
         return np.concatenate(out) if out else np.zeros((0, self.n_clusters), "float32")
@@ -383,7 +397,7 @@ class DeepClustering(keras.Model):
         """The codes of images x: numpy (N, code_size)."""
         x = self.check_images(x, allow_empty=False)
         batch_size = check_positive_int(batch_size, "batch_size")
-        return np.asarray(self.encoder.predict(x, batch_size=batch_size, verbose=0))
+        return np.asarray(self.encoder.predict(x, batch_size=batch_size, verbose=0), np.float32)
 
     def soft_assign(self, x, batch_size=256):
         """The soft assignments Q of images x: numpy (N, n_clusters), rows summing to 1."""

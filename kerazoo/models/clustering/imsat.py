@@ -21,7 +21,9 @@ mu = `marginal_entropy_weight`. The network is the paper's: the flattened pixels
 dense layers (1200, 1200 by default) with batch normalization and ReLU, then K logits.
 
 `predict(x)` returns the hard cluster ids argmax_y p(y|x) (int32), through
-`predict_step`; `model(x)` and `soft_assign(x)` give p(y|x).
+`predict_step`; `model(x)` and `soft_assign(x)` give p(y|x). `evaluate(x)` and the
+validation of `fit(..., validation_data=x_val)` report the same loss and parts as training,
+on each batch in inference mode and without updates.
 
 Reference:
     W. Hu, T. Miyato, S. Tokui, E. Matsumoto and M. Sugiyama, "Learning discrete
@@ -38,6 +40,7 @@ import tensorflow as tf
 from keras import ops
 
 from kerazoo.utils.compile import compile_from_keras_config
+from kerazoo.utils.precision import check_dtype_policy, share_dtype_policy
 from kerazoo.utils.validation import IMAGE_SHAPE, check_images, check_positive_int
 
 _EPS = 1e-8
@@ -83,7 +86,10 @@ class IMSAT(keras.Model):
         eps_scale: the perturbation radius of each image, as a fraction of the distance
             to its `n_neighbors`-th nearest neighbour.
         n_neighbors: which neighbour sets the radius (10 in the paper).
-        xi: the norm of the random direction of the power iteration.
+        xi: the norm of the random direction of the power iteration. Under a 16-bit
+            dtype policy it must be at least eps * sqrt(pixels) (float16: 0.027, bfloat16:
+            0.22 for 28x28 images), the smallest direction that survives rounding; the
+            constructor says so otherwise.
         seed: integer seed for the initial weights and the random directions.
 
     Usage:
@@ -94,13 +100,16 @@ class IMSAT(keras.Model):
 
     `fit(x)` computes the radii of the images x (nearest neighbours, scikit-learn) and
     trains on (image, radius) pairs; a `tf.data.Dataset` given to `fit` must yield such
-    pairs (see `perturbation_radii`).
+    pairs (see `perturbation_radii`). `evaluate(x)` and `validation_data=x_val` do the
+    same with the radii of the images they are given; `validation_split` splits the
+    training pairs.
     """
 
     def __init__(self, n_clusters=10, hidden_units=(1200, 1200), image_shape=IMAGE_SHAPE,
                  information_weight=0.1, marginal_entropy_weight=4.0, eps_scale=0.25,
                  n_neighbors=10, xi=1e-6, seed=None, **kwargs):
         super().__init__(**kwargs)
+        check_dtype_policy(self)
         self.n_clusters = check_positive_int(n_clusters, "n_clusters")
         if self.n_clusters < 2:
             raise ValueError(f"`n_clusters` must be at least 2. Received: n_clusters={n_clusters!r}")
@@ -111,6 +120,7 @@ class IMSAT(keras.Model):
         self.eps_scale = _positive_number(eps_scale, "eps_scale")
         self.n_neighbors = check_positive_int(n_neighbors, "n_neighbors")
         self.xi = _positive_number(xi, "xi")
+        self._check_xi_resolved()
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
             raise ValueError(f"`seed` must be an integer or None. Received: seed={seed!r}")
         self.seed = None if seed is None else int(seed)
@@ -119,36 +129,65 @@ class IMSAT(keras.Model):
         def init(i):
             return keras.initializers.GlorotUniform(seed=None if self.seed is None else self.seed + i)
 
+        dtype = self.dtype_policy
         images = keras.Input(self.image_shape, name="images")
-        h = keras.layers.Flatten(name="flatten")(images)
+        h = keras.layers.Flatten(name="flatten", dtype=dtype)(images)
         for i, units in enumerate(self.hidden_units):
-            h = keras.layers.Dense(units, kernel_initializer=init(i), name=f"dense_{i}")(h)
-            h = keras.layers.BatchNormalization(name=f"dense_{i}_bn")(h)
-            h = keras.layers.ReLU(name=f"dense_{i}_relu")(h)
+            h = keras.layers.Dense(units, kernel_initializer=init(i), name=f"dense_{i}", dtype=dtype)(h)
+            h = keras.layers.BatchNormalization(name=f"dense_{i}_bn", dtype=dtype)(h)
+            h = keras.layers.ReLU(name=f"dense_{i}_relu", dtype=dtype)(h)
         logits = keras.layers.Dense(self.n_clusters, kernel_initializer=init(len(self.hidden_units)),
-                                    name="logits")(h)
+                                    name="logits", dtype=dtype)(h)
         self.network = keras.Model(images, logits, name="network")
+        share_dtype_policy(self, self.network)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.vat_tracker = keras.metrics.Mean(name="vat_loss")
         self.conditional_entropy_tracker = keras.metrics.Mean(name="conditional_entropy")
         self.marginal_entropy_tracker = keras.metrics.Mean(name="marginal_entropy")
-        self.built = True
+        self.build((None,) + self.image_shape)
+
+    def build(self, input_shape):
+        """Checks `input_shape` against `image_shape`; the network is built in `__init__`.
+
+        Through Keras's `build` the model records its input shape (for `export` and
+        `summary`)."""
+        self._check_shape(input_shape, "input_shape")
+
+    def _check_xi_resolved(self):
+        """Under a 16-bit compute dtype the power iteration's direction (norm `xi`, spread
+        over the pixels) must survive rounding: xi >= eps * sqrt(pixels)."""
+        compute = keras.backend.standardize_dtype(self.compute_dtype)
+        eps = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7}.get(compute)
+        if eps is None:
+            return
+        smallest = eps * float(np.sqrt(np.prod(self.image_shape)))
+        if self.xi < smallest:
+            raise ValueError(
+                f"IMSAT's power iteration perturbs each image by a direction of norm `xi`, which "
+                f"{compute} (the compute dtype of the policy {self.dtype_policy.name!r}) rounds "
+                f"away below {smallest:.3g} for images of shape {self.image_shape}: pass xi >= "
+                f"{smallest:.3g} or use the float32 policy. Received: "
+                f"dtype={self.dtype_policy.name!r}, xi={self.xi!r}"
+            )
 
     @property
     def metrics(self):
         return [self.loss_tracker, self.vat_tracker, self.conditional_entropy_tracker,
                 self.marginal_entropy_tracker]
 
-    def call(self, inputs, training=False):
-        shape = tuple(inputs.shape)[1:]
-        if len(shape) != len(self.image_shape) or any(
-            s is not None and s != e for s, e in zip(shape, self.image_shape)
+    def _check_shape(self, shape, name="shape"):
+        shape = tuple(shape)
+        if len(shape) != len(self.image_shape) + 1 or any(
+            s is not None and s != e for s, e in zip(shape[1:], self.image_shape)
         ):
             raise ValueError(
                 f"IMSAT takes images of shape (N, {', '.join(map(str, self.image_shape))}). "
-                f"Received: shape={tuple(inputs.shape)}"
+                f"Received: {name}={shape}"
             )
+
+    def call(self, inputs, training=False):
+        self._check_shape(inputs.shape)
         return ops.softmax(self.network(inputs, training=training), axis=-1)
 
     def compile(self, optimizer=None, **kwargs):
@@ -167,38 +206,82 @@ class IMSAT(keras.Model):
 
     # -- training --------------------------------------------------------------------------
 
-    def train_step(self, data):
-        x, radius = data[0], data[1]
+    def _batch(self, data, step):
+        """(images, radii shaped to broadcast over an image) of a batch of (image, radius)."""
+        x, radius, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if radius is None:
+            raise ValueError(
+                f"IMSAT's {step} needs the perturbation radius of every image: give arrays of "
+                "images (the radii are computed from them) or a dataset of (images, radii) "
+                "batches (see `perturbation_radii`). Received: batches of images only"
+            )
         x = ops.cast(x, self.compute_dtype)
         radius = ops.reshape(ops.cast(radius, self.compute_dtype), (-1,) + (1,) * len(self.image_shape))
+        return x, radius
 
-        # Stage 1: the predictions the perturbed images must keep (held fixed).
-        p = ops.stop_gradient(self(x, training=True))
+    def _logits(self, x, training):
+        """The network's logits in float32 (the objective's logarithms and sums are
+        computed in float32 under any dtype policy)."""
+        return ops.cast(self.network(x, training=training), "float32")
 
-        # Stage 2: the virtual adversarial perturbation, by one power iteration.
-        d = self.xi * _unit(keras.random.normal(ops.shape(x), seed=self.seed_generator))
+    def _adversarial_perturbation(self, x, p, radius, training):
+        """The virtual adversarial perturbation of norm `radius`, by one power iteration
+        from a random direction of norm `xi` (held fixed: no gradient flows through it)."""
+        d = ops.cast(self.xi * _unit(keras.random.normal(ops.shape(x), seed=self.seed_generator)),
+                     x.dtype)
+        p = ops.cast(p, "float32")
         with tf.GradientTape() as tape:
             tape.watch(d)
-            divergence = ops.mean(_kl(p, self.network(x + d, training=True)))
-        r_adv = ops.stop_gradient(radius * _unit(tape.gradient(divergence, d)))
+            divergence = ops.mean(_kl(p, self._logits(x + d, training)))
+        direction = _unit(ops.cast(tape.gradient(divergence, d), "float32"))
+        return ops.stop_gradient(ops.cast(ops.cast(radius, "float32") * direction, x.dtype))
 
-        # Stage 3: the loss, VAT minus the weighted mutual information, and its gradient.
-        with tf.GradientTape() as tape:
-            logits = self.network(x, training=True)
-            q = ops.softmax(logits, axis=-1)
-            vat = ops.mean(_kl(ops.stop_gradient(q), self.network(x + r_adv, training=True)))
-            conditional = ops.mean(-ops.sum(q * ops.log_softmax(logits, axis=-1), axis=-1))
-            marginal = _entropy(ops.mean(q, axis=0))
-            loss = vat - self.information_weight * (self.marginal_entropy_weight * marginal - conditional)
-        grads = tape.gradient(loss, self.trainable_variables)
-        self.optimizer.apply(grads, self.trainable_variables)
+    def _objective_terms(self, x, r_adv, training):
+        """(loss, vat, conditional entropy, marginal entropy) of a batch, in float32."""
+        logits = self._logits(x, training)
+        q = ops.softmax(logits, axis=-1)
+        vat = ops.mean(_kl(ops.stop_gradient(q), self._logits(x + r_adv, training)))
+        conditional = ops.mean(-ops.sum(q * ops.log_softmax(logits, axis=-1), axis=-1))
+        marginal = _entropy(ops.mean(q, axis=0))
+        loss = vat - self.information_weight * (self.marginal_entropy_weight * marginal - conditional)
+        return loss, vat, conditional, marginal
 
-        # Stage 4: monitors.
+    def _update_trackers(self, loss, vat, conditional, marginal):
         self.loss_tracker.update_state(loss)
         self.vat_tracker.update_state(vat)
         self.conditional_entropy_tracker.update_state(conditional)
         self.marginal_entropy_tracker.update_state(marginal)
         return {m.name: m.result() for m in self.metrics}
+
+    def train_step(self, data):
+        x, radius = self._batch(data, "training")
+
+        # Stage 1: the predictions the perturbed images must keep (held fixed).
+        p = ops.stop_gradient(self(x, training=True))
+
+        # Stage 2: the virtual adversarial perturbation, by one power iteration.
+        r_adv = self._adversarial_perturbation(x, p, radius, training=True)
+
+        # Stage 3: the loss, VAT minus the weighted mutual information, and its gradient.
+        with tf.GradientTape() as tape:
+            terms = self._objective_terms(x, r_adv, training=True)
+            scaled = self.optimizer.scale_loss(terms[0])  # a LossScaleOptimizer's scale
+        grads = tape.gradient(scaled, self.trainable_variables)
+        self.optimizer.apply(grads, self.trainable_variables)
+
+        # Stage 4: monitors.
+        return self._update_trackers(*terms)
+
+    def test_step(self, data):
+        """The training objective and its parts on a batch, in inference mode, no updates.
+
+        As in training, the marginal entropy is that of the batch's mean prediction and the
+        power iteration starts from a random direction (the model's seed generator);
+        `objective(x)` gives the same numbers over all of x with a fixed seed."""
+        x, radius = self._batch(data, "evaluation")
+        p = self(x, training=False)
+        r_adv = self._adversarial_perturbation(x, p, radius, training=False)
+        return self._update_trackers(*self._objective_terms(x, r_adv, training=False))
 
     def perturbation_radii(self, x):
         """eps_scale x the distance from each image to its n_neighbors-th nearest neighbour
@@ -230,12 +313,12 @@ class IMSAT(keras.Model):
         batch_size = check_positive_int(batch_size, "batch_size")
         if not hasattr(self, "_vat_at"):
             def vat_at(images, radius, direction):
-                p = self(images, training=False)
+                p = ops.cast(self(images, training=False), "float32")
                 with tf.GradientTape() as tape:
                     tape.watch(direction)
-                    divergence = ops.mean(_kl(p, self.network(images + direction, training=False)))
+                    divergence = ops.mean(_kl(p, self._logits(images + direction, False)))
                 r_adv = radius[:, None, None, None] * _unit(tape.gradient(divergence, direction))
-                return p, _kl(p, self.network(images + r_adv, training=False))
+                return p, _kl(p, self._logits(images + r_adv, False))
 
             self._vat_at = tf.function(vat_at, reduce_retracing=True)
         rng = np.random.default_rng(seed)
@@ -257,24 +340,56 @@ class IMSAT(keras.Model):
                  "marginal_entropy": marginal}
         return (parts, p) if return_probabilities else parts
 
+    def _with_radii(self, x, y, method):
+        """Arrays of images -> (images, their radii); datasets pass through.
+
+        `y` may hold the radii already (float, one per image, as `fit` passes its
+        validation pairs to `evaluate`); class labels (integers) are refused."""
+        if isinstance(x, np.ndarray) or ops.is_tensor(x):
+            x = self.check_images(x)
+            if y is None:
+                return x, self.perturbation_radii(x)
+            radii = np.asarray(y)
+            if not np.issubdtype(radii.dtype, np.floating) or radii.shape != (len(x),):
+                raise ValueError(
+                    f"IMSAT is unsupervised: {method}(x) takes no labels (the perturbation radii "
+                    f"are computed from x). Received: y of shape {radii.shape}, dtype {radii.dtype}"
+                )
+            return x, radii.astype("float32")
+        return x, y
+
     def fit(self, x=None, y=None, **kwargs):
         """`keras.Model.fit` on images x, without labels.
 
         With numpy images, the perturbation radii are computed from x and the model trains
         on (image, radius) pairs; class labels are refused. A `tf.data.Dataset` must yield
-        (images, radii) batches. A model that was not compiled is compiled with the defaults.
+        (images, radii) batches. `validation_data` may be images (their radii are computed
+        among them), a 1-tuple of images, or (images, radii). A model that was not compiled
+        is compiled with the defaults.
         """
-        if isinstance(x, np.ndarray) or ops.is_tensor(x):
-            if y is not None:
-                raise ValueError(
-                    "IMSAT is unsupervised: fit(x) takes no labels (the perturbation radii are "
-                    f"computed from x). Received: y of shape {np.shape(y)}"
-                )
-            x = self.check_images(x)
-            y = self.perturbation_radii(x)
+        if y is not None and (isinstance(x, np.ndarray) or ops.is_tensor(x)):
+            raise ValueError(
+                "IMSAT is unsupervised: fit(x) takes no labels (the perturbation radii are "
+                f"computed from x). Received: y of shape {np.shape(y)}"
+            )
+        x, y = self._with_radii(x, y, "fit")
+        val = kwargs.get("validation_data")
+        if isinstance(val, tuple) and len(val) == 1:
+            val = val[0]
+        if isinstance(val, np.ndarray) or ops.is_tensor(val):
+            kwargs["validation_data"] = self._with_radii(val, None, "fit")
         if getattr(self, "optimizer", None) is None:
             self.compile()
         return super().fit(x, y, **kwargs)
+
+    def evaluate(self, x=None, y=None, **kwargs):
+        """`keras.Model.evaluate` on images x: the training loss and its parts (see
+        `test_step`). Numpy images get their radii as in `fit` unless `y` gives them
+        (float, one per image); a dataset must yield (images, radii)."""
+        x, y = self._with_radii(x, y, "evaluate")
+        if getattr(self, "optimizer", None) is None:
+            self.compile()
+        return super().evaluate(x, y, **kwargs)
 
     def predict_step(self, data):
         """Hard cluster ids argmax_y p(y|x) (int32) of a batch: what `predict(x)` returns."""
@@ -320,6 +435,6 @@ class IMSAT(keras.Model):
         x = self.check_images(x, allow_empty=False)
         batch_size = check_positive_int(batch_size, "batch_size")
         return np.concatenate(
-            [np.asarray(ops.convert_to_numpy(self(x[i:i + batch_size], training=False)))
+            [np.asarray(ops.convert_to_numpy(self(x[i:i + batch_size], training=False)), np.float32)
              for i in range(0, len(x), batch_size)]
         )

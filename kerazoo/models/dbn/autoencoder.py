@@ -6,8 +6,11 @@ import tensorflow as tf
 from keras import ops
 
 from kerazoo.models.dbn.classifier import _ImageInput
+from kerazoo.models.rbm.base import _numpy
 from kerazoo.utils import check_images, check_positive_int
 from kerazoo.utils.compile import compile_from_keras_config
+from kerazoo.utils.precision import check_dtype_policy
+from kerazoo.utils.validation import check_input_shape
 
 OUTPUTS = ("sigmoid", "linear")
 
@@ -42,6 +45,7 @@ class DeepAutoencoder(_ImageInput, keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        check_dtype_policy(self)
         self._init_input(image_shape, binarize, standardize)
         sizes = [check_positive_int(s, "layer_sizes") for s in layer_sizes]
         if len(sizes) < 2 or sizes[0] != self.n_visible:
@@ -61,7 +65,7 @@ class DeepAutoencoder(_ImageInput, keras.Model):
         n = len(sizes) - 1
         self.encoder_layers = [
             keras.layers.Dense(sizes[i + 1], activation="sigmoid", kernel_initializer=init(i),
-                               name=f"encoder_{i + 1}")
+                               name=f"encoder_{i + 1}", dtype=self.dtype_policy)
             for i in range(n)
         ]
         self.decoder_layers = [
@@ -70,6 +74,7 @@ class DeepAutoencoder(_ImageInput, keras.Model):
                 activation="sigmoid" if (i > 1 or output == "sigmoid") else None,
                 kernel_initializer=init(2 * n - i + 1),
                 name=f"decoder_{i}",
+                dtype=self.dtype_policy,
             )
             for i in range(n, 0, -1)
         ]
@@ -81,11 +86,16 @@ class DeepAutoencoder(_ImageInput, keras.Model):
         return self.layer_sizes[-1]
 
     def build(self, input_shape=None):
+        """Builds the dense layers for images of `image_shape`; called by `__init__`, so a
+        later `build` (Keras's `model.build(shape)`) only checks the shape."""
+        if input_shape is not None:
+            check_input_shape(input_shape, self.image_shape, "DeepAutoencoder", "images")
         for dense, size in zip(self.encoder_layers, self.layer_sizes[:-1]):
-            dense.build((None, size))
+            if not dense.built:
+                dense.build((None, size))
         for dense, size in zip(self.decoder_layers, self.layer_sizes[:0:-1]):
-            dense.build((None, size))
-        self.built = True
+            if not dense.built:
+                dense.build((None, size))
 
     def encode_tensor(self, x):
         h = self._visible(x)
@@ -94,11 +104,11 @@ class DeepAutoencoder(_ImageInput, keras.Model):
         return h
 
     def decode_tensor(self, z):
-        g = ops.convert_to_tensor(z, "float32")
+        g = ops.cast(ops.convert_to_tensor(z), self.compute_dtype)
         for dense in self.decoder_layers:
             g = dense(g)
         if self.standardize:
-            g = g * self.input_std + self.input_mean
+            g = g * ops.cast(self.input_std, g.dtype) + ops.cast(self.input_mean, g.dtype)
         return ops.reshape(g, (-1,) + self.image_shape)
 
     def call(self, inputs, training=False):
@@ -133,7 +143,7 @@ class DeepAutoencoder(_ImageInput, keras.Model):
         """Codes of images x: numpy (N, code_size)."""
         x = check_images(x, "x", self.image_shape, allow_empty=False)
         return np.concatenate(
-            [self.encode_tensor(x[i : i + batch_size]).numpy() for i in range(0, len(x), batch_size)]
+            [_numpy(self.encode_tensor(x[i : i + batch_size])) for i in range(0, len(x), batch_size)]
             or [np.zeros((0, self.code_size), np.float32)]
         )
 
@@ -144,7 +154,7 @@ class DeepAutoencoder(_ImageInput, keras.Model):
             raise ValueError(
                 f"`z` must have shape (N, {self.code_size}). Received: shape={z.shape}"
             )
-        out = [self.decode_tensor(z[i : i + batch_size]).numpy() for i in range(0, len(z), batch_size)]
+        out = [_numpy(self.decode_tensor(z[i : i + batch_size])) for i in range(0, len(z), batch_size)]
         return np.clip(np.concatenate(out) if out else np.zeros((0,) + self.image_shape, np.float32), 0, 1)
 
     def reconstruct(self, x, batch_size=256):

@@ -11,6 +11,8 @@ from kerazoo.layers.augmentation import augmentation_layers
 from kerazoo.models.rbm.base import _check_float
 from kerazoo.utils import check_images, check_positive_int
 from kerazoo.utils.compile import compile_from_keras_config
+from kerazoo.utils.precision import check_dtype_policy
+from kerazoo.utils.validation import check_input_shape
 
 
 class _ImageInput:
@@ -44,11 +46,12 @@ class _ImageInput:
 
     def _visible(self, x):
         self._check_image_shape(x)
-        v = ops.reshape(ops.cast(x, "float32"), (-1, self.n_visible))
+        dtype = self.compute_dtype
+        v = ops.reshape(ops.cast(x, dtype), (-1, self.n_visible))
         if self.binarize is not None:
-            v = ops.cast(v > self.binarize, "float32")
+            v = ops.cast(v > self.binarize, dtype)
         if self.standardize:
-            v = (v - self.input_mean) / self.input_std
+            v = (v - ops.cast(self.input_mean, dtype)) / ops.cast(self.input_std, dtype)
         return v
 
     def _check_image_shape(self, x):
@@ -109,6 +112,7 @@ class DBNClassifier(_ImageInput, keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        check_dtype_policy(self)
         self._init_input(image_shape, binarize, standardize)
         if isinstance(hidden_units, numbers.Integral):
             hidden_units = [hidden_units]
@@ -149,30 +153,37 @@ class DBNClassifier(_ImageInput, keras.Model):
 
         self.hidden_layers = [
             keras.layers.Dense(units, activation="sigmoid", kernel_initializer=init(i),
-                               name=f"dense_{i + 1}")
+                               name=f"dense_{i + 1}", dtype=self.dtype_policy)
             for i, units in enumerate(self.hidden_units)
         ]
         self.head = keras.layers.Dense(
             self.n_classes, activation="softmax", kernel_initializer=init(len(self.hidden_units)),
-            name="softmax",
+            name="softmax", dtype=self.dtype_policy,
         )
         self.dropout_layers = [
             keras.layers.Dropout(self.input_dropout if i == 0 else self.dropout,
-                                 seed=None if seed is None else int(seed) + 100 + i)
+                                 seed=None if seed is None else int(seed) + 100 + i,
+                                 dtype=self.dtype_policy)
             for i in range(len(self.hidden_units) + 1)
         ]
         # Data augmentation in front of the network, active in training only.
-        self.augmentation = augmentation_layers(self.random_flip, self.random_translation, seed)
+        self.augmentation = augmentation_layers(
+            self.random_flip, self.random_translation, seed, dtype=self.dtype_policy)
         self._build_input()
         self.build((None,) + self.image_shape)
 
     def build(self, input_shape=None):
+        """Builds the dense layers for images of `image_shape`; called by `__init__`, so a
+        later `build` (Keras's `model.build(shape)`) only checks the shape."""
+        if input_shape is not None:
+            check_input_shape(input_shape, self.image_shape, self.__class__.__name__, "images")
         size = self.n_visible
         for dense in self.hidden_layers:
-            dense.build((None, size))
+            if not dense.built:
+                dense.build((None, size))
             size = dense.units
-        self.head.build((None, size))
-        self.built = True
+        if not self.head.built:
+            self.head.build((None, size))
 
     def features(self, x, training=False):
         """The last hidden layer's activities (a tensor) of images (N, 28, 28, 1) in [0, 1].
@@ -187,7 +198,7 @@ class DBNClassifier(_ImageInput, keras.Model):
         if training and self.augmentation:
             # Augmentation of the images in [0, 1], before binarizing or standardizing.
             self._check_image_shape(x)
-            x = ops.cast(x, "float32")
+            x = ops.cast(x, self.compute_dtype)
             for layer in self.augmentation:
                 x = layer(x, training=True)
         h = self._visible(x)

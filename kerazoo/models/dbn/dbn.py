@@ -42,12 +42,14 @@ from kerazoo.layers import sampling
 from kerazoo.models.rbm.base import (
     CompiledBatchesMixin,
     _check_float,
+    _numpy,
     compile_from_saved_config,
     saved_compile_config,
 )
 from kerazoo.models.rbm.bernoulli_rbm import BernoulliRBM
 from kerazoo.models.rbm.gaussian_bernoulli_rbm import GaussianBernoulliRBM
 from kerazoo.utils import atomic_write_json, check_images, check_positive_int, check_sample_count
+from kerazoo.utils.precision import check_dtype_policy
 
 VISIBLE_TYPES = ("bernoulli", "gaussian")
 CHECKPOINT_STATE = "dbn_pretrain.json"
@@ -165,6 +167,7 @@ class DBN(CompiledBatchesMixin, keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        check_dtype_policy(self)
         if isinstance(image_shape, numbers.Integral):
             image_shape = (image_shape,)
         self.image_shape = tuple(int(d) for d in image_shape)
@@ -199,6 +202,7 @@ class DBN(CompiledBatchesMixin, keras.Model):
                 weight_decay=self.weight_decay[i],
                 seed=None if seed is None else int(seed) + i,
                 name=f"rbm_{i + 1}",
+                dtype=self.dtype_policy,
             )
             if i == 0 and visible == "gaussian":
                 rbm = GaussianBernoulliRBM(
@@ -384,7 +388,7 @@ class DBN(CompiledBatchesMixin, keras.Model):
         compiled = self._compiled(
             "sample", self._sample_graph, [spec, tf.TensorSpec((2,), tf.int32), spec]
         )
-        return compiled(tf.constant(n), seed, tf.constant(int(gibbs_steps))).numpy()
+        return _numpy(compiled(tf.constant(n), seed, tf.constant(int(gibbs_steps))))
 
     def serving_endpoints(self):
         """{endpoint_name: (fn, input_signature)} for the SavedModel export.
@@ -768,6 +772,7 @@ class DBN(CompiledBatchesMixin, keras.Model):
             image_shape=self.image_shape,
             seed=self.seed if seed is None else seed,
             name=name,
+            dtype=self.dtype_policy,
             **self._input_kwargs(),
         )
         return self.initialize_classifier(classifier)
@@ -792,6 +797,7 @@ class DBN(CompiledBatchesMixin, keras.Model):
             output="linear" if kwargs["standardize"] else "sigmoid",
             seed=self.seed,
             name=name,
+            dtype=self.dtype_policy,
             **kwargs,
         )
         recognition = self._recognition_weights()

@@ -26,7 +26,17 @@ and they are only indicative.
 The EMA generator (Yazici et al., 2019; Karras et al., 2018) is a copy of the generator
 whose weights (and batch-norm statistics) follow
 w_ema <- d w_ema + (1 - d) w with d = min(ema_decay, (1 + t) / (10 + t)) at generator step
-t; `sample` and `generate` use it when `ema_decay` is set, `self.generator` otherwise.
+t; `sample` and `generate` use it when `ema_decay` is set, `self.generator` otherwise. Its
+layers are built under the name scope `ema_generator`, so their paths
+(`ema_generator/project/kernel`, ...) differ from the generator's (`project/kernel`, ...).
+
+Calling the model, `model(z)` (and `predict(z)`), generates images from latents with the
+generator `sample` uses (the EMA copy when there is one), in inference mode.
+`model(z, training=True)` runs the generator being trained instead (batch norm in training
+mode): the EMA copy has no trainable weights, so a training loop written around `call` (a
+harness's `fit(z, images)`, a custom reconstruction or perceptual loss) differentiates the
+generator's weights. `fit(x)` itself trains the GAN by its own `train_step` and does not
+use `call`.
 Averaged weights do not match averaged batch-norm statistics, so at the end of `fit` the
 EMA generator's statistics are recomputed from one batch of `calibration_samples` latents
 (`recalibrate_ema`; the "standing statistics" of Brock et al., 2019).
@@ -57,6 +67,7 @@ from kerazoo.models.gan.architectures import (
 )
 from kerazoo.models.rbm.base import keep_fresh_state_if_none_saved
 from kerazoo.utils.latents import check_latents, prior_latents, stateless_normal_latents
+from kerazoo.utils.precision import check_dtype_policy
 from kerazoo.utils.validation import check_images, check_positive_int, check_sample_count
 
 LOSSES = ("non_saturating", "wgan_gp")
@@ -79,7 +90,7 @@ def gradient_penalty(critic, real, fake, epsilon):
     with tf.GradientTape() as tape:
         tape.watch(mixed)
         scores = critic(mixed)
-    grads = tape.gradient(scores, mixed)
+    grads = tf.cast(tape.gradient(scores, mixed), tf.float32)  # norms in float32
     norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=tf.range(1, tf.rank(grads))) + 1e-12)
     return tf.reduce_mean(tf.square(norms - 1.0))
 
@@ -122,7 +133,9 @@ class GAN(keras.Model):
         ema_generator: the EMA copy of the generator (None without `ema_decay`).
 
     `compile()` with no arguments uses Adam(2e-4, beta_1=0.5) for both networks (the DCGAN
-    paper's optimizer). Calling the model, `model(z)`, generates images from latents.
+    paper's optimizer). Calling the model, `model(z)`, generates images from latents with
+    the EMA generator (the trainable generator when `training=True`; see the module
+    docstring).
 
     Example:
 
@@ -149,6 +162,7 @@ class GAN(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        check_dtype_policy(self)
         self.latent_dim = check_positive_int(latent_dim, "latent_dim")
         self.generator_filters = [check_positive_int(f, "generator_filters[i]") for f in generator_filters]
         self.discriminator_filters = [
@@ -183,13 +197,20 @@ class GAN(keras.Model):
             raise TypeError(f"`seed` must be an integer or None. Received: seed={seed!r}")
         self.seed = None if seed is None else int(seed)
 
-        self.generator = dcgan_generator(self.latent_dim, self.generator_filters, seed=self.seed)
-        self.discriminator = dcgan_discriminator(self.discriminator_filters, norm=norm, seed=self.seed)
+        dtype = self.dtype_policy
+        self.generator = dcgan_generator(self.latent_dim, self.generator_filters, seed=self.seed,
+                                         dtype=dtype)
+        self.discriminator = dcgan_discriminator(self.discriminator_filters, norm=norm, seed=self.seed,
+                                                 dtype=dtype)
         self.ema_generator = None
         if self.ema_decay is not None:
-            self.ema_generator = dcgan_generator(
-                self.latent_dim, self.generator_filters, seed=self.seed, name="ema_generator"
-            )
+            # Distinct layer paths (ema_generator/project/...) for the copy; a .keras file
+            # stores weights by structure, so entries saved before the scope still load.
+            with keras.name_scope("ema_generator"):
+                self.ema_generator = dcgan_generator(
+                    self.latent_dim, self.generator_filters, seed=self.seed, name="ema_generator",
+                    dtype=dtype,
+                )
             self.ema_generator.trainable = False
             for target, source in zip(self.ema_generator.weights, self.generator.weights):
                 target.assign(source)
@@ -219,7 +240,11 @@ class GAN(keras.Model):
         return self.ema_generator if self.ema_generator is not None else self.generator
 
     def call(self, inputs, training=False):
-        return self.sampler(inputs, training=training)
+        """Images (N, 28, 28, 1) in [0, 1] from latents (N, latent_dim): by `sampler` (the
+        EMA generator if any) in inference, by the trainable `generator` in training mode
+        (see the module docstring)."""
+        generator = self.generator if training else self.sampler
+        return generator(inputs, training=training)
 
     @property
     def metrics(self):
@@ -248,6 +273,13 @@ class GAN(keras.Model):
         self.g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer is not None else (
             keras.optimizers.Adam(2e-4, beta_1=0.5)
         )
+        if self.dtype_policy.name == "mixed_float16":
+            # Loss scaling for both networks, as keras.Model.compile does for its optimizer.
+            self.d_optimizer, self.g_optimizer = (
+                opt if isinstance(opt, keras.optimizers.LossScaleOptimizer)
+                else keras.optimizers.LossScaleOptimizer(opt)
+                for opt in (self.d_optimizer, self.g_optimizer)
+            )
         # The compile config is kept as plain data: the zoo saves a model with its
         # optimizers detached (no optimizer state), and it must still load compiled.
         self._compile_args = {
@@ -321,6 +353,7 @@ class GAN(keras.Model):
         return keras.random.normal((batch, self.latent_dim), seed=self.latent_seed_generator)
 
     def _discriminator_loss(self, real, fake, real_logits, fake_logits):
+        real_logits, fake_logits = tf.cast(real_logits, tf.float32), tf.cast(fake_logits, tf.float32)
         if self.loss_name == "wgan_gp":
             eps = keras.random.uniform(
                 (tf.shape(real)[0], 1, 1, 1), seed=self.latent_seed_generator, dtype=real.dtype
@@ -334,6 +367,7 @@ class GAN(keras.Model):
         return tf.reduce_mean(real_loss) + tf.reduce_mean(tf.nn.softplus(fake_logits))
 
     def _generator_loss(self, fake_logits):
+        fake_logits = tf.cast(fake_logits, tf.float32)
         if self.loss_name == "wgan_gp":
             return -tf.reduce_mean(fake_logits)
         return tf.reduce_mean(tf.nn.softplus(-fake_logits))  # non-saturating: -log D(G(z))
@@ -350,7 +384,8 @@ class GAN(keras.Model):
                 real_logits = self.discriminator(real, training=True)
                 fake_logits = self.discriminator(fake, training=True)
                 d_loss = self._discriminator_loss(real, fake, real_logits, fake_logits)
-            grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
+                scaled = self.d_optimizer.scale_loss(d_loss)
+            grads = tape.gradient(scaled, self.discriminator.trainable_variables)
             self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
 
         # Stage 2: generator update through the (fixed) discriminator.
@@ -358,7 +393,8 @@ class GAN(keras.Model):
             generated = self.generator(self._latents(batch), training=True)
             g_logits = self.discriminator(generated, training=True)
             g_loss = self._generator_loss(g_logits)
-        grads = tape.gradient(g_loss, self.generator.trainable_variables)
+            scaled = self.g_optimizer.scale_loss(g_loss)
+        grads = tape.gradient(scaled, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
 
         # Stage 3: the EMA generator follows the generator's weights and BN statistics.
@@ -384,7 +420,8 @@ class GAN(keras.Model):
         real_logits = self.discriminator(real, training=False)
         fake_logits = self.discriminator(fake, training=False)
         if self.loss_name == "wgan_gp":
-            d_loss = tf.reduce_mean(fake_logits) - tf.reduce_mean(real_logits)
+            d_loss = tf.reduce_mean(tf.cast(fake_logits, tf.float32)) - tf.reduce_mean(
+                tf.cast(real_logits, tf.float32))
         else:
             d_loss = self._discriminator_loss(real, fake, real_logits, fake_logits)
         self.d_loss_tracker.update_state(d_loss)
@@ -446,7 +483,8 @@ class GAN(keras.Model):
                 reduce_retracing=True,
             )
         fn = self._functions["generate"]
-        return np.concatenate([np.asarray(fn(z[i : i + batch_size])) for i in range(0, len(z), batch_size)])
+        return np.concatenate(
+            [np.asarray(fn(z[i : i + batch_size]), np.float32) for i in range(0, len(z), batch_size)])
 
     def sample_latents(self, n, seed=None):
         """n latents z ~ N(0, I), (n, latent_dim) float32, drawn as `sample` draws them."""

@@ -63,6 +63,7 @@ from keras import ops
 from kerazoo.layers import sampling
 from kerazoo.models.rbm.schedules import LinearDecayPerFit
 from kerazoo.utils import check_images, check_positive_int, check_sample_count
+from kerazoo.utils.precision import check_dtype_policy
 
 
 #: The largest hidden layer whose log partition function is computed exactly; the
@@ -75,7 +76,8 @@ class CompiledBatchesMixin:
 
     For image models with `image_shape` and a `_compiled_fns` dict (the RBMs, the DBN):
     `_batched(name, fn, x, batch_size)` checks the images, traces `fn` once per model
-    with a `(None, *image_shape)` float32 signature and concatenates its outputs.
+    with a `(None, *image_shape)` float32 signature and concatenates its outputs, as
+    float32 under any dtype policy (`_numpy`).
     """
 
     def _compiled(self, name, fn, signature):
@@ -97,8 +99,16 @@ class CompiledBatchesMixin:
         x = check_images(x, "x", self.image_shape, allow_empty=False)
         batch_size = check_positive_int(batch_size, "batch_size")
         compiled = self._compiled(name, fn, [self._image_spec()])
-        outputs = [compiled(x[i : i + batch_size]).numpy() for i in range(0, len(x), batch_size)]
+        outputs = [_numpy(compiled(x[i : i + batch_size])) for i in range(0, len(x), batch_size)]
+        if not outputs:
+            return _numpy(compiled(x))
         return np.concatenate(outputs, axis=0)
+
+
+def _numpy(tensor):
+    """A tensor as numpy; floats as float32 (a 16-bit compute dtype stays inside)."""
+    arr = np.asarray(ops.convert_to_numpy(tensor))
+    return arr.astype(np.float32) if arr.dtype.kind == "f" or arr.dtype.name == "bfloat16" else arr
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,6 +187,7 @@ class RBM(CompiledBatchesMixin, keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        check_dtype_policy(self)
         self.n_hidden = check_positive_int(n_hidden, "n_hidden")
         self.cd_k = check_positive_int(cd_k, "cd_k")
         if not isinstance(persistent, bool):
@@ -214,7 +225,8 @@ class RBM(CompiledBatchesMixin, keras.Model):
             stddev=0.01, seed=None if seed is None else int(seed)
         )
         self.rbm = self.layer_class(
-            self.n_hidden, kernel_initializer=kernel_init, name="rbm", **self.layer_kwargs
+            self.n_hidden, kernel_initializer=kernel_init, name="rbm", dtype=self.dtype_policy,
+            **self.layer_kwargs
         )
         self._create_monitors()
         self._compiled_fns = {}
@@ -272,9 +284,9 @@ class RBM(CompiledBatchesMixin, keras.Model):
 
     def _flatten(self, x):
         x = tf.convert_to_tensor(x)
-        if x.dtype != tf.float32:
+        if x.dtype != self.compute_dtype:
             if x.dtype.is_floating or x.dtype.is_integer or x.dtype == tf.bool:
-                x = tf.cast(x, "float32")
+                x = tf.cast(x, self.compute_dtype)
             else:
                 raise TypeError(
                     f"{self.__class__.__name__} takes float32 images. Received: dtype={x.dtype.name}"
@@ -434,11 +446,12 @@ class RBM(CompiledBatchesMixin, keras.Model):
     def _penalty(self, p0):
         penalty = ops.convert_to_tensor(0.0)
         if self.weight_decay:
-            penalty = penalty + 0.5 * self.weight_decay * ops.sum(ops.square(self.rbm.kernel))
+            kernel = ops.cast(self.rbm.kernel, "float32")
+            penalty = penalty + 0.5 * self.weight_decay * ops.sum(ops.square(kernel))
         if self.sparsity_target is not None and self.sparsity_cost:
             # Cross-entropy between the target and the mean activation q_j of each
             # hidden unit over the batch (Hinton 2010, section 11; Lee et al. 2008).
-            q = ops.clip(ops.mean(p0, axis=0), 1e-6, 1.0 - 1e-6)
+            q = ops.clip(ops.mean(ops.cast(p0, "float32"), axis=0), 1e-6, 1.0 - 1e-6)
             p = self.sparsity_target
             penalty = penalty + self.sparsity_cost * ops.sum(
                 -p * ops.log(q) - (1.0 - p) * ops.log(1.0 - q)
@@ -458,8 +471,9 @@ class RBM(CompiledBatchesMixin, keras.Model):
         v_neg = tf.stop_gradient(v_neg)
         a_neg = rbm.hidden_logits(v_neg)
         p_neg = ops.sigmoid(a_neg)
-        f0 = rbm.free_energy(v0, a0, p0)
-        f_neg = rbm.free_energy(v_neg, a_neg, p_neg)
+        # The free energies (sums over the units) and the loss in float32 under any policy.
+        f0 = ops.cast(rbm.free_energy(v0, a0, p0), "float32")
+        f_neg = ops.cast(rbm.free_energy(v_neg, a_neg, p_neg), "float32")
         loss = ops.mean(f0) - ops.mean(f_neg) + self._penalty(p0)
         return {
             "loss": loss,
@@ -633,7 +647,7 @@ class RBM(CompiledBatchesMixin, keras.Model):
         seed = sampling.as_seed(seed)
         n = tf.cast(n, "int32")
         gibbs_steps = tf.cast(gibbs_steps, "int32")
-        h0 = tf.zeros(tf.stack([n, self.n_hidden]), dtype="float32")
+        h0 = tf.zeros(tf.stack([n, self.n_hidden]), dtype=self.compute_dtype)
         rbm = self.rbm
 
         def body(i, h):
@@ -681,7 +695,7 @@ class RBM(CompiledBatchesMixin, keras.Model):
         compiled = self._compiled(
             "sample", self._sample_graph, [spec, tf.TensorSpec((2,), tf.int32), spec]
         )
-        return compiled(tf.constant(n), seed, tf.constant(int(gibbs_steps))).numpy()
+        return _numpy(compiled(tf.constant(n), seed, tf.constant(int(gibbs_steps))))
 
     def serving_endpoints(self):
         """{endpoint_name: (fn, input_signature)} for the SavedModel export.

@@ -93,15 +93,21 @@ class GaussianBernoulliRBM(RBM):
             name="data_std", shape=(self.n_visible,), initializer="ones", trainable=False
         )
 
+    def _statistics(self):
+        """(data_mean, data_std) in the compute dtype."""
+        return ops.cast(self.data_mean, self.compute_dtype), ops.cast(self.data_std, self.compute_dtype)
+
     def _to_visible(self, x):
-        return (self._flatten(x) - self.data_mean) / self.data_std
+        mean, std = self._statistics()
+        return (self._flatten(x) - mean) / std
 
     def _to_images(self, v):
-        x = ops.clip(v * self.data_std + self.data_mean, 0.0, 1.0)
+        mean, std = self._statistics()
+        x = ops.clip(v * std + mean, 0.0, 1.0)
         return tf.reshape(x, (-1,) + self.image_shape)
 
     def _pixel_scale(self):
-        return self.data_std
+        return self._statistics()[1]
 
     def _adapt_from(self, x):
         flat = x.reshape(len(x), -1).astype(np.float64)

@@ -16,6 +16,8 @@ from kerazoo.models.recommenders._common import (
     check_nonnegative,
     ratings_matrix,
 )
+from kerazoo.utils.precision import check_dtype_policy
+from kerazoo.utils.validation import check_input_shape
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
@@ -99,6 +101,7 @@ class AutoRec(RecommenderMixin, keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        check_dtype_policy(self)
         self.n_hidden = check_count(n_hidden, "n_hidden")
         if orientation not in ("item", "user"):
             raise ValueError(
@@ -119,23 +122,28 @@ class AutoRec(RecommenderMixin, keras.Model):
         reg = keras.regularizers.L2(self.l2) if self.l2 > 0 else None
         self.encoder = keras.layers.Dense(
             self.n_hidden, activation=activation, kernel_regularizer=reg,
-            kernel_initializer=keras.initializers.GlorotUniform(seed=seed), name="encoder")
+            kernel_initializer=keras.initializers.GlorotUniform(seed=seed), name="encoder",
+            dtype=self.dtype_policy)
         self.decoder = keras.layers.Dense(
             self.n_inputs, kernel_regularizer=reg,
             kernel_initializer=keras.initializers.GlorotUniform(
-                seed=None if seed is None else seed + 1), name="decoder")
+                seed=None if seed is None else seed + 1), name="decoder", dtype=self.dtype_policy)
         self.build((None, self.n_inputs))
 
     def build(self, input_shape):
-        self.encoder.build((None, self.n_inputs))
-        self.decoder.build((None, self.n_hidden))
-        self.built = True
+        """Builds the encoder and decoder for rating vectors (N, n_inputs); called by
+        `__init__`, so a later `build` (Keras's `model.build(shape)`) only checks the shape."""
+        check_input_shape(input_shape, (self.n_inputs,), "AutoRec", "rating vectors")
+        if not self.encoder.built:
+            self.encoder.build((None, self.n_inputs))
+        if not self.decoder.built:
+            self.decoder.build((None, self.n_hidden))
 
     # ------------------------------------------------------------------ Keras API
 
     def call(self, inputs, training=False):
         """Reconstructed rating vectors (B, n_inputs) from partial ones (0 = missing)."""
-        x = ops.cast(inputs, "float32")
+        x = ops.cast(inputs, self.compute_dtype)
         if training and self.input_dropout > 0:
             keep = keras.random.uniform(ops.shape(x), seed=self.seed_generator) >= self.input_dropout
             x = x * ops.cast(keep, x.dtype)
@@ -143,7 +151,7 @@ class AutoRec(RecommenderMixin, keras.Model):
 
     def encode(self, x):
         """The hidden code f(V r + mu), (B, n_hidden)."""
-        return self.encoder(ops.cast(x, "float32"))
+        return self.encoder(ops.cast(x, self.compute_dtype))
 
     def compile(self, optimizer=None, loss=None, metrics=None, **kwargs):
         """`compile()` with no arguments: Adam(1e-3), `MaskedSquaredError`, masked `rmse`."""
@@ -206,7 +214,8 @@ class AutoRec(RecommenderMixin, keras.Model):
     def _reconstruct(self, vectors):
         out = []
         for start in range(0, vectors.shape[0], 2048):
-            out.append(ops.convert_to_numpy(self._predict_fn(vectors[start:start + 2048])))
+            out.append(np.asarray(ops.convert_to_numpy(self._predict_fn(vectors[start:start + 2048])),
+                                  np.float32))
         return np.concatenate(out)
 
     def _predict_fn(self, x):

@@ -18,6 +18,8 @@ from kerazoo.models.recommenders._common import (
     check_history,
     check_nonnegative,
 )
+from kerazoo.utils.precision import check_dtype_policy
+from kerazoo.utils.validation import check_input_shape
 
 
 class GlobalMean(RecommenderMixin):
@@ -128,6 +130,7 @@ class BiasedMF(RecommenderMixin, keras.Model):
     def __init__(self, n_factors=50, l2=0.1, n_users=943, n_items=1682, history_fold=1,
                  seed=None, **kwargs):
         super().__init__(**kwargs)
+        check_dtype_policy(self)
         self.n_factors = check_count(n_factors, "n_factors")
         self.l2 = check_nonnegative(l2, "l2")
         self.n_users = check_count(n_users, "n_users")
@@ -146,12 +149,25 @@ class BiasedMF(RecommenderMixin, keras.Model):
         self.item_bias = self.add_weight(shape=(self.n_items,), initializer="zeros", name="item_bias")
         self.global_bias = self.add_weight(
             shape=(), initializer=keras.initializers.Constant(3.5), name="global_bias")
-        self.built = True
+        self.build((None, 2))
+
+    def build(self, input_shape):
+        """Checks `input_shape` ((N, 2) id pairs); every weight is created in `__init__`.
+        Through Keras's `build` the model records its input shape (for `export`)."""
+        check_input_shape(input_shape, (2,), "BiasedMF", "(user_id, item_id) pairs")
+
+    @property
+    def input_dtype(self):
+        """Inputs are integer ids: float inputs are converted to int32 (for `export`'s
+        signature too)."""
+        return "int32"
 
     def call(self, pairs, training=False):
         """Predicted ratings (n,) of 1-based (user_id, item_id) pairs (n, 2).
 
-        While training, adds the per-rating L2 penalty of the batch with `add_loss`.
+        While training, adds the per-rating L2 penalty of the batch with `add_loss` (in
+        float32). The predictions are in the compute dtype of the model's dtype policy, the
+        weights cast to it explicitly, so `compute_output_spec` says what `call` returns.
         """
         pairs = ops.cast(pairs, "int32")
         u = ops.clip(pairs[:, 0] - 1, 0, self.n_users - 1)
@@ -161,10 +177,12 @@ class BiasedMF(RecommenderMixin, keras.Model):
         bu = ops.take(self.user_bias, u)
         bi = ops.take(self.item_bias, i)
         if training and self.l2 > 0:
+            p32, q32, bu32, bi32 = (ops.cast(t, "float32") for t in (p, q, bu, bi))
             self.add_loss(self.l2 * ops.mean(
-                ops.sum(ops.square(p), -1) + ops.sum(ops.square(q), -1)
-                + ops.square(bu) + ops.square(bi)))
-        return self.global_bias + bu + bi + ops.sum(p * q, axis=-1)
+                ops.sum(ops.square(p32), -1) + ops.sum(ops.square(q32), -1)
+                + ops.square(bu32) + ops.square(bi32)))
+        p, q, bu, bi, mu = (ops.cast(t, self.compute_dtype) for t in (p, q, bu, bi, self.global_bias))
+        return mu + bu + bi + ops.sum(p * q, axis=-1)
 
     def compile(self, optimizer=None, loss=None, metrics=None, **kwargs):
         """`compile()` with no arguments: Adam(1e-3), mean squared error, `rmse`."""
@@ -204,7 +222,9 @@ class BiasedMF(RecommenderMixin, keras.Model):
                         callbacks=list(callbacks), verbose=verbose, shuffle=shuffle)
 
     def _params(self):
-        to_np = ops.convert_to_numpy
+        def to_np(w):
+            return np.asarray(ops.convert_to_numpy(w), np.float32)
+
         return (to_np(self.user_factors), to_np(self.item_factors), to_np(self.user_bias),
                 to_np(self.item_bias), float(to_np(self.global_bias)))
 

@@ -19,6 +19,8 @@ from kerazoo.models.recommenders._common import (
     check_nonnegative,
     ratings_matrix,
 )
+from kerazoo.utils.precision import check_dtype_policy
+from kerazoo.utils.validation import check_input_shape
 
 #: The default growth of the number of Gibbs steps: CD-1 from epoch 0, CD-3 from
 #: epoch 15, CD-5 from epoch 25 (the paper starts at T=1 and raises T "as learning
@@ -194,6 +196,7 @@ class RBMRecommender(RecommenderMixin, keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        check_dtype_policy(self)
         self.n_hidden = check_count(n_hidden, "n_hidden")
         if not isinstance(conditional, bool):
             raise TypeError(f"`conditional` must be True or False. Received: {conditional!r}")
@@ -252,23 +255,40 @@ class RBMRecommender(RecommenderMixin, keras.Model):
         self.cd_steps = self.add_weight(
             shape=(), dtype="int32", initializer=keras.initializers.Constant(self.cd_k[0][1]),
             trainable=False, name="cd_steps")
-        self.built = True
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.rmse_tracker = MaskedRMSE(name="rmse")
+        self.build((None, self.n_items))
+
+    def build(self, input_shape):
+        """Checks `input_shape` ((N, n_items) ratings, or a dict of them); every weight is
+        created in `__init__`. Through Keras's `build` the model records its input shape
+        (for `export`)."""
+        check_input_shape(input_shape, (self.n_items,), "RBMRecommender", "rating matrices")
+
+    @property
+    def input_dtype(self):
+        """Ratings are integers 0..5: float inputs are converted to int32 (for `export`'s
+        signature too)."""
+        return "int32"
 
     # ------------------------------------------------------------------ parameters
+
+    def _w(self, variable):
+        """A weight in the compute dtype (the helpers below also run outside `call`,
+        where Keras does not cast the float32 variables of a mixed policy)."""
+        return ops.cast(variable, self.compute_dtype)
 
     def _flat_kernel(self):
         """The effective W as (n_items * 5, n_hidden): per-item part (+ shared part)."""
         if self.factor_rank is None:
-            kernel = ops.convert_to_tensor(self.kernel_flat)
+            kernel = self._w(self.kernel_flat)
         else:
-            kernel = ops.matmul(self.kernel_items, self.kernel_hidden)
+            kernel = ops.matmul(self._w(self.kernel_items), self._w(self.kernel_hidden))
         if self.shared_rating_weights:
-            kernel = kernel + ops.tile(self.rating_kernel, (self.n_items, 1))
+            kernel = kernel + ops.tile(self._w(self.rating_kernel), (self.n_items, 1))
         if self.ordinal_weights:
-            centred = ops.arange(N_LEVELS, dtype="float32") - (N_LEVELS - 1) / 2.0  # k - 3
-            ordinal = centred[None, :, None] * self.ordinal_kernel[:, None, :]
+            centred = ops.cast(ops.arange(N_LEVELS), self.compute_dtype) - (N_LEVELS - 1) / 2.0  # k - 3
+            ordinal = centred[None, :, None] * self._w(self.ordinal_kernel)[:, None, :]
             kernel = kernel + ops.reshape(ordinal, (self.n_items * N_LEVELS, self.n_hidden))
         return kernel
 
@@ -300,30 +320,32 @@ class RBMRecommender(RecommenderMixin, keras.Model):
             ratings, rated = x["ratings"], x.get("rated")
         else:
             ratings, rated = x, None
+        dtype = self.compute_dtype
         ratings = ops.cast(ops.round(ops.cast(ratings, "float32")), "int32")
-        mask = ops.cast(ratings > 0, "float32")
-        onehot = ops.one_hot(ops.clip(ratings - 1, 0, N_LEVELS - 1), N_LEVELS) * mask[..., None]
+        mask = ops.cast(ratings > 0, dtype)
+        onehot = ops.one_hot(ops.clip(ratings - 1, 0, N_LEVELS - 1), N_LEVELS, dtype=dtype)
+        onehot = onehot * mask[..., None]
         if rated is None or not self.conditional:
             rated = mask
         else:
-            rated = ops.maximum(ops.cast(rated, "float32"), mask)
+            rated = ops.maximum(ops.cast(rated, dtype), mask)
         return onehot, mask, rated
 
     def _hidden_input(self, onehot, rated, flat_kernel):
         flat = ops.reshape(onehot, (-1, self.n_items * N_LEVELS))
-        a = ops.matmul(flat, flat_kernel) + self.hidden_bias
+        a = ops.matmul(flat, flat_kernel) + self._w(self.hidden_bias)
         if self.conditional:
-            a = a + ops.matmul(rated, self.implicit_kernel)
+            a = a + ops.matmul(rated, self._w(self.implicit_kernel))
         return a
 
     def _visible_logits(self, hidden, flat_kernel):
         logits = ops.matmul(hidden, ops.transpose(flat_kernel))
-        return ops.reshape(logits, (-1, self.n_items, N_LEVELS)) + self.visible_bias
+        return ops.reshape(logits, (-1, self.n_items, N_LEVELS)) + self._w(self.visible_bias)
 
     def _free_energy(self, onehot, rated, flat_kernel, hidden_mask=None):
         """F(V) per user: -sum v b - sum_j softplus(hidden input) (over the kept units)."""
         a = self._hidden_input(onehot, rated, flat_kernel)
-        vb = ops.sum(onehot * self.visible_bias, axis=(1, 2))
+        vb = ops.sum(onehot * self._w(self.visible_bias), axis=(1, 2))
         soft = ops.softplus(a)
         if hidden_mask is not None:
             soft = soft * hidden_mask
@@ -332,21 +354,21 @@ class RBMRecommender(RecommenderMixin, keras.Model):
     def _sample_visible(self, logits, mask):
         flat = ops.reshape(logits, (-1, N_LEVELS))
         idx = keras.random.categorical(flat, 1, seed=self.seed_generator)[:, 0]
-        onehot = ops.one_hot(idx, N_LEVELS)
+        onehot = ops.one_hot(idx, N_LEVELS, dtype=logits.dtype)
         return ops.reshape(onehot, ops.shape(logits)) * mask[..., None]
 
     def _sample_hidden(self, prob):
         u = keras.random.uniform(ops.shape(prob), seed=self.seed_generator)
-        return ops.cast(u < prob, "float32")
+        return ops.cast(u < ops.cast(prob, u.dtype), prob.dtype)
 
     def _predict_from(self, onehot, rated, flat_kernel):
         """Expected ratings (B, I) of every item, each item q conditioned on r_q = 1."""
-        levels = ops.arange(1, N_LEVELS + 1, dtype="float32")
+        levels = ops.cast(ops.arange(1, N_LEVELS + 1), self.compute_dtype)
         a = self._hidden_input(onehot, rated, flat_kernel)
         kernel = ops.reshape(flat_kernel, (self.n_items, N_LEVELS, self.n_hidden))
         if self.conditional:
             # (B, I, F): the hidden input with the query item marked as rated.
-            a_q = a[:, None, :] + (1.0 - rated)[..., None] * self.implicit_kernel[None]
+            a_q = a[:, None, :] + (1.0 - rated)[..., None] * self._w(self.implicit_kernel)[None]
         else:
             a_q = None
         keep = 1.0 - self.hidden_dropout  # the weight-scaling rule of dropout
@@ -354,13 +376,14 @@ class RBMRecommender(RecommenderMixin, keras.Model):
             if a_q is None:
                 logits = self._visible_logits(keep * ops.sigmoid(a), flat_kernel)
             else:
-                logits = ops.einsum("bif,ikf->bik", keep * ops.sigmoid(a_q), kernel) + self.visible_bias
+                logits = ops.einsum("bif,ikf->bik", keep * ops.sigmoid(a_q), kernel) + self._w(
+                    self.visible_bias)
         else:
             base = a[:, None, :] if a_q is None else a_q  # (B, 1 or I, F)
             # log p(v_q = k) = b_qk + sum_j softplus(a_qj + W_qjk) - sum_j softplus(a_qj) + const
             pre = base[:, :, None, :] + kernel[None]  # (B, I, K, F)
             logits = keep * (ops.sum(ops.softplus(pre), axis=-1) - ops.sum(
-                ops.softplus(base), axis=-1)[..., None]) + self.visible_bias
+                ops.softplus(base), axis=-1)[..., None]) + self._w(self.visible_bias)
         return ops.sum(ops.softmax(logits, axis=-1) * levels, axis=-1)
 
     # ------------------------------------------------------------------ Keras API
@@ -408,7 +431,7 @@ class RBMRecommender(RecommenderMixin, keras.Model):
         hidden_mask = None
         if self.hidden_dropout > 0:
             u = keras.random.uniform((ops.shape(onehot)[0], self.n_hidden), seed=self.seed_generator)
-            hidden_mask = ops.cast(u >= self.hidden_dropout, "float32")
+            hidden_mask = ops.cast(u >= self.hidden_dropout, self.compute_dtype)
 
         def hidden_prob(v):
             prob = ops.sigmoid(self._hidden_input(v, rated, flat_kernel))
@@ -431,16 +454,19 @@ class RBMRecommender(RecommenderMixin, keras.Model):
         variables = self.trainable_variables
         with tf.GradientTape() as tape:
             kernel = self._flat_kernel()
-            gap = ops.mean(self._free_energy(onehot, rated, kernel, hidden_mask)) - ops.mean(
-                self._free_energy(v_neg, rated, kernel, hidden_mask))
-            decay = sum(ops.sum(ops.square(w)) for w in self._decayed())
+            # The free energies (sums over items and units) and the loss in float32.
+            f_data = ops.cast(self._free_energy(onehot, rated, kernel, hidden_mask), "float32")
+            f_model = ops.cast(self._free_energy(v_neg, rated, kernel, hidden_mask), "float32")
+            gap = ops.mean(f_data) - ops.mean(f_model)
+            decay = sum(ops.sum(ops.square(ops.cast(w, "float32"))) for w in self._decayed())
             loss = gap + 0.5 * self.weight_decay * decay
-        grads = tape.gradient(loss, variables)
+            scaled = self.optimizer.scale_loss(loss)  # a LossScaleOptimizer's scale
+        grads = tape.gradient(scaled, variables)
         self.optimizer.apply_gradients(zip(grads, variables))
 
         # Monitoring: the one-step mean-field reconstruction of the observed ratings
         # (through the kept hidden units).
-        levels = ops.arange(1, N_LEVELS + 1, dtype="float32")
+        levels = ops.cast(ops.arange(1, N_LEVELS + 1), self.compute_dtype)
         recon = ops.sum(ops.softmax(self._visible_logits(h0, flat_kernel), axis=-1) * levels, -1)
         observed = ops.sum(onehot * levels, axis=-1)
         self.loss_tracker.update_state(loss)
@@ -454,16 +480,17 @@ class RBMRecommender(RecommenderMixin, keras.Model):
         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
         onehot, mask, rated = self._inputs(x)
         kernel = self._flat_kernel()
-        levels = ops.arange(1, N_LEVELS + 1, dtype="float32")
+        levels = ops.cast(ops.arange(1, N_LEVELS + 1), self.compute_dtype)
         if y is None:
             h = (1.0 - self.hidden_dropout) * ops.sigmoid(self._hidden_input(onehot, rated, kernel))
             target = ops.sum(onehot * levels, axis=-1)
             pred = ops.sum(ops.softmax(self._visible_logits(h, kernel), axis=-1) * levels, -1)
         else:
-            target = ops.cast(y, "float32")
+            target = ops.cast(y, self.compute_dtype)
             if self.conditional:
-                rated = ops.maximum(rated, ops.cast(target > 0, "float32"))
+                rated = ops.maximum(rated, ops.cast(target > 0, self.compute_dtype))
             pred = self._predict_from(onehot, rated, kernel)
+        target, pred = ops.cast(target, "float32"), ops.cast(pred, "float32")
         observed = ops.cast(target > 0, "float32")
         sq = ops.sum(observed * ops.square(pred - target))
         self.loss_tracker.update_state(sq / ops.maximum(ops.sum(observed), 1.0),
@@ -583,7 +610,7 @@ class RBMRecommender(RecommenderMixin, keras.Model):
         chunk = 16 if (self.prediction == "exact" or self.conditional) else 256
         for start in range(0, len(users), chunk):
             x = {"ratings": rows[start:start + chunk].astype(np.int32), "rated": r[start:start + chunk]}
-            out.append(keras.ops.convert_to_numpy(self._predict_fn(x)))
+            out.append(np.asarray(keras.ops.convert_to_numpy(self._predict_fn(x)), np.float32))
         return np.concatenate(out) if out else np.zeros((0, self.n_items), np.float32)
 
     def _predict_fn(self, x):

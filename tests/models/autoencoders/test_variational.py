@@ -176,6 +176,8 @@ def test_saved_model_endpoints_match_the_model(trained, data, tmp_path):
         return out.numpy()
 
     z = model.encode(x)
+    # serving_default is the deterministic reconstruction, as model(x) (issue 32).
+    np.testing.assert_allclose(run("serving_default", images=tf.constant(x)), model.reconstruct(x), atol=1e-5)
     np.testing.assert_allclose(run("encode", images=tf.constant(x)), z, atol=1e-5)
     np.testing.assert_allclose(run("decode", latents=tf.constant(z)), model.decode(z), atol=1e-5)
     np.testing.assert_allclose(run("reconstruct", images=tf.constant(x)), model.reconstruct(x), atol=1e-5)
@@ -255,3 +257,34 @@ def test_bernoulli_log_likelihood_refuses_grey_images_without_binarize(data):
         model.log_likelihood(data[1][:3])
     binary = (data[1][:3] > 0.5).astype("float32")
     assert np.all(np.isfinite(model.log_likelihood(binary, n_samples=10, seed=0)))
+
+
+def test_call_predict_and_export_give_the_deterministic_reconstruction(trained, data, tmp_path):
+    # Issue 32: call and predict drew a random code, so predict(dataset), predict(array) and
+    # the exported serve() all differed from call. They are decode(E[z|x]) now.
+    model, _ = trained
+    x = data[1][:8]
+    expected = model.reconstruct(x)
+    for out in (model(x), model(x, training=True), model.predict(x, verbose=0),
+                model.predict(tf.data.Dataset.from_tensor_slices(x).batch(3), verbose=0)):
+        np.testing.assert_allclose(np.asarray(out), expected, atol=1e-6)
+    model.export(str(tmp_path / "served"), verbose=False)
+    served = tf.saved_model.load(str(tmp_path / "served"))
+    np.testing.assert_allclose(served.serve(x).numpy(), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_trains_under_a_mixed_dtype_policy(data, policy):
+    keras.utils.set_random_seed(0)
+    model = VariationalAutoencoder(latent_dim=4, hidden_units=[32], binarize=0.5, seed=0, dtype=policy)
+    compute = model.compute_dtype
+    assert {layer.compute_dtype for layer in model._flatten_layers()
+            if not isinstance(layer, keras.layers.InputLayer)} == {compute}
+    model.compile()
+    history = model.fit(data[0][:512], epochs=2, batch_size=128, verbose=0)
+    loss = history.history["loss"]
+    assert np.all(np.isfinite(loss)) and loss[-1] < loss[0]
+    np.testing.assert_allclose(loss, np.add(history.history["reconstruction"], history.history["kl"]),
+                               rtol=1e-4)
+    assert keras.backend.standardize_dtype(model(data[1][:4]).dtype) == compute
+    assert model.reconstruct(data[1][:4]).dtype == np.float32

@@ -146,3 +146,19 @@ def test_fit_to_a_fixed_target_distribution_reproduces_that_clustering():
         model.fit(x, target[:10], epochs=1, verbose=0)
     with pytest.raises(ValueError, match=r"rows summing to 1.*shape \(200, 4\)"):
         model.fit(x, 2 * target, epochs=1, verbose=0)
+
+
+def test_a_called_model_exports_a_serving_function(tmp_path):
+    # Issue 32: the model marked itself built in __init__, so Keras recorded no input shape
+    # and export() refused it ("has never called").
+    import tensorflow as tf
+
+    x, _ = blob_images(n_per=3, seed=9)
+    model = DeepClustering(identity_encoder(), n_clusters=4, seed=0)
+    model.initialize(x)
+    expected = keras.ops.convert_to_numpy(model(x))
+    model.export(str(tmp_path / "served"), verbose=False)
+    served = tf.saved_model.load(str(tmp_path / "served"))
+    np.testing.assert_allclose(served.serve(x).numpy(), expected, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match=r"takes images of shape \(N, 4, 4, 1\)\. Received: input_shape=\(None, 16\)"):
+        DeepClustering(identity_encoder(), n_clusters=4).build((None, 16))

@@ -4,6 +4,7 @@ clustering of blobs and of Fashion-MNIST, predict_step, saving, and bad input.""
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from kerazoo.metrics import clustering_accuracy
 from kerazoo.models import IMSAT
@@ -125,3 +126,76 @@ def test_bad_input_gets_clear_errors():
         IMSAT(eps_scale=0)
     with pytest.raises(ValueError, match=r"one radius per image"):
         model.objective(x, radii=np.ones(3))
+
+
+def test_evaluate_reports_the_training_objective_without_updating_the_model():
+    # Issue 32: IMSAT overrode train_step only, so evaluate() (and any validation) fell to
+    # Keras's default test_step and raised "No loss to compute".
+    x, _ = blob_images(seed=6)
+    keras.utils.set_random_seed(6)
+    model = small_model(seed=6, information_weight=0.3, marginal_entropy_weight=2.0)
+    model.fit(x, epochs=1, batch_size=50, verbose=0)
+    before = [np.array(w) for w in model.get_weights()]
+    logs = model.evaluate(x, batch_size=len(x), verbose=0, return_dict=True)
+    assert set(logs) == {"loss", "vat_loss", "conditional_entropy", "marginal_entropy"}
+    for a, b in zip(before, model.get_weights()):  # no step, no batch-norm statistics moved
+        np.testing.assert_array_equal(a, b)
+    # One batch of all of x: the entropies are the whole-set ones of `objective` (the VAT
+    # term differs only by its random starting direction).
+    parts = model.objective(x)
+    assert logs["conditional_entropy"] == pytest.approx(parts["conditional_entropy"], rel=1e-4)
+    assert logs["marginal_entropy"] == pytest.approx(parts["marginal_entropy"], rel=1e-4)
+    assert logs["vat_loss"] > 0
+    assert logs["loss"] == pytest.approx(
+        logs["vat_loss"] - 0.3 * (2.0 * logs["marginal_entropy"] - logs["conditional_entropy"]),
+        rel=1e-4, abs=1e-6)
+    with pytest.raises(ValueError, match=r"needs the perturbation radius.*Received: batches of images only"):
+        model.evaluate(tf.data.Dataset.from_tensor_slices(x).batch(50), verbose=0)
+    with pytest.raises(ValueError, match=r"takes no labels.*Received: y of shape \(400,\), dtype int"):
+        model.evaluate(x, np.zeros(len(x), "int64"), verbose=0)
+    radii = model.perturbation_radii(x)
+    pairs = tf.data.Dataset.from_tensor_slices((x, radii)).batch(len(x))
+    again = model.evaluate(pairs, verbose=0, return_dict=True)
+    assert again["conditional_entropy"] == pytest.approx(logs["conditional_entropy"], rel=1e-5)
+
+
+def test_fit_validates_on_validation_data_and_on_a_validation_split():
+    x, _ = blob_images(seed=7)
+    keras.utils.set_random_seed(7)
+    model = small_model(seed=7)
+    history = model.fit(x[:300], epochs=2, batch_size=50, validation_data=x[300:], verbose=0)
+    assert {"val_loss", "val_vat_loss", "val_conditional_entropy", "val_marginal_entropy"} <= set(
+        history.history)
+    assert np.all(np.isfinite(history.history["val_loss"]))
+    history = model.fit(x, epochs=1, batch_size=50, validation_split=0.25, verbose=0)
+    assert np.isfinite(history.history["val_loss"][-1])
+
+
+def test_a_called_model_exports_a_serving_function(tmp_path):
+    # Issue 32: the model marked itself built in __init__, so Keras recorded no input shape
+    # and export() refused it ("has never called").
+    x, _ = blob_images(n_per=3, seed=8)
+    model = small_model(seed=8)
+    expected = keras.ops.convert_to_numpy(model(x))
+    model.export(str(tmp_path / "served"), verbose=False)
+    served = tf.saved_model.load(str(tmp_path / "served"))
+    np.testing.assert_allclose(served.serve(x).numpy(), expected, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match=r"shape \(N, 4, 4, 1\)\. Received: input_shape=\(None, 5, 5, 1\)"):
+        small_model().build((None, 5, 5, 1))
+
+
+def test_a_16_bit_policy_needs_a_direction_that_survives_rounding():
+    # Under float16 a power-iteration direction of norm 1e-6 rounds to zero: the VAT term
+    # would silently vanish, so the constructor refuses it, naming the class and the policy.
+    with pytest.raises(ValueError, match=r"IMSAT.*'mixed_float16'.*xi >= 0\.0039.*Received: dtype='mixed_float16', xi=1e-06"):
+        small_model(dtype="mixed_float16")
+    with pytest.raises(ValueError, match=r"'mixed_bfloat16'.*Received: dtype='mixed_bfloat16'"):
+        small_model(dtype="mixed_bfloat16", xi=0.01)
+    x, _ = blob_images(seed=10)
+    keras.utils.set_random_seed(10)
+    model = small_model(seed=10, dtype="mixed_float16", xi=0.05)
+    history = model.fit(x, epochs=2, batch_size=50, verbose=0)
+    assert type(model.optimizer).__name__ == "LossScaleOptimizer"
+    assert np.all(np.isfinite(history.history["loss"])) and history.history["vat_loss"][-1] > 0
+    assert model.predict(x, verbose=0).dtype == np.int32
+    assert model.soft_assign(x).dtype == np.float32

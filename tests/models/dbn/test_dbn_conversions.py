@@ -135,3 +135,20 @@ def test_gaussian_dbn_conversions_fold_in_the_standardization(pretrained_gaussia
     np.testing.assert_allclose(ae.reconstruct(x), dbn.reconstruct(x), atol=1e-5)
     samples = dbn.sample(4, gibbs_steps=10, seed=0)
     assert samples.shape == (4, 28, 28, 1) and samples.min() >= 0 and samples.max() <= 1
+
+
+@pytest.mark.parametrize("make", [
+    lambda: DBNClassifier(hidden_units=(8, 4), n_classes=3, image_shape=(8, 8, 1), seed=0),
+    lambda: DeepAutoencoder(layer_sizes=(64, 8, 4), image_shape=(8, 8, 1), seed=0),
+], ids=["DBNClassifier", "DeepAutoencoder"])
+def test_build_on_a_new_instance_is_keras_build(make):
+    # Issue 32: `model.build(input_shape)` on a new instance rebuilt the built sublayers and
+    # raised "You cannot add new elements of state ... already built".
+    model = make()
+    weights = [np.array(w) for w in model.get_weights()]
+    model.build((None, 8, 8, 1))
+    assert model.built and len(model.get_weights()) == len(weights)
+    for a, b in zip(weights, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match=r"takes images of shape \(N, 8, 8, 1\)\. Received: input_shape=\(None, 64\)"):
+        make().build((None, 64))

@@ -241,3 +241,27 @@ def test_save_and_load_round_trip(pretrained_dbn, fmnist_small, tmp_path):
     np.testing.assert_array_equal(loaded.sample(4, 10, seed=2), pretrained_dbn.sample(4, 10, seed=2))
     history = loaded.fit(x, epochs=1, batch_size=5, verbose=0)
     assert np.isfinite(history.history["loss"][-1])
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_runs_under_a_mixed_dtype_policy(pretrained_dbn, fmnist_small, policy):
+    # Issue 32: DBN(dtype="mixed_float16") crashed in the RBM layer's matmul (float16 inputs,
+    # float32 kernel); the dtype did not reach the RBMs either.
+    x = fmnist_small[0][:50]
+    mixed = DBN([784, 32, 16, 24], seed=0, dtype=policy)
+    compute = mixed.compute_dtype
+    assert all(rbm.compute_dtype == rbm.rbm.compute_dtype == compute for rbm in mixed.rbms)
+    assert all(w.dtype == "float32" for w in mixed.weights if "float" in w.dtype)
+    mixed.set_weights(pretrained_dbn.get_weights())
+    out = mixed(x)
+    assert keras.backend.standardize_dtype(out.dtype) == compute
+    expected = pretrained_dbn.transform(x)
+    np.testing.assert_allclose(np.asarray(keras.ops.cast(out, "float32")), expected, atol=0.02)
+    features = mixed.transform(x)  # numpy methods return float32 arrays
+    assert features.dtype == np.float32
+    np.testing.assert_allclose(features, expected, atol=0.02)
+    assert mixed.sample(3, gibbs_steps=5, seed=0).dtype == np.float32
+    mixed.compile()
+    history = mixed.fit(x, epochs=1, batch_size=10, verbose=0)
+    assert np.isfinite(history.history["loss"][-1])
+    assert mixed.to_classifier(10).compute_dtype == compute

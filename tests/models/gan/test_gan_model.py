@@ -259,3 +259,46 @@ def test_three_generator_sizes_add_a_full_resolution_layer_before_the_image(fash
     samples = model.sample(4, seed=0)
     assert samples.shape == (4, 28, 28, 1) and samples.min() >= 0 and samples.max() <= 1
     assert model.ema_generator.get_layer("up_2").output.shape[1:] == (28, 28, 8)
+
+
+def test_generator_and_ema_copy_have_distinct_layer_paths():
+    # Issue 32: both generators had the paths project/..., up_1/..., to_image/..., which
+    # broke every tool keyed on paths (keras.dtype_policies.DTypePolicyMap raised on the
+    # duplicate keys).
+    model = GAN(**SMALL, seed=0)
+    paths = [w.path for w in model.weights]
+    assert len(paths) == len(set(paths))
+    assert "project/kernel" in paths and "ema_generator/project/kernel" in paths
+    policies = keras.dtype_policies.DTypePolicyMap("float32")
+    for layer in model._flatten_layers(include_self=False):
+        if layer.weights:
+            policies[layer.path] = "float32"  # raised on the second `project` before
+    assert "ema_generator/to_image" in policies
+
+
+def test_call_generates_with_the_sampler_and_trains_through_the_generator():
+    # Calling the model is what sample/generate do (the EMA copy); in training mode it is
+    # the trainable generator, so gradients reach the generator's weights.
+    model = GAN(**SMALL, seed=1)
+    z = np.random.default_rng(1).standard_normal((4, 16)).astype("float32")
+    np.testing.assert_allclose(np.asarray(model(z)), model.generate(z), atol=1e-6)
+    with tf.GradientTape(persistent=True) as tape:
+        training = tf.reduce_mean(model(z, training=True))
+        inference = tf.reduce_mean(model(z))
+    assert all(g is not None for g in tape.gradient(training, model.generator.trainable_variables))
+    assert all(g is None for g in tape.gradient(inference, model.generator.trainable_variables))
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_trains_under_a_mixed_dtype_policy(fashion_images, policy):
+    model = GAN(**SMALL, seed=2, dtype=policy)
+    compute = model.compute_dtype
+    assert {layer.compute_dtype for layer in model._flatten_layers()
+            if not isinstance(layer, keras.layers.InputLayer)} == {compute}
+    model.compile()
+    history = model.fit(fashion_images[0][:128], epochs=1, batch_size=64, verbose=0)
+    assert all(np.isfinite(v[-1]) for v in history.history.values())
+    scaled = policy == "mixed_float16"
+    assert isinstance(model.d_optimizer, keras.optimizers.LossScaleOptimizer) == scaled
+    images = model.sample(4, seed=0)
+    assert images.dtype == np.float32 and 0 <= images.min() and images.max() <= 1

@@ -33,3 +33,25 @@ def test_saved_model_sample_matches_the_keras_model(entry):
     (out,) = served.signatures["sample"](count=tf.constant(5, tf.int32), seed=tf.constant(3, tf.int32)).values()
     np.testing.assert_allclose(out.numpy(), model.sample(5, seed=3), atol=1e-5)
     assert out.numpy().min() >= 0 and out.numpy().max() <= 1
+
+
+def test_the_entry_loads_by_structure_with_distinct_ema_paths(entry):
+    # The EMA copy's layers moved under the name scope `ema_generator` (issue 32). A .keras
+    # file stores weights by structure, so the published entry loads unchanged: every
+    # variable holds the array stored at its place in the file (and the samples match the
+    # SavedModel exported before the change, test above).
+    import zipfile
+
+    import h5py
+
+    model = kerazoo.load(NAME, zoo_dir=entry.parent)
+    paths = [w.path for w in model.weights]
+    assert len(paths) == len(set(paths)) and "ema_generator/project/kernel" in paths
+    with zipfile.ZipFile(entry / "model.keras") as archive, archive.open("model.weights.h5") as raw:
+        with h5py.File(raw, "r") as store:
+            stored = store["ema_generator/layers/dense/vars"]
+            np.testing.assert_array_equal(stored["0"][()], model.ema_generator.get_layer("project").kernel.numpy())
+            stored = store["generator/layers/dense/vars"]
+            np.testing.assert_array_equal(stored["0"][()], model.generator.get_layer("project").kernel.numpy())
+    assert not np.array_equal(model.ema_generator.get_layer("project").kernel.numpy(),
+                              model.generator.get_layer("project").kernel.numpy())

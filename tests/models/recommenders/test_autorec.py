@@ -148,3 +148,16 @@ def test_constructor_rejects_bad_arguments():
     with pytest.raises(ValueError, match="lr_decay"):
         AutoRec(n_hidden=2, n_users=120, n_items=40).fit_ratings(
             np.array([[1, 1, 5]]), learning_rate=0.1, lr_decay=0.0)
+
+
+def test_build_on_a_new_instance_is_keras_build():
+    # Issue 32: `model.build(input_shape)` on a new instance rebuilt the built sublayers and
+    # raised "You cannot add new elements of state ... already built".
+    model = AutoRec(n_hidden=4, n_users=6, n_items=5, seed=0)
+    weights = [np.array(w) for w in model.get_weights()]
+    model.build((None, 6))
+    assert model.built and len(model.weights) == 4
+    for a, b in zip(weights, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match=r"AutoRec takes rating vectors of shape \(N, 6\)\. Received: input_shape=\(None, 5\)"):
+        AutoRec(n_hidden=4, n_users=6, n_items=5).build((None, 5))

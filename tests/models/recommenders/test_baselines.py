@@ -90,3 +90,32 @@ def test_biased_mf_saves_loads_and_serves(planted, planted_mf, tmp_path):
                                planted_mf.predict_matrix(history=train), rtol=1e-6)
     export_saved_model(planted_mf, tmp_path / "sm")
     assert run_signatures(tmp_path / "sm")["predict_pairs"]["output_0"] == (2,)
+
+
+def test_a_called_biased_mf_exports_a_serving_function_on_integer_pairs(tmp_path):
+    # Issue 32: BiasedMF marked itself built in __init__, so Keras recorded no input shape
+    # and export() refused it ("has never called").
+    import tensorflow as tf
+
+    model = BiasedMF(n_factors=3, n_users=6, n_items=5, seed=0)
+    pairs = np.array([[1, 1], [2, 3], [6, 5]], "int32")
+    expected = keras.ops.convert_to_numpy(model(pairs))
+    model.export(str(tmp_path / "served"), verbose=False)
+    served = tf.saved_model.load(str(tmp_path / "served"))
+    np.testing.assert_allclose(served.serve(pairs).numpy(), expected, rtol=1e-6)
+    assert served.serve.input_signature[0].dtype == tf.int32  # ids, not floats
+    with pytest.raises(ValueError, match=r"BiasedMF takes \(user_id, item_id\) pairs of shape \(N, 2\)"):
+        model.build((None, 3))
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_biased_mf_returns_what_it_declares_under_a_mixed_policy(policy):
+    # Issue 32: compute_output_spec said float32 while call returned float16.
+    model = BiasedMF(n_factors=3, n_users=6, n_items=5, seed=0, dtype=policy)
+    pairs = keras.ops.convert_to_tensor(np.array([[1, 1], [2, 3], [6, 5]], "int32"))
+    out, spec = model(pairs), model.compute_output_spec(pairs)
+    compute = keras.mixed_precision.Policy(policy).compute_dtype
+    assert keras.backend.standardize_dtype(out.dtype) == spec.dtype == compute
+    plain = BiasedMF(n_factors=3, n_users=6, n_items=5, seed=0)
+    np.testing.assert_allclose(np.asarray(keras.ops.cast(out, "float32")), np.asarray(plain(pairs)),
+                               rtol=2e-2)
