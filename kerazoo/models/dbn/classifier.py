@@ -194,6 +194,21 @@ class DBNClassifier(_ImageInput, keras.Model):
         x = check_images(x, "x", self.image_shape, allow_empty=False)
         return self._features(x, training=training)
 
+    def encode(self, x, batch_size=1000):
+        """The last hidden layer's activities of images (N, 28, 28, 1) in [0, 1], as numpy
+        float32 (N, hidden_units[-1]), computed in batches at inference (no dropout, no
+        augmentation).
+
+        The representation method shared by every kerazoo representation model: the same
+        features as `features(x)` (which returns a tensor and takes `training`).
+        """
+        x = check_images(x, "x", self.image_shape, allow_empty=False)
+        batch_size = check_positive_int(batch_size, "batch_size")
+        return np.concatenate([
+            np.asarray(ops.convert_to_numpy(self._features(x[i : i + batch_size])), np.float32)
+            for i in range(0, len(x), batch_size)
+        ])
+
     def _features(self, x, training=False):
         if training and self.augmentation:
             # Augmentation of the images in [0, 1], before binarizing or standardizing.

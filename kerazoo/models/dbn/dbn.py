@@ -11,7 +11,7 @@ Salakhutdinov 2006). The generative model it defines is an undirected top RBM ov
     p(h_l = 1 | h_{l+1}) = sigmoid(b_{l+1} + W_{l+1} h_{l+1}),
 
 so `sample` runs Gibbs sampling in the top RBM and then a (deterministic, mean-field)
-down pass through the generative weights; `transform` is the up pass
+down pass through the generative weights; `encode` (alias `transform`) is the up pass
 `p(h_l = 1 | h_{l-1}) = sigmoid(c_l + h_{l-1} W_l)` of the recognition weights.
 
 Pretraining gives a good initialisation for discriminative fine-tuning
@@ -102,7 +102,7 @@ class DBN(CompiledBatchesMixin, keras.Model):
     `GaussianBernoulliRBM` (`visible="gaussian"`) on the images; every RBM above is a
     `BernoulliRBM` whose visible units are the hidden units of the one below and whose
     data are their probabilities (`binarize=None`). The RBMs are `self.rbms` (bottom
-    first), each a full kerazoo RBM model with its own `transform`, `sample`,
+    first), each a full kerazoo RBM model with its own `encode`, `sample`,
     `log_likelihood`, ...
 
     Training:
@@ -116,8 +116,9 @@ class DBN(CompiledBatchesMixin, keras.Model):
       loss is scaled by its RBM class's default learning rate relative to the Bernoulli
       RBM's (0.1 for a Gaussian bottom layer), so one optimizer fits both kinds.
 
-    Use: `transform(x)` (the up pass, `p(hL = 1 | ...)`), `sample(n)` (Gibbs sampling
-    in the top RBM, then a down pass to images), `reconstruct(x)` (up pass then down
+    Use: `encode(x)` (alias `transform(x)`: the up pass, `p(hL = 1 | ...)`),
+    `sample(n, *, seed=None, gibbs_steps=1000)` (Gibbs sampling in the top RBM, then a
+    down pass to images), `reconstruct(x)` (up pass then down
     pass), `to_classifier(n_classes)` (a `DBNClassifier` initialised from the
     recognition weights) and `to_autoencoder()` (the unrolled `DeepAutoencoder` of
     Hinton & Salakhutdinov 2006).
@@ -142,7 +143,7 @@ class DBN(CompiledBatchesMixin, keras.Model):
     dbn = kerazoo.models.DBN([784, 500, 500, 2000], seed=0)
     histories = dbn.pretrain(x_train, epochs=10, checkpoint_dir="ckpt/")
     images = dbn.sample(16, gibbs_steps=1000)          # (16, 28, 28, 1) in [0, 1]
-    features = dbn.transform(x_test)                    # (N, 2000)
+    features = dbn.encode(x_test)                       # (N, 2000); transform: its alias
     clf = dbn.to_classifier(10)
     clf.compile()                                       # Adam, sparse categorical CE
     clf.fit(x_train, y_train, epochs=20, batch_size=100)
@@ -349,29 +350,36 @@ class DBN(CompiledBatchesMixin, keras.Model):
 
     # -- numpy API -----------------------------------------------------------------------
 
-    def transform(self, x, batch_size=1000):
+    def encode(self, x, batch_size=1000):
         """The up pass: `p(hL = 1 | ...)` of the top hidden layer, numpy (N, layer_sizes[-1]).
 
-        Each layer's probabilities are the input of the next (mean-field).
+        Each layer's probabilities are the input of the next (mean-field). The
+        representation method shared by every kerazoo representation model; `transform`
+        is its scikit-learn-style alias.
         """
         return self._batched("transform", self._transform_graph, x, batch_size)
+
+    def transform(self, x, batch_size=1000):
+        """The scikit-learn-style alias of `encode`: the top layer's features, numpy."""
+        return self.encode(x, batch_size=batch_size)
 
     def reconstruct(self, x, batch_size=1000):
         """Up pass to the top hidden layer, then down pass: images (N, *image_shape) in [0, 1]."""
         return self._batched("reconstruct", self._reconstruct_graph, x, batch_size)
 
-    def sample(self, n, gibbs_steps=1000, seed=None):
+    def sample(self, n, *, seed=None, gibbs_steps=1000):
         """`n` images from the DBN, numpy (n, *image_shape) in [0, 1].
 
         `gibbs_steps` steps of block Gibbs sampling in the top RBM (chains started at
         `hL = 0`), then the deterministic down pass `E[h_{l-1} | h_l]` from the top
-        RBM's visible means to the pixels' means.
+        RBM's visible means to the pixels' means. The calling convention of every
+        kerazoo generative model: `n` positional, then keywords only.
 
         Args:
             n: number of images (independent chains), at most `kerazoo.utils.MAX_SAMPLES`
                 (100,000) per call; draw more with several calls and seeds.
-            gibbs_steps: Gibbs steps in the top RBM.
             seed: int for a reproducible draw, or None (the model's seed generator).
+            gibbs_steps: Gibbs steps in the top RBM.
         """
         n = check_sample_count(n)
         if isinstance(gibbs_steps, bool) or not isinstance(gibbs_steps, numbers.Integral) or gibbs_steps < 0:
@@ -747,7 +755,7 @@ class DBN(CompiledBatchesMixin, keras.Model):
 
         Its hidden layers are `Dense(n, activation="sigmoid")` with `kernel = W_l` and
         `bias = c_l` (the RBMs' recognition weights and hidden biases), so before any
-        training its last hidden layer equals `transform(x)`; a new softmax layer with
+        training its last hidden layer equals `encode(x)`; a new softmax layer with
         `n_classes` units sits on top. Train it with `compile()` + `fit(x, y)`
         (labels as class ids).
 

@@ -315,7 +315,7 @@ class RBM(CompiledBatchesMixin, keras.Model):
         return None
 
     def call(self, inputs, training=None):
-        """`p(h = 1 | v)` of a batch of images: the features of `transform`."""
+        """`p(h = 1 | v)` of a batch of images: the features of `encode`."""
         return self.rbm(self._to_visible(inputs))
 
     def compute_output_shape(self, input_shape):
@@ -658,9 +658,17 @@ class RBM(CompiledBatchesMixin, keras.Model):
         _, h = tf.while_loop(lambda i, h: i < gibbs_steps, body, (tf.constant(0), h0))
         return self._to_images(rbm.visible_mean(h))
 
-    def transform(self, x, batch_size=1000):
-        """`p(h = 1 | v)` for each image: features of shape (N, n_hidden), numpy."""
+    def encode(self, x, batch_size=1000):
+        """`p(h = 1 | v)` for each image: features of shape (N, n_hidden), numpy.
+
+        The representation method shared by every kerazoo representation model;
+        `transform` is its scikit-learn-style alias.
+        """
         return self._batched("transform", self._transform_graph, x, batch_size)
+
+    def transform(self, x, batch_size=1000):
+        """The scikit-learn-style alias of `encode`: `p(h = 1 | v)`, (N, n_hidden), numpy."""
+        return self.encode(x, batch_size=batch_size)
 
     def reconstruct(self, x, batch_size=1000):
         """The mean-field reconstruction `E[v | h = p(h | v)]`, as images in [0, 1]."""
@@ -670,15 +678,18 @@ class RBM(CompiledBatchesMixin, keras.Model):
         """`F(v)` of each image (nats), shape (N,): `p(v) = exp(-F(v)) / Z`."""
         return self._batched("free_energy", self._free_energy_graph, x, batch_size)
 
-    def sample(self, n, gibbs_steps=1000, seed=None):
+    def sample(self, n, *, seed=None, gibbs_steps=1000):
         """`n` images drawn by block Gibbs sampling, shape (n, *image_shape), in [0, 1].
+
+        The calling convention of every kerazoo generative model: `n` positional, then
+        keywords only (`seed`, then this family's extras).
 
         Args:
             n: number of independent chains (images), at most `kerazoo.utils.MAX_SAMPLES`
                 (100,000) per call; draw more with several calls and seeds.
-            gibbs_steps: Gibbs steps per chain (0 gives the visible biases' mean).
             seed: int for a reproducible draw; None draws the key from the model's
                 seed generator (reproducible from the model's `seed`).
+            gibbs_steps: Gibbs steps per chain (0 gives the visible biases' mean).
         """
         n = check_sample_count(n)
         if isinstance(gibbs_steps, bool) or not isinstance(gibbs_steps, numbers.Integral) or gibbs_steps < 0:
@@ -732,7 +743,7 @@ class RBM(CompiledBatchesMixin, keras.Model):
                 f"limited to n_hidden <= {MAX_EXACT_HIDDEN}. Received: a model "
                 f"with n_hidden={self.n_hidden}; use method='ais'."
             )
-        # A mean over no images is no number: an empty batch is refused, as by `transform`.
+        # A mean over no images is no number: an empty batch is refused, as by `encode`.
         return self.visible_numpy(check_images(x, "x", self.image_shape, allow_empty=False))
 
     def weights_numpy(self):

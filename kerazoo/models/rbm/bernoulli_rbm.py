@@ -53,7 +53,7 @@ class BernoulliRBM(RBM):
     rbm = kerazoo.models.BernoulliRBM(500, seed=0)
     rbm.compile()
     rbm.fit(x_train, epochs=10, batch_size=100, validation_data=x_val)
-    features = rbm.transform(x_test)            # p(h = 1 | v), (N, 500)
+    features = rbm.encode(x_test)               # p(h = 1 | v), (N, 500); transform: alias
     images = rbm.sample(16, gibbs_steps=1000)   # (16, 28, 28, 1)
     ll = rbm.log_likelihood(x_test, method="ais")
     print(ll.value, "+-", ll.std)

@@ -238,7 +238,7 @@ def test_save_and_load_round_trip(pretrained_dbn, fmnist_small, tmp_path):
     for a, b in zip(pretrained_dbn.get_weights(), loaded.get_weights()):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(loaded.transform(x), pretrained_dbn.transform(x))
-    np.testing.assert_array_equal(loaded.sample(4, 10, seed=2), pretrained_dbn.sample(4, 10, seed=2))
+    np.testing.assert_array_equal(loaded.sample(4, seed=2, gibbs_steps=10), pretrained_dbn.sample(4, seed=2, gibbs_steps=10))
     history = loaded.fit(x, epochs=1, batch_size=5, verbose=0)
     assert np.isfinite(history.history["loss"][-1])
 
