@@ -478,7 +478,7 @@ class VariationalAutoencoder(keras.Model):
         """decode(encode(x)): deterministic reconstructions, float32 (N, 28, 28, 1) in [0, 1]."""
         return self._batched("reconstruct_tensor", check_images(x, "x", allow_empty=False), batch_size)
 
-    def sample(self, n, seed=None, batch_size=256):
+    def sample(self, n, *, seed=None, batch_size=256):
         """Mean images of p(x|z) at n draws z ~ N(0, I): float32 (n, 28, 28, 1) in [0, 1].
 
         Args:
@@ -487,6 +487,11 @@ class VariationalAutoencoder(keras.Model):
             seed: None (the model's `SeedGenerator`: successive calls differ, reproducibly
                 for a seeded model), or an integer in [0, 2**31 - 2] for a stateless draw
                 that is the same on every call and in the SavedModel's `sample`.
+            batch_size: images decoded at once (memory only: the images do not depend
+                on it).
+
+        The calling convention of every kerazoo generative model: `n` positional, then
+        keywords only (`seed`, then this family's extras).
         """
         n = check_sample_count(n)
         z = prior_latents(n, self.latent_dim, seed, self.prior_seed_generator)

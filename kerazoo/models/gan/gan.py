@@ -491,7 +491,7 @@ class GAN(keras.Model):
         n = check_sample_count(n)
         return prior_latents(n, self.latent_dim, seed, self.sample_seed_generator)
 
-    def sample(self, n, seed=None, batch_size=500):
+    def sample(self, n, *, seed=None, batch_size=500):
         """n generated images, float32 (n, 28, 28, 1) in [0, 1] (the EMA generator if any).
 
         Args:
@@ -500,5 +500,10 @@ class GAN(keras.Model):
             seed: None (the model's `SeedGenerator`: successive calls differ, reproducibly
                 for a seeded model), or an integer in [0, 2**31 - 2] for a stateless draw
                 that is the same on every call and in the SavedModel's `sample`.
+            batch_size: images generated at once (memory only: the images do not depend
+                on it).
+
+        The calling convention of every kerazoo generative model: `n` positional, then
+        keywords only (`seed`, then this family's extras).
         """
         return self.generate(self.sample_latents(n, seed), batch_size=batch_size)
