@@ -8,7 +8,6 @@ pictures; a picture that fails is reported by the gallery and the rest go on.
 """
 
 import dataclasses
-import inspect
 import json
 import re
 
@@ -43,6 +42,18 @@ class Entry:
     @property
     def is_recommender(self):
         return self.can("recommend")
+
+    @property
+    def has_code_space(self):
+        """An encoder whose codes are drawn on maps: `encode`, but not the feature
+        extractors (RBM/DBN hidden units, with the scikit-learn alias `transform`;
+        classifiers' `features`), which are shown by their filters and predictions."""
+        return self.can("encode") and not (self.can("transform") or self.can("features"))
+
+    @property
+    def is_autoencoder(self):
+        """`encode`, `decode` and `reconstruct`: denoising and inpainting apply."""
+        return all(self.can(m) for m in ("encode", "decode", "reconstruct"))
 
 
 @dataclasses.dataclass
@@ -183,13 +194,12 @@ def samples(gallery, entries, data):
     for entry in entries:
         if entry.is_recommender or not entry.can("sample"):
             continue
-        params = inspect.signature(entry.model.sample).parameters
-        kwargs = {"seed": SAMPLE_SEED} if "seed" in params else {}
-        call = ", ".join([str(N_SAMPLES)] + [f"{k}={v}" for k, v in kwargs.items()])
+        # One calling convention: sample(n, *, seed=None, <the family's extras>).
+        call = f"{N_SAMPLES}, seed={SAMPLE_SEED}"
         gallery.picture(
             section, f"samples-{entry.name}.png",
-            lambda p, e=entry, kw=kwargs: image_grid(e.model.sample(N_SAMPLES, **kw), p, ncols=6,
-                                                     title=f"{e.name}.sample({call})"),
+            lambda p, e=entry: image_grid(e.model.sample(N_SAMPLES, seed=SAMPLE_SEED), p, ncols=6,
+                                          title=f"{e.name}.sample({call})"),
             caption=f"<code>{escape(entry.name)}.sample({call})</code>" + card_line(entry),
         )
 
@@ -208,7 +218,7 @@ def reconstructions(gallery, entries, data):
     shown = data.one_per_class()
     x = data.x_map
     models = [e for e in entries if e.can("reconstruct") and not e.is_recommender]
-    autoencoders = [e for e in models if e.can("encode")]
+    autoencoders = [e for e in models if e.is_autoencoder]
     noisy = corrupt(x, "gaussian", NOISE_SIGMA, seed=0)
     mask = block_masks(len(x), x.shape[1:], size=HOLE_SIZE, seed=0)
     tasks = [
@@ -258,7 +268,7 @@ def latent_maps(gallery, entries, data):
         "Then images decoded on a grid over two latent dimensions, and interpolations "
         "between the codes of two test images.")
     for entry in entries:
-        if entry.is_recommender or not entry.can("encode"):
+        if entry.is_recommender or not entry.has_code_space:
             continue
         mapped = gallery.attempt(f"{entry.name} map", lambda: _map_coords(entry, data), section)
         if mapped is None:

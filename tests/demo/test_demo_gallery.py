@@ -96,7 +96,7 @@ def test_a_broken_entry_and_a_failed_picture_are_reported_and_the_rest_written(
             raise OSError("simulated broken entry")
         model = real_load(name, *args, **kwargs)
         if name == "grbm.fashion_mnist":
-            def sample(n, gibbs_steps=1000, seed=None):
+            def sample(n, *, seed=None, gibbs_steps=1000):
                 raise RuntimeError("simulated sampling failure")
 
             model.sample = sample
