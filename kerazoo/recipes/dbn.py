@@ -153,7 +153,7 @@ class DBNFamily(Family):
                 v = h.reshape(len(h), -1)
             results[f"test_reconstruction_error_{i + 1}"] = float(np.mean((v - recon) ** 2))
             if i < model.n_layers - 1:
-                h = rbm.transform(h)
+                h = rbm.encode(h)
         recon = model.reconstruct(x_test)
         results["test_reconstruction_mse"] = float(np.mean((recon - x_test) ** 2))
         results["test_rbm1_reconstruction_mse"] = float(

@@ -492,9 +492,9 @@ class DBN(CompiledBatchesMixin, keras.Model):
         for i in range(done):
             if i >= n - 1:
                 break
-            current = self.rbms[i].transform(current)
+            current = self.rbms[i].encode(current)
             if current_val is not None:
-                current_val = self.rbms[i].transform(current_val)
+                current_val = self.rbms[i].encode(current_val)
         for i in range(done, n):
             if stop_after is not None and i >= stop_after:
                 break
@@ -539,9 +539,9 @@ class DBN(CompiledBatchesMixin, keras.Model):
                 self._write_checkpoint(checkpoint_dir, records)
             say(f"DBN layer {i + 1}/{n} done in {seconds:.1f} s")
             if i < n - 1:
-                current = rbm.transform(current)
+                current = rbm.encode(current)
                 if current_val is not None:
-                    current_val = rbm.transform(current_val)
+                    current_val = rbm.encode(current_val)
         object.__setattr__(self, "_pretrain_records", list(records))
         return [_as_history(r) for r in records]
 
