@@ -42,6 +42,10 @@ def test_the_gallery_of_the_shipped_zoo(gallery):
                      "filters-dbn.fashion_mnist.png", "folds-autorec.movielens_100k.png"):
         assert expected in pngs
     assert not any("movielens" in p for p in pngs if p.startswith(("samples", "filters")))
+    # Feature extractors (RBM/DBN `encode` = `transform`, classifiers' features) are shown by
+    # their filters, samples and predictions, not on code maps.
+    assert not any(p.startswith(("map-", "hover-")) and p.split("-", 1)[1].startswith(
+        ("rbm.", "grbm.", "dbn.", "dbn_classifier.")) for p in pngs)
     # Numbers from the cards, as the cards have them.
     for name, key in (("dae.fashion_mnist", "denoised_psnr"), ("dec.fashion_mnist", "accuracy"),
                       ("rbm.fashion_mnist", "test_log_likelihood")):
