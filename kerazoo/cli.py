@@ -4,7 +4,7 @@
     kerazoo info NAME                  a model's card and metrics
     kerazoo fetch NAME|--all           download registered entries into the cache ahead of time
     kerazoo cache [--clear]            show or clear the cache of entries fetched from the mirror
-    kerazoo verify [NAME]              check every file's sha256 and run each SavedModel signature
+    kerazoo verify [NAME]              check every file's sha256; run the SavedModel signatures of pinned entries
     kerazoo train JOB [--publish NAME] re-create a zoo entry from its job file
     kerazoo tune JOB                   keras-tuner search around a job's recipe (resumable, distributed)
     kerazoo reconstruct NAME           reconstruct (denoise, inpaint) images with an autoencoder: PNG + .npy
@@ -171,31 +171,48 @@ def _cache(sub):
     return run
 
 
-@verb("verify", "check every file's sha256 and run each SavedModel signature")
+@verb("verify", "check every file's sha256, and run each SavedModel signature of the entries "
+      "pinned by the package's registry")
 def _verify(sub):
     sub.add_argument("name", nargs="?", help="one zoo name (default: every entry)")
     sub.add_argument("--no-run", action="store_true", help="check hashes only")
+    sub.add_argument(
+        "--run-untrusted-signatures", action="store_true",
+        help="also run the SavedModel signatures of entries whose files are not the ones pinned "
+        "by the package's registry (your own or a third party's: a SavedModel's graph can do "
+        "anything a TensorFlow program can, such as write files). By default such entries "
+        "get their hashes checked only",
+    )
     _zoo_arg(sub)
 
     def run(args):
-        from kerazoo.hub import list_models, verify
+        from kerazoo.hub import list_models, verify_report
 
         names = [args.name] if args.name else list_models(args.zoo)
         if not names:
             print("The zoo has no models to verify.")
             return 0
-        failed = 0
+        failed = skipped = 0
         for i, name in enumerate(names, 1):
             print(f"[{i}/{len(names)}] {name} ... ", end="", flush=True)
             try:
-                report = verify(name, args.zoo, run_signatures=not args.no_run)[name]
+                report = verify_report(name, args.zoo, run_signatures=not args.no_run,
+                                       run_untrusted_signatures=args.run_untrusted_signatures)
             except Exception as e:  # noqa: BLE001  (report every entry, then fail)
                 failed += 1
                 print(f"FAILED\n    {type(e).__name__}: {e}")
                 continue
-            sigs = ", ".join(f"{s}{tuple(next(iter(o.values()), ()))}" for s, o in report.items())
-            print("ok" + (f"  ({sigs})" if sigs else ""))
-        print(f"{len(names) - failed} ok, {failed} failed")
+            sigs = report["signatures"]
+            if sigs is None:
+                skipped += not args.no_run
+                print(f"ok (hashes)\n    {report['reason']}")
+                continue
+            shapes = ", ".join(f"{s}{tuple(next(iter(o.values()), ()))}" for s, o in sigs.items())
+            print(f"ok (hashes, signatures: {shapes})" if shapes else "ok")
+            print(f"    signatures run: {report['reason']}")
+        print(f"{len(names) - failed} ok, {failed} failed"
+              + (f"; signatures not run for {skipped} entries not pinned by the package's "
+                 "registry (--run-untrusted-signatures runs them)" if skipped else ""))
         return 1 if failed else 0
 
     return run
