@@ -68,11 +68,45 @@ def _file_flag(value, flag, suffix):
     return path
 
 
+def _ellipsis():
+    """'…' where stdout can print it, else '...'."""
+    try:
+        "…".encode(sys.stdout.encoding or "ascii")
+        return "…"
+    except (UnicodeEncodeError, LookupError):
+        return "..."
+
+
+def _shorten(text, width, cut=False):
+    """`text` on one line of at most `width` characters, cut at a word boundary with an
+    ellipsis.
+
+    `cut`: the text was already cut to a fixed length (the zoo index keeps 200 characters of
+    a summary), possibly mid-word: its last word is dropped, and the ellipsis says so.
+    """
+    text = " ".join(str(text).split())
+    if not cut and len(text) <= width:
+        return text
+    mark = _ellipsis()
+    if cut and " " in text:
+        text = text.rsplit(" ", 1)[0]
+    room = max(width - len(mark), 1)
+    if len(text) > room:
+        head = text[: room + 1]
+        space = head.rfind(" ")
+        text = head[:space] if space > 0 else text[:room]
+    return text.rstrip(" ,;:-(") + mark
+
+
 @verb("list", "list the zoo's models")
 def _list(sub):
+    sub.add_argument("--wide", action="store_true",
+                     help="print whole summaries (default: cut at a word to fit the terminal)")
     _zoo_arg(sub)
 
     def run(args):
+        import shutil
+
         from kerazoo.hub import list_entries, resolve_zoo_dir
 
         entries = list_entries(args.zoo)  # index fields checked against the hashed metadata
@@ -88,35 +122,69 @@ def _list(sub):
         if not names and not remote:
             print(f"The zoo at {resolve_zoo_dir(args.zoo)} has no models yet.")
             return 0
-        width = max(len(n) for n in [*names, *remote])
-        for name in names:
-            record = entries[name]
-            print(f"{name:<{width}}  {record.get('class') or '':<28} {record.get('summary', '')}")
+        rows = [[name, entries[name].get("class") or "", entries[name].get("summary") or ""]
+                for name in names]
+        rows += [[name, record.get("class") or "", f"[{record['where']}]",
+                  record.get("summary") or ""] for name, record in sorted(remote.items())]
+        name_w = max(len(row[0]) for row in rows)
+        class_w = max(len(row[1]) for row in rows)
+        columns = shutil.get_terminal_size((100, 24)).columns
+
+        def line(name, cls, summary):
+            start = name_w + 2 + class_w + 2
+            # The index keeps the first 200 characters of a summary: longer ones were cut.
+            cut = len(summary) >= 200
+            if args.wide:
+                summary = _shorten(summary, 10**6, cut=cut)
+            else:
+                summary = _shorten(summary, max(columns - 1 - start, 30), cut=cut)
+            return f"{name:<{name_w}}  {cls:<{class_w}}  {summary}".rstrip()
+
+        for row in rows[: len(names)]:
+            print(line(*row))
         if remote:
             if names:
                 print()
             print(f"From the mirror (cache: {mirror.cache_dir()}):")
-            for name, record in sorted(remote.items()):
-                print(f"{name:<{width}}  {record.get('class') or '':<28} [{record['where']}] "
-                      f"{record.get('summary', '')}")
+            for name, cls, where, summary in rows[len(names):]:
+                print(line(name, cls, f"{where} {summary}"))
+        print("\n`kerazoo info NAME` shows a model's card; --wide, whole summaries.")
         return 0
 
     return run
 
 
-@verb("info", "show a model's card and metrics")
+def _card_body(card):
+    """The model card without its YAML front matter (from the title on)."""
+    if card.startswith("---"):
+        end = card.find("\n---", 3)
+        if end != -1:
+            return card[end + len("\n---"):].lstrip("\n")
+    return card
+
+
+@verb("info", "show a model's card (title and body; --front-matter for the whole file) and metrics")
 def _info(sub):
     sub.add_argument("name", help="a zoo name, e.g. rbm.fashion_mnist")
+    sub.add_argument(
+        "--front-matter", "--raw", dest="raw", action="store_true",
+        help="print the whole card file as published, YAML front matter (Hugging Face metadata) "
+        "included",
+    )
     _zoo_arg(sub)
 
     def run(args):
         from kerazoo.hub import entry_metadata, model_card
 
-        print(model_card(args.name, args.zoo))
+        card = model_card(args.name, args.zoo)
+        print(card if args.raw else _card_body(card))
         metadata = entry_metadata(args.name, args.zoo)
         print("metrics:")
         for key, value in metadata.get("metrics", {}).items():
             print(f"  {key}: {value}")
+        if not args.raw:
+            print(f"\n(The card's YAML front matter is hidden: `kerazoo info {args.name} "
+                  "--front-matter` prints the whole file.)")
         return 0
 
     return run

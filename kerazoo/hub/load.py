@@ -56,6 +56,16 @@ def list_models(zoo_dir=None):
     return sorted(names)
 
 
+def close_names(name, names, n=5):
+    """The names close to `name`: those of the architecture `name` (`rbm` ->
+    `rbm.fashion_mnist`) or starting with it, then close spellings (`difflib`)."""
+    text = str(name).lower()
+    prefixed = [c for c in names if text and (c.lower().split(".")[0] == text
+                                              or c.lower().startswith(text))]
+    spelled = difflib.get_close_matches(str(name), names, n=n, cutoff=0.5)
+    return list(dict.fromkeys([*prefixed, *spelled]))[:n]
+
+
 def unknown_name_error(name, zoo, registered=False):
     names = set(zoo_index.read_index(zoo)["entries"])
     if registered:
@@ -63,7 +73,7 @@ def unknown_name_error(name, zoo, registered=False):
 
         names.update(registered_names())
     names = sorted(names)
-    close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.5)
+    close = close_names(name, names)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     return UnknownModelError(
         f"No zoo entry named {name!r} in {zoo}.{hint} Available: {names or 'none'} "
