@@ -293,6 +293,10 @@ def _train(sub):
     sub.add_argument("--force", action="store_true",
                      help="with --publish: replace an existing entry NAME (else it is refused "
                      "before training)")
+    sub.add_argument("--out", metavar="FILE.keras",
+                     help="save the trained model to this .keras file (load it with "
+                     "kerazoo.load(FILE.keras), or keras.saving.load_model after "
+                     "`import kerazoo.models`)")
     sub.add_argument("--epochs", type=int, help="override the recipe's number of epochs")
     sub.add_argument("--subset", type=int, help="train on the first N training examples only")
     sub.add_argument(
@@ -304,7 +308,17 @@ def _train(sub):
     def run(args):
         from kerazoo.recipes import train_job
 
+        from pathlib import Path
+
         _folder_flag(args.checkpoint_dir, "--checkpoint-dir")
+        out = None
+        if args.out is not None:  # checked before any training
+            if Path(args.out).suffix != ".keras":
+                raise ValueError("--out saves the whole model as a Keras file: give a file name "
+                                 f"ending in .keras. Received: --out {args.out}")
+            out = _file_flag(args.out, "--out", ".keras")
+            if out.exists() and not out.is_file():
+                raise ValueError(f"--out {out} exists and is not a file.")
         result = train_job(
             args.job, publish=args.publish, zoo_dir=args.zoo, epochs=args.epochs,
             subset=args.subset, checkpoint_dir=args.checkpoint_dir, overwrite=args.force,
@@ -313,11 +327,40 @@ def _train(sub):
         print(f"{result.job.name}: trained from {args.job}")
         for key, value in result.metrics.items():
             print(f"  {key}: {value:.6g}" if isinstance(value, float) else f"  {key}: {value}")
+        if out is not None:
+            _save_keras(result.model, out)
+            print(f"saved the model to {out} (kerazoo.load({str(out)!r}); or "
+                  "keras.saving.load_model after `import kerazoo.models`)")
         if result.entry is not None:
-            print(f"published as {args.publish} in {result.entry}")
+            print(f"published as {args.publish} in {result.entry} (kerazoo.load({args.publish!r}"
+                  + (f", zoo_dir={args.zoo!r}" if args.zoo else "") + "))")
+        if out is None and result.entry is None:
+            checkpoint = Path(args.checkpoint_dir) / f"{result.job.name}.weights.h5"
+            where = (f"its weights are in {checkpoint} (weights only: load them into the model "
+                     "built from the job)" if checkpoint.is_file()
+                     else "nothing of it was kept")
+            print(f"The trained model was not saved: {where}. Give --out FILE.keras to save the "
+                  "whole model, or --publish NAME to add it to the zoo.")
         return 0
 
     return run
+
+
+def _save_keras(model, path):
+    """`model.save(path)`, atomically: a crash leaves the old file or none, never half of one."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".keras", dir=path.parent)
+    os.close(fd)
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 @verb("tune", "run (or resume) a keras-tuner search around a job's recipe; print the leaderboard")
