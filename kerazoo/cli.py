@@ -7,8 +7,8 @@
     kerazoo verify [NAME]              check every file's sha256; run the SavedModel signatures of pinned entries
     kerazoo train JOB [--publish NAME] re-create a zoo entry from its job file
     kerazoo tune JOB                   keras-tuner search around a job's recipe (resumable, distributed)
-    kerazoo reconstruct NAME           reconstruct (denoise, inpaint) images with an autoencoder: PNG + .npy
-    kerazoo encode NAME                encode images to codes with an autoencoder: .npy
+    kerazoo reconstruct NAME           reconstruct (denoise, inpaint) images (autoencoders, RBMs, DBN): PNG + .npy
+    kerazoo encode NAME                encode images to codes (autoencoders, RBMs, DBN): .npy (+ a map)
     kerazoo recommend NAME --user U    top-k movies for a MovieLens-100k user
     kerazoo demo [--out DIR]           the zoo's gallery: index.html + PNGs
 """
@@ -440,16 +440,69 @@ def _load_images(args):
     return check_images(x, args.input or f"Fashion-MNIST {args.split} images", allow_empty=False), labels
 
 
-def _load_autoencoder(name, zoo):
+def _image_method(model, methods):
+    """The first of `methods` that an image model has (a recommender's are not of images)."""
+    if callable(getattr(model, "recommend", None)):
+        return None
+    for method in methods:
+        if callable(getattr(model, method, None)):
+            return method
+    return None
+
+
+def _entries_with(methods, zoo):
+    """The zoo's entries whose class (from the index) has one of `methods`, for images."""
+    import keras
+
+    import kerazoo.models  # noqa: F401  (registers every class the index names)
+    from kerazoo.hub import list_entries
+
+    try:
+        records = list_entries(zoo)
+    except Exception:  # noqa: BLE001  (a hint only: never hide the real message)
+        return []
+    names = []
+    for name, record in sorted(records.items()):
+        cls = keras.saving.get_registered_object(record.get("class") or "")
+        if cls is not None and _image_method(cls, methods):
+            names.append(name)
+    return names
+
+
+def _load_image_model(name, zoo, verb, methods):
+    """(model, method): a zoo model and the first of `methods` it has, else a ValueError
+    naming the model, what it lacks and the entries that have it."""
     from kerazoo.hub import load
 
     model = load(name, zoo)
-    for method in ("encode", "reconstruct"):
-        if not callable(getattr(model, method, None)):
-            raise ValueError(
-                f"{name} is a {type(model).__name__}, not an autoencoder: it has no `{method}`."
-            )
-    return model
+    method = _image_method(model, methods)
+    if method is None:
+        lacks = " or ".join(f"`{m}`" for m in methods)
+        able = _entries_with(methods, zoo)
+        what = "a recommender (it works on ratings, not images)" if callable(
+            getattr(model, "recommend", None)) else f"it has no {lacks}"
+        raise ValueError(
+            f"kerazoo {verb} needs a model with {lacks} of images; {name} is "
+            f"{_article(type(model).__name__)} {type(model).__name__}: {what}. Entries that can: "
+            f"{', '.join(able) if able else 'none in this zoo'}."
+        )
+    return model, method
+
+
+def _article(word):
+    return "an" if word[:1].upper() in "AEIOU" else "a"
+
+
+def _call_batched(model, method, x, batch_size):
+    """`model.method(x, batch_size=...)`, or without it where the method has no batch_size."""
+    import inspect
+
+    fn = getattr(model, method)
+    try:
+        takes = "batch_size" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        takes = False
+    return fn(x, batch_size=batch_size) if takes else fn(x)
 
 
 def _parse_corruption(text):
@@ -467,9 +520,11 @@ def _parse_corruption(text):
     return kind, check_level(value, "--corrupt level")
 
 
-@verb("reconstruct", "reconstruct images with a zoo autoencoder (optionally corrupted first): PNG + .npy")
+@verb("reconstruct", "reconstruct images with a zoo model that has `reconstruct` (autoencoders, "
+      "RBMs, the DBN), optionally corrupted first: PNG + .npy")
 def _reconstruct(sub):
-    sub.add_argument("name", help="a zoo autoencoder, e.g. dae.fashion_mnist")
+    sub.add_argument("name", help="a zoo model with `reconstruct`, e.g. dae.fashion_mnist, "
+                     "rbm.fashion_mnist, dbn.fashion_mnist")
     _image_args(sub, default_n=16)
     sub.add_argument(
         "--corrupt", metavar="KIND:LEVEL",
@@ -492,12 +547,12 @@ def _reconstruct(sub):
         _positive_flag(args.columns, "--columns")
         out = _folder_flag(args.out or f"reconstruct-{args.name}", "--out")
         x, _ = _load_images(args)
-        model = _load_autoencoder(args.name, args.zoo)
+        model, _ = _load_image_model(args.name, args.zoo, "reconstruct", ("reconstruct",))
         out = _folder_flag(out, "--out", create=True)
         print(f"{args.name}: reconstructing {len(x)} images ...", flush=True)
 
         def restore(images):
-            return model.reconstruct(images, batch_size=args.batch_size)
+            return _call_batched(model, "reconstruct", images, args.batch_size)
 
         rows, labels = [x], ["input"]
         if corruption is None:
@@ -527,13 +582,16 @@ def _reconstruct(sub):
     return run
 
 
-@verb("encode", "encode images to codes with a zoo autoencoder: .npy (and a map for 2-D codes)")
+@verb("encode", "encode images to codes with a zoo model that has `encode` or `transform` "
+      "(autoencoders, RBMs, the DBN): .npy (and a map of the codes)")
 def _encode(sub):
-    sub.add_argument("name", help="a zoo autoencoder, e.g. ae.fashion_mnist")
+    sub.add_argument("name", help="a zoo model with `encode` or `transform`, e.g. "
+                     "ae.fashion_mnist, rbm.fashion_mnist (hidden probabilities), dbn.fashion_mnist")
     _image_args(sub, default_n=None)
     sub.add_argument("--out", metavar="FILE.npy", help="where to write the codes (default: codes-NAME.npy)")
     sub.add_argument("--map", metavar="FILE.png",
-                     help="also draw the codes (2-D codes only), coloured by class when known")
+                     help="also draw the codes, coloured by class when known (codes of more "
+                     "than 2 dimensions: their first two principal components, PCA)")
     _zoo_arg(sub)
 
     def run(args):
@@ -554,12 +612,14 @@ def _encode(sub):
                                  f"Received: --map {args.map}")
             _file_flag(args.map, "--map", ".png")
         x, labels = _load_images(args)
-        model = _load_autoencoder(args.name, args.zoo)
-        print(f"{args.name}: encoding {len(x)} images ...", flush=True)
-        codes = model.encode(x, batch_size=args.batch_size)
-        if args.map and codes.shape[1] != 2:
-            raise ValueError(f"--map draws 2-D codes; {args.name} has {codes.shape[1]}-D codes "
-                             "(nothing was written).")
+        model, method = _load_image_model(args.name, args.zoo, "encode", ("encode", "transform"))
+        print(f"{args.name}: encoding {len(x)} images ({method}) ...", flush=True)
+        codes = np.asarray(_call_batched(model, method, x, args.batch_size))
+        codes = codes.reshape(len(codes), -1)
+        if args.map and (codes.shape[1] < 2 or len(codes) < 2):
+            raise ValueError(f"--map draws codes of 2 or more dimensions for 2 or more images; "
+                             f"{args.name} gave {codes.shape[1]}-D codes for {len(codes)} "
+                             "image(s) (nothing was written).")
         np.save(out, codes.astype(np.float32))
         print(f"wrote {out} {codes.shape}")
         if labels is not None:
@@ -572,7 +632,16 @@ def _encode(sub):
 
             ids = labels if labels is not None else np.zeros(len(codes), int)
             names = FASHION_MNIST_CLASS_NAMES if labels is not None else ["images"]
-            print(f"wrote {latent_scatter(codes, ids, args.map, class_names=names, title=args.name)}")
+            coords, title, how = codes, args.name, "its 2-D codes"
+            if codes.shape[1] != 2:  # as the gallery does: the codes' principal plane
+                from kerazoo.viz import principal_plane
+
+                coords, _, _, explained = principal_plane(codes)
+                title = f"{args.name} ({codes.shape[1]}-D codes, first two principal components)"
+                how = (f"the plane of the {codes.shape[1]}-D codes' first two principal "
+                       f"directions (PCA; {100 * explained.sum():.0f}% of their variance)")
+            png = latent_scatter(coords, ids, args.map, class_names=names, title=title)
+            print(f"wrote {png}: {how}")
         return 0
 
     return run
