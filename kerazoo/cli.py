@@ -662,6 +662,24 @@ def _parse_ratings(texts):
     return ratings
 
 
+def _cannot_fold_in(name, model, zoo, error):
+    """Why `--rating` does not apply to `model`, and the entries that take it."""
+    from kerazoo.hub import list_entries
+
+    cls = type(model).__name__
+    kind = " (item-based: it reconstructs movies, not users)" if getattr(
+        model, "orientation", None) == "item" else ""
+    try:
+        able = [n for n, r in sorted(list_entries(zoo).items())
+                if (r.get("class") or "").endswith(">RBMRecommender")]
+    except Exception:  # noqa: BLE001  (a hint only)
+        able = []
+    return (f"--rating folds in a new user, which {name} cannot: it is {_article(cls)} {cls}"
+            f"{kind}. Use --user U with it, or an entry that can fold in a new user: "
+            f"{', '.join(able) or 'an RBMRecommender'} (RBMRecommender), or a model trained as "
+            f"AutoRec(orientation='user'). ({error})")
+
+
 @verb("recommend", "recommend movies to a MovieLens-100k user with a zoo recommender")
 def _recommend(sub):
     sub.add_argument("name", help="a zoo recommender, e.g. autorec.movielens_100k")
@@ -669,7 +687,10 @@ def _recommend(sub):
     sub.add_argument(
         "--rating", action="append", default=[], metavar="ITEM:STARS",
         help="instead of --user: a new user's rating of a movie id, e.g. --rating 50:5 "
-        "(repeat it; folds the new user in)",
+        "(repeat it; folds the new user in). Only models that can fold in a new user take it: "
+        "RBMRecommender (rbm_cf.movielens_100k) and a user-based AutoRec "
+        "(AutoRec(orientation='user')); the shipped autorec.movielens_100k is item-based "
+        "(I-AutoRec) and cannot: use it with --user",
     )
     sub.add_argument("-k", type=int, default=10, help="how many movies (default: 10)")
     sub.add_argument(
@@ -708,7 +729,7 @@ def _recommend(sub):
                 items, preds = model.recommend_new_user(ratings, k=args.k,
                                                         exclude_seen=not args.include_seen)
             except NotImplementedError as e:
-                raise ValueError(str(e)) from None
+                raise ValueError(_cannot_fold_in(args.name, model, args.zoo, e)) from None
             print(f"{args.name}: top {len(items)} for a new user with {len(ratings)} rating(s)")
         for rank, (item, pred) in enumerate(zip(items, preds), 1):
             print(f"{rank:3d}. {titles[item - 1]}  (movie {item}, predicted {pred:.2f})")
