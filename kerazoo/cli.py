@@ -827,6 +827,51 @@ def _start_tensorflow_quietly():
                 print(line, file=sys.stderr)
 
 
+#: Warnings about kerazoo's own doings, not the user's: a zoo entry carries no optimizer
+#: state (Keras warns that it skips loading it), and calling several models (or one on
+#: batches of several sizes) retraces tf.functions.
+_INTERNAL_WARNINGS = (
+    r"Skipping variable loading for optimizer",
+    r".*triggered tf\.function retracing",
+)
+_INTERNAL_LOG_LINES = re.compile(r"triggered tf\.function retracing|Skipping variable loading for optimizer")
+
+
+class _DropInternalLogLines:
+    """A logging filter dropping `_INTERNAL_LOG_LINES` (TensorFlow logs its retracing warning)."""
+
+    def filter(self, record):
+        try:
+            return not _INTERNAL_LOG_LINES.search(record.getMessage())
+        except Exception:  # noqa: BLE001  (a malformed record is let through)
+            return True
+
+
+class _quiet_internals:
+    """While a verb runs: the warnings in `_INTERNAL_WARNINGS` are not shown, whether they come
+    through `warnings` (Keras) or the `tensorflow` logger; everything else is."""
+
+    def __enter__(self):
+        import logging
+        import warnings
+
+        self._warnings = warnings.catch_warnings()
+        self._warnings.__enter__()
+        for message in _INTERNAL_WARNINGS:
+            warnings.filterwarnings("ignore", message=message)
+        self._filter = _DropInternalLogLines()
+        self._loggers = [logging.getLogger(name) for name in ("tensorflow", "absl", "keras")]
+        for logger in self._loggers:
+            logger.addFilter(self._filter)
+        return self
+
+    def __exit__(self, *exc):
+        for logger in self._loggers:
+            logger.removeFilter(self._filter)
+        self._warnings.__exit__(*exc)
+        return False
+
+
 def _is_out_of_memory(error):
     """TensorFlow's ResourceExhaustedError, JAX's RESOURCE_EXHAUSTED, or a MemoryError."""
     return isinstance(error, MemoryError) or type(error).__name__ == "ResourceExhaustedError" or (
@@ -856,7 +901,8 @@ def main(argv=None):
     user_errors = (IntegrityError, UnknownModelError, EntryExistsError, FetchError, ValueError,
                    OSError)
     try:
-        code = args.run(args)
+        with _quiet_internals():
+            code = args.run(args)
         sys.stdout.flush()  # a closed pipe shows here, inside the try, not at exit
         return code
     except BrokenPipeError:

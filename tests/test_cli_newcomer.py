@@ -78,3 +78,40 @@ def test_info_unknown_name_suggests_names_by_prefix_and_spelling(capsys, typed, 
     hint = err[err.index("Did you mean"):err.index("?")]
     for name in expected:
         assert repr(name) in hint
+
+
+# -- warnings that are not the user's concern ---------------------------------------------------
+
+
+def test_verbs_do_not_show_kerazoos_internal_warnings(monkeypatch, capsys):
+    import logging
+    import warnings
+
+    def noisy(sub):
+        def run(args):
+            warnings.warn("Skipping variable loading for optimizer 'adam', because it has "
+                          "13 variables whereas the saved optimizer has 1 variables.")
+            logging.getLogger("tensorflow").warning(
+                "5 out of the last 5 calls to <function f at 0x1> triggered tf.function "
+                "retracing. Tracing is expensive ...")
+            warnings.warn("the user's own warning")
+            logging.getLogger("tensorflow").warning("a real TensorFlow warning")
+            return 0
+        return run
+
+    monkeypatch.setitem(cli.VERBS, "noisy", (noisy, "test"))
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
+    logged = []
+    handler = logging.Handler()
+    handler.emit = lambda record: logged.append(record.getMessage())
+    logger = logging.getLogger("tensorflow")
+    logger.addHandler(handler)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert cli.main(["noisy"]) == 0
+    finally:
+        logger.removeHandler(handler)
+    shown = [str(w.message) for w in caught]
+    assert shown == ["the user's own warning"]
+    assert logged == ["a real TensorFlow warning"]
