@@ -130,10 +130,11 @@ def _list(sub):
         class_w = max(len(row[1]) for row in rows)
         columns = shutil.get_terminal_size((100, 24)).columns
 
-        def line(name, cls, summary):
+        def line(name, cls, summary, where=""):
             start = name_w + 2 + class_w + 2
             # The index keeps the first 200 characters of a summary: longer ones were cut.
             cut = len(summary) >= 200
+            summary = f"{where} {summary}" if where else summary
             if args.wide:
                 summary = _shorten(summary, 10**6, cut=cut)
             else:
@@ -147,7 +148,7 @@ def _list(sub):
                 print()
             print(f"From the mirror (cache: {mirror.cache_dir()}):")
             for name, cls, where, summary in rows[len(names):]:
-                print(line(name, cls, f"{where} {summary}"))
+                print(line(name, cls, summary, where))
         print("\n`kerazoo info NAME` shows a model's card; --wide, whole summaries.")
         return 0
 
