@@ -4,11 +4,11 @@
     kerazoo info NAME                  a model's card and metrics
     kerazoo fetch NAME|--all           download registered entries into the cache ahead of time
     kerazoo cache [--clear]            show or clear the cache of entries fetched from the mirror
-    kerazoo verify [NAME]              check every file's sha256 and run each SavedModel signature
+    kerazoo verify [NAME]              check every file's sha256; run the SavedModel signatures of pinned entries
     kerazoo train JOB [--publish NAME] re-create a zoo entry from its job file
     kerazoo tune JOB                   keras-tuner search around a job's recipe (resumable, distributed)
-    kerazoo reconstruct NAME           reconstruct (denoise, inpaint) images with an autoencoder: PNG + .npy
-    kerazoo encode NAME                encode images to codes with an autoencoder: .npy
+    kerazoo reconstruct NAME           reconstruct (denoise, inpaint) images (autoencoders, RBMs, DBN): PNG + .npy
+    kerazoo encode NAME                encode images to codes (autoencoders, RBMs, DBN): .npy (+ a map)
     kerazoo recommend NAME --user U    top-k movies for a MovieLens-100k user
     kerazoo demo [--out DIR]           the zoo's gallery: index.html + PNGs
 """
@@ -68,11 +68,45 @@ def _file_flag(value, flag, suffix):
     return path
 
 
+def _ellipsis():
+    """'…' where stdout can print it, else '...'."""
+    try:
+        "…".encode(sys.stdout.encoding or "ascii")
+        return "…"
+    except (UnicodeEncodeError, LookupError):
+        return "..."
+
+
+def _shorten(text, width, cut=False):
+    """`text` on one line of at most `width` characters, cut at a word boundary with an
+    ellipsis.
+
+    `cut`: the text was already cut to a fixed length (the zoo index keeps 200 characters of
+    a summary), possibly mid-word: its last word is dropped, and the ellipsis says so.
+    """
+    text = " ".join(str(text).split())
+    if not cut and len(text) <= width:
+        return text
+    mark = _ellipsis()
+    if cut and " " in text:
+        text = text.rsplit(" ", 1)[0]
+    room = max(width - len(mark), 1)
+    if len(text) > room:
+        head = text[: room + 1]
+        space = head.rfind(" ")
+        text = head[:space] if space > 0 else text[:room]
+    return text.rstrip(" ,;:-(") + mark
+
+
 @verb("list", "list the zoo's models")
 def _list(sub):
+    sub.add_argument("--wide", action="store_true",
+                     help="print whole summaries (default: cut at a word to fit the terminal)")
     _zoo_arg(sub)
 
     def run(args):
+        import shutil
+
         from kerazoo.hub import list_entries, resolve_zoo_dir
 
         entries = list_entries(args.zoo)  # index fields checked against the hashed metadata
@@ -88,35 +122,70 @@ def _list(sub):
         if not names and not remote:
             print(f"The zoo at {resolve_zoo_dir(args.zoo)} has no models yet.")
             return 0
-        width = max(len(n) for n in [*names, *remote])
-        for name in names:
-            record = entries[name]
-            print(f"{name:<{width}}  {record.get('class') or '':<28} {record.get('summary', '')}")
+        rows = [[name, entries[name].get("class") or "", entries[name].get("summary") or ""]
+                for name in names]
+        rows += [[name, record.get("class") or "", f"[{record['where']}]",
+                  record.get("summary") or ""] for name, record in sorted(remote.items())]
+        name_w = max(len(row[0]) for row in rows)
+        class_w = max(len(row[1]) for row in rows)
+        columns = shutil.get_terminal_size((100, 24)).columns
+
+        def line(name, cls, summary, where=""):
+            start = name_w + 2 + class_w + 2
+            # The index keeps the first 200 characters of a summary: longer ones were cut.
+            cut = len(summary) >= 200
+            summary = f"{where} {summary}" if where else summary
+            if args.wide:
+                summary = _shorten(summary, 10**6, cut=cut)
+            else:
+                summary = _shorten(summary, max(columns - 1 - start, 30), cut=cut)
+            return f"{name:<{name_w}}  {cls:<{class_w}}  {summary}".rstrip()
+
+        for row in rows[: len(names)]:
+            print(line(*row))
         if remote:
             if names:
                 print()
             print(f"From the mirror (cache: {mirror.cache_dir()}):")
-            for name, record in sorted(remote.items()):
-                print(f"{name:<{width}}  {record.get('class') or '':<28} [{record['where']}] "
-                      f"{record.get('summary', '')}")
+            for name, cls, where, summary in rows[len(names):]:
+                print(line(name, cls, summary, where))
+        print("\n`kerazoo info NAME` shows a model's card; --wide, whole summaries.")
         return 0
 
     return run
 
 
-@verb("info", "show a model's card and metrics")
+def _card_body(card):
+    """The model card without its YAML front matter (from the title on)."""
+    if card.startswith("---"):
+        end = card.find("\n---", 3)
+        if end != -1:
+            return card[end + len("\n---"):].lstrip("\n")
+    return card
+
+
+@verb("info", "show a model's card (title and body; --front-matter for the whole file) and metrics")
 def _info(sub):
     sub.add_argument("name", help="a zoo name, e.g. rbm.fashion_mnist")
+    sub.add_argument(
+        "--front-matter", "--raw", dest="raw", action="store_true",
+        help="print the whole card file as published, YAML front matter (Hugging Face metadata) "
+        "included",
+    )
     _zoo_arg(sub)
 
     def run(args):
         from kerazoo.hub import entry_metadata, model_card
 
-        print(model_card(args.name, args.zoo))
+        card = model_card(args.name, args.zoo)
+        print(card if args.raw else _card_body(card))
         metadata = entry_metadata(args.name, args.zoo)
         print("metrics:")
         for key, value in metadata.get("metrics", {}).items():
             print(f"  {key}: {value}")
+        if not args.raw:
+            print(f"\n(The card's YAML front matter is hidden: `kerazoo info {args.name} "
+                  "--front-matter` prints the whole file.)")
         return 0
 
     return run
@@ -171,31 +240,48 @@ def _cache(sub):
     return run
 
 
-@verb("verify", "check every file's sha256 and run each SavedModel signature")
+@verb("verify", "check every file's sha256, and run each SavedModel signature of the entries "
+      "pinned by the package's registry")
 def _verify(sub):
     sub.add_argument("name", nargs="?", help="one zoo name (default: every entry)")
     sub.add_argument("--no-run", action="store_true", help="check hashes only")
+    sub.add_argument(
+        "--run-untrusted-signatures", action="store_true",
+        help="also run the SavedModel signatures of entries whose files are not the ones pinned "
+        "by the package's registry (your own or a third party's: a SavedModel's graph can do "
+        "anything a TensorFlow program can, such as write files). By default such entries "
+        "get their hashes checked only",
+    )
     _zoo_arg(sub)
 
     def run(args):
-        from kerazoo.hub import list_models, verify
+        from kerazoo.hub import list_models, verify_report
 
         names = [args.name] if args.name else list_models(args.zoo)
         if not names:
             print("The zoo has no models to verify.")
             return 0
-        failed = 0
+        failed = skipped = 0
         for i, name in enumerate(names, 1):
             print(f"[{i}/{len(names)}] {name} ... ", end="", flush=True)
             try:
-                report = verify(name, args.zoo, run_signatures=not args.no_run)[name]
+                report = verify_report(name, args.zoo, run_signatures=not args.no_run,
+                                       run_untrusted_signatures=args.run_untrusted_signatures)
             except Exception as e:  # noqa: BLE001  (report every entry, then fail)
                 failed += 1
                 print(f"FAILED\n    {type(e).__name__}: {e}")
                 continue
-            sigs = ", ".join(f"{s}{tuple(next(iter(o.values()), ()))}" for s, o in report.items())
-            print("ok" + (f"  ({sigs})" if sigs else ""))
-        print(f"{len(names) - failed} ok, {failed} failed")
+            sigs = report["signatures"]
+            if sigs is None:
+                skipped += not args.no_run
+                print(f"ok (hashes)\n    {report['reason']}")
+                continue
+            shapes = ", ".join(f"{s}{tuple(next(iter(o.values()), ()))}" for s, o in sigs.items())
+            print(f"ok (hashes, signatures: {shapes})" if shapes else "ok")
+            print(f"    signatures run: {report['reason']}")
+        print(f"{len(names) - failed} ok, {failed} failed"
+              + (f"; signatures not run for {skipped} entries not pinned by the package's "
+                 "registry (--run-untrusted-signatures runs them)" if skipped else ""))
         return 1 if failed else 0
 
     return run
@@ -208,6 +294,10 @@ def _train(sub):
     sub.add_argument("--force", action="store_true",
                      help="with --publish: replace an existing entry NAME (else it is refused "
                      "before training)")
+    sub.add_argument("--out", metavar="FILE.keras",
+                     help="save the trained model to this .keras file (load it with "
+                     "kerazoo.load(FILE.keras), or keras.saving.load_model after "
+                     "`import kerazoo.models`)")
     sub.add_argument("--epochs", type=int, help="override the recipe's number of epochs")
     sub.add_argument("--subset", type=int, help="train on the first N training examples only")
     sub.add_argument(
@@ -219,7 +309,17 @@ def _train(sub):
     def run(args):
         from kerazoo.recipes import train_job
 
+        from pathlib import Path
+
         _folder_flag(args.checkpoint_dir, "--checkpoint-dir")
+        out = None
+        if args.out is not None:  # checked before any training
+            if Path(args.out).suffix != ".keras":
+                raise ValueError("--out saves the whole model as a Keras file: give a file name "
+                                 f"ending in .keras. Received: --out {args.out}")
+            out = _file_flag(args.out, "--out", ".keras")
+            if out.exists() and not out.is_file():
+                raise ValueError(f"--out {out} exists and is not a file.")
         result = train_job(
             args.job, publish=args.publish, zoo_dir=args.zoo, epochs=args.epochs,
             subset=args.subset, checkpoint_dir=args.checkpoint_dir, overwrite=args.force,
@@ -228,11 +328,40 @@ def _train(sub):
         print(f"{result.job.name}: trained from {args.job}")
         for key, value in result.metrics.items():
             print(f"  {key}: {value:.6g}" if isinstance(value, float) else f"  {key}: {value}")
+        if out is not None:
+            _save_keras(result.model, out)
+            print(f"saved the model to {out} (kerazoo.load({str(out)!r}); or "
+                  "keras.saving.load_model after `import kerazoo.models`)")
         if result.entry is not None:
-            print(f"published as {args.publish} in {result.entry}")
+            print(f"published as {args.publish} in {result.entry} (kerazoo.load({args.publish!r}"
+                  + (f", zoo_dir={args.zoo!r}" if args.zoo else "") + "))")
+        if out is None and result.entry is None:
+            checkpoint = Path(args.checkpoint_dir) / f"{result.job.name}.weights.h5"
+            where = (f"its weights are in {checkpoint} (weights only: load them into the model "
+                     "built from the job)" if checkpoint.is_file()
+                     else "nothing of it was kept")
+            print(f"The trained model was not saved: {where}. Give --out FILE.keras to save the "
+                  "whole model, or --publish NAME to add it to the zoo.")
         return 0
 
     return run
+
+
+def _save_keras(model, path):
+    """`model.save(path)`, atomically: a crash leaves the old file or none, never half of one."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".keras", dir=path.parent)
+    os.close(fd)
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 @verb("tune", "run (or resume) a keras-tuner search around a job's recipe; print the leaderboard")
@@ -312,16 +441,69 @@ def _load_images(args):
     return check_images(x, args.input or f"Fashion-MNIST {args.split} images", allow_empty=False), labels
 
 
-def _load_autoencoder(name, zoo):
+def _image_method(model, methods):
+    """The first of `methods` that an image model has (a recommender's are not of images)."""
+    if callable(getattr(model, "recommend", None)):
+        return None
+    for method in methods:
+        if callable(getattr(model, method, None)):
+            return method
+    return None
+
+
+def _entries_with(methods, zoo):
+    """The zoo's entries whose class (from the index) has one of `methods`, for images."""
+    import keras
+
+    import kerazoo.models  # noqa: F401  (registers every class the index names)
+    from kerazoo.hub import list_entries
+
+    try:
+        records = list_entries(zoo)
+    except Exception:  # noqa: BLE001  (a hint only: never hide the real message)
+        return []
+    names = []
+    for name, record in sorted(records.items()):
+        cls = keras.saving.get_registered_object(record.get("class") or "")
+        if cls is not None and _image_method(cls, methods):
+            names.append(name)
+    return names
+
+
+def _load_image_model(name, zoo, verb, methods):
+    """(model, method): a zoo model and the first of `methods` it has, else a ValueError
+    naming the model, what it lacks and the entries that have it."""
     from kerazoo.hub import load
 
     model = load(name, zoo)
-    for method in ("encode", "reconstruct"):
-        if not callable(getattr(model, method, None)):
-            raise ValueError(
-                f"{name} is a {type(model).__name__}, not an autoencoder: it has no `{method}`."
-            )
-    return model
+    method = _image_method(model, methods)
+    if method is None:
+        lacks = " or ".join(f"`{m}`" for m in methods)
+        able = _entries_with(methods, zoo)
+        what = "a recommender (it works on ratings, not images)" if callable(
+            getattr(model, "recommend", None)) else f"it has no {lacks}"
+        raise ValueError(
+            f"kerazoo {verb} needs a model with {lacks} of images; {name} is "
+            f"{_article(type(model).__name__)} {type(model).__name__}: {what}. Entries that can: "
+            f"{', '.join(able) if able else 'none in this zoo'}."
+        )
+    return model, method
+
+
+def _article(word):
+    return "an" if word[:1].upper() in "AEIOU" else "a"
+
+
+def _call_batched(model, method, x, batch_size):
+    """`model.method(x, batch_size=...)`, or without it where the method has no batch_size."""
+    import inspect
+
+    fn = getattr(model, method)
+    try:
+        takes = "batch_size" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        takes = False
+    return fn(x, batch_size=batch_size) if takes else fn(x)
 
 
 def _parse_corruption(text):
@@ -339,9 +521,11 @@ def _parse_corruption(text):
     return kind, check_level(value, "--corrupt level")
 
 
-@verb("reconstruct", "reconstruct images with a zoo autoencoder (optionally corrupted first): PNG + .npy")
+@verb("reconstruct", "reconstruct images with a zoo model that has `reconstruct` (autoencoders, "
+      "RBMs, the DBN), optionally corrupted first: PNG + .npy")
 def _reconstruct(sub):
-    sub.add_argument("name", help="a zoo autoencoder, e.g. dae.fashion_mnist")
+    sub.add_argument("name", help="a zoo model with `reconstruct`, e.g. dae.fashion_mnist, "
+                     "rbm.fashion_mnist, dbn.fashion_mnist")
     _image_args(sub, default_n=16)
     sub.add_argument(
         "--corrupt", metavar="KIND:LEVEL",
@@ -364,12 +548,12 @@ def _reconstruct(sub):
         _positive_flag(args.columns, "--columns")
         out = _folder_flag(args.out or f"reconstruct-{args.name}", "--out")
         x, _ = _load_images(args)
-        model = _load_autoencoder(args.name, args.zoo)
+        model, _ = _load_image_model(args.name, args.zoo, "reconstruct", ("reconstruct",))
         out = _folder_flag(out, "--out", create=True)
         print(f"{args.name}: reconstructing {len(x)} images ...", flush=True)
 
         def restore(images):
-            return model.reconstruct(images, batch_size=args.batch_size)
+            return _call_batched(model, "reconstruct", images, args.batch_size)
 
         rows, labels = [x], ["input"]
         if corruption is None:
@@ -399,13 +583,16 @@ def _reconstruct(sub):
     return run
 
 
-@verb("encode", "encode images to codes with a zoo autoencoder: .npy (and a map for 2-D codes)")
+@verb("encode", "encode images to codes with a zoo model that has `encode` or `transform` "
+      "(autoencoders, RBMs, the DBN): .npy (and a map of the codes)")
 def _encode(sub):
-    sub.add_argument("name", help="a zoo autoencoder, e.g. ae.fashion_mnist")
+    sub.add_argument("name", help="a zoo model with `encode` or `transform`, e.g. "
+                     "ae.fashion_mnist, rbm.fashion_mnist (hidden probabilities), dbn.fashion_mnist")
     _image_args(sub, default_n=None)
     sub.add_argument("--out", metavar="FILE.npy", help="where to write the codes (default: codes-NAME.npy)")
     sub.add_argument("--map", metavar="FILE.png",
-                     help="also draw the codes (2-D codes only), coloured by class when known")
+                     help="also draw the codes, coloured by class when known (codes of more "
+                     "than 2 dimensions: their first two principal components, PCA)")
     _zoo_arg(sub)
 
     def run(args):
@@ -426,12 +613,14 @@ def _encode(sub):
                                  f"Received: --map {args.map}")
             _file_flag(args.map, "--map", ".png")
         x, labels = _load_images(args)
-        model = _load_autoencoder(args.name, args.zoo)
-        print(f"{args.name}: encoding {len(x)} images ...", flush=True)
-        codes = model.encode(x, batch_size=args.batch_size)
-        if args.map and codes.shape[1] != 2:
-            raise ValueError(f"--map draws 2-D codes; {args.name} has {codes.shape[1]}-D codes "
-                             "(nothing was written).")
+        model, method = _load_image_model(args.name, args.zoo, "encode", ("encode", "transform"))
+        print(f"{args.name}: encoding {len(x)} images ({method}) ...", flush=True)
+        codes = np.asarray(_call_batched(model, method, x, args.batch_size))
+        codes = codes.reshape(len(codes), -1)
+        if args.map and (codes.shape[1] < 2 or len(codes) < 2):
+            raise ValueError(f"--map draws codes of 2 or more dimensions for 2 or more images; "
+                             f"{args.name} gave {codes.shape[1]}-D codes for {len(codes)} "
+                             "image(s) (nothing was written).")
         np.save(out, codes.astype(np.float32))
         print(f"wrote {out} {codes.shape}")
         if labels is not None:
@@ -444,7 +633,16 @@ def _encode(sub):
 
             ids = labels if labels is not None else np.zeros(len(codes), int)
             names = FASHION_MNIST_CLASS_NAMES if labels is not None else ["images"]
-            print(f"wrote {latent_scatter(codes, ids, args.map, class_names=names, title=args.name)}")
+            coords, title, how = codes, args.name, "its 2-D codes"
+            if codes.shape[1] != 2:  # as the gallery does: the codes' principal plane
+                from kerazoo.viz import principal_plane
+
+                coords, _, _, explained = principal_plane(codes)
+                title = f"{args.name} ({codes.shape[1]}-D codes, first two principal components)"
+                how = (f"the plane of the {codes.shape[1]}-D codes' first two principal "
+                       f"directions (PCA; {100 * explained.sum():.0f}% of their variance)")
+            png = latent_scatter(coords, ids, args.map, class_names=names, title=title)
+            print(f"wrote {png}: {how}")
         return 0
 
     return run
@@ -465,6 +663,24 @@ def _parse_ratings(texts):
     return ratings
 
 
+def _cannot_fold_in(name, model, zoo, error):
+    """Why `--rating` does not apply to `model`, and the entries that take it."""
+    from kerazoo.hub import list_entries
+
+    cls = type(model).__name__
+    kind = " (item-based: it reconstructs movies, not users)" if getattr(
+        model, "orientation", None) == "item" else ""
+    try:
+        able = [n for n, r in sorted(list_entries(zoo).items())
+                if (r.get("class") or "").endswith(">RBMRecommender")]
+    except Exception:  # noqa: BLE001  (a hint only)
+        able = []
+    return (f"--rating folds in a new user, which {name} cannot: it is {_article(cls)} {cls}"
+            f"{kind}. Use --user U with it, or an entry that can fold in a new user: "
+            f"{', '.join(able) or 'an RBMRecommender'} (RBMRecommender), or a model trained as "
+            f"AutoRec(orientation='user'). ({error})")
+
+
 @verb("recommend", "recommend movies to a MovieLens-100k user with a zoo recommender")
 def _recommend(sub):
     sub.add_argument("name", help="a zoo recommender, e.g. autorec.movielens_100k")
@@ -472,7 +688,10 @@ def _recommend(sub):
     sub.add_argument(
         "--rating", action="append", default=[], metavar="ITEM:STARS",
         help="instead of --user: a new user's rating of a movie id, e.g. --rating 50:5 "
-        "(repeat it; folds the new user in)",
+        "(repeat it; folds the new user in). Only models that can fold in a new user take it: "
+        "RBMRecommender (rbm_cf.movielens_100k) and a user-based AutoRec "
+        "(AutoRec(orientation='user')); the shipped autorec.movielens_100k is item-based "
+        "(I-AutoRec) and cannot: use it with --user",
     )
     sub.add_argument("-k", type=int, default=10, help="how many movies (default: 10)")
     sub.add_argument(
@@ -511,7 +730,7 @@ def _recommend(sub):
                 items, preds = model.recommend_new_user(ratings, k=args.k,
                                                         exclude_seen=not args.include_seen)
             except NotImplementedError as e:
-                raise ValueError(str(e)) from None
+                raise ValueError(_cannot_fold_in(args.name, model, args.zoo, e)) from None
             print(f"{args.name}: top {len(items)} for a new user with {len(ratings)} rating(s)")
         for rank, (item, pred) in enumerate(zip(items, preds), 1):
             print(f"{rank:3d}. {titles[item - 1]}  (movie {item}, predicted {pred:.2f})")
@@ -609,6 +828,51 @@ def _start_tensorflow_quietly():
                 print(line, file=sys.stderr)
 
 
+#: Warnings about kerazoo's own doings, not the user's: a zoo entry carries no optimizer
+#: state (Keras warns that it skips loading it), and calling several models (or one on
+#: batches of several sizes) retraces tf.functions.
+_INTERNAL_WARNINGS = (
+    r"Skipping variable loading for optimizer",
+    r".*triggered tf\.function retracing",
+)
+_INTERNAL_LOG_LINES = re.compile(r"triggered tf\.function retracing|Skipping variable loading for optimizer")
+
+
+class _DropInternalLogLines:
+    """A logging filter dropping `_INTERNAL_LOG_LINES` (TensorFlow logs its retracing warning)."""
+
+    def filter(self, record):
+        try:
+            return not _INTERNAL_LOG_LINES.search(record.getMessage())
+        except Exception:  # noqa: BLE001  (a malformed record is let through)
+            return True
+
+
+class _quiet_internals:
+    """While a verb runs: the warnings in `_INTERNAL_WARNINGS` are not shown, whether they come
+    through `warnings` (Keras) or the `tensorflow` logger; everything else is."""
+
+    def __enter__(self):
+        import logging
+        import warnings
+
+        self._warnings = warnings.catch_warnings()
+        self._warnings.__enter__()
+        for message in _INTERNAL_WARNINGS:
+            warnings.filterwarnings("ignore", message=message)
+        self._filter = _DropInternalLogLines()
+        self._loggers = [logging.getLogger(name) for name in ("tensorflow", "absl", "keras")]
+        for logger in self._loggers:
+            logger.addFilter(self._filter)
+        return self
+
+    def __exit__(self, *exc):
+        for logger in self._loggers:
+            logger.removeFilter(self._filter)
+        self._warnings.__exit__(*exc)
+        return False
+
+
 def _is_out_of_memory(error):
     """TensorFlow's ResourceExhaustedError, JAX's RESOURCE_EXHAUSTED, or a MemoryError."""
     return isinstance(error, MemoryError) or type(error).__name__ == "ResourceExhaustedError" or (
@@ -638,7 +902,8 @@ def main(argv=None):
     user_errors = (IntegrityError, UnknownModelError, EntryExistsError, FetchError, ValueError,
                    OSError)
     try:
-        code = args.run(args)
+        with _quiet_internals():
+            code = args.run(args)
         sys.stdout.flush()  # a closed pipe shows here, inside the try, not at exit
         return code
     except BrokenPipeError:

@@ -66,7 +66,10 @@ def test_item_based_autorec_cannot_fold_in(tmp_path, capsys):
     path = tmp_path / "autorec.keras"
     AutoRec(n_hidden=4, seed=0).save(path)
     assert main(["recommend", str(path), "--rating", "50:5"]) == 1
-    assert "orientation='user'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "orientation='user'" in err
+    # issue 31 (the newcomer's journey): the message says why and which entries can
+    assert "item-based" in err and "rbm_cf.movielens_100k" in err and "--user" in err
     assert main(["recommend", str(path), "--user", "2", "-k", "2"]) == 0
     assert len(listed_movies(capsys.readouterr().out)) == 2
 
@@ -75,7 +78,11 @@ def test_help(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["recommend", "--help"])
     assert exit_info.value.code == 0
-    assert "--rating" in capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--rating" in out
+    # which entries can fold in a new user, and that the shipped AutoRec cannot
+    assert "RBMRecommender" in out and "orientation='user'" in out
+    assert "autorec.movielens_100k is item-based" in out
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -1,6 +1,7 @@
 """`kerazoo train` refuses to run with nothing to train, and reports failures in one line
 (issue 31: F5, F7, F10)."""
 
+import numpy as np
 import pytest
 
 from kerazoo import cli
@@ -96,3 +97,31 @@ def test_training_diverged_error_from_a_built_model_is_one_line(tmp_path, capsys
     monkeypatch.setattr(kerazoo.recipes, "train_job", diverge)
     code, out, err, runs = run_train(tmp_path, capsys)
     assert_one_line_error(code, err, "TrainingDivergedError: Training diverged", "epoch 3")
+
+
+# -- where the trained model goes (issue 31, the newcomer's journey) ---------------------------
+
+
+def test_train_out_saves_a_keras_file_and_says_where(tmp_path, capsys):
+    import kerazoo
+
+    out_file = tmp_path / "models" / "tiny.keras"
+    code, out, err, runs = run_train(tmp_path, capsys, "--out", str(out_file))
+    assert code == 0, err
+    assert out_file.is_file() and f"saved the model to {out_file}" in out
+    model = kerazoo.load(str(out_file))
+    assert model.encode(np.zeros((2, 28, 28, 1), "float32")).shape == (2, 4)
+    assert "was not saved" not in out
+
+
+def test_train_without_out_says_where_the_weights_are_and_how_to_save(tmp_path, capsys):
+    code, out, err, runs = run_train(tmp_path, capsys)
+    assert code == 0, err
+    assert "was not saved" in out and "--out FILE.keras" in out and "--publish NAME" in out
+    assert str(runs / f"{NAME}.weights.h5") in out
+
+
+def test_train_out_must_be_a_keras_file_checked_before_training(tmp_path, capsys):
+    code, out, err, runs = run_train(tmp_path, capsys, "--out", str(tmp_path / "model.h5"))
+    assert_one_line_error(code, err, "--out", ".keras")
+    assert "trained" not in out and not runs.exists()

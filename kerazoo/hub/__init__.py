@@ -16,8 +16,10 @@ from kerazoo.hub.load import (
     list_models,
     load,
     model_card,
+    pinned_by_registry,
     verify,
     verify_entry,
+    verify_report,
 )
 from kerazoo.hub.paths import default_zoo_dir, resolve_zoo_dir
 from kerazoo.hub.publish import check_publishable, publish, unpublish, update_card
@@ -41,6 +43,7 @@ __all__ = [
     "list_models",
     "load",
     "model_card",
+    "pinned_by_registry",
     "publish",
     "render_card",
     "resolve_zoo_dir",
@@ -49,6 +52,7 @@ __all__ = [
     "update_card",
     "verify",
     "verify_entry",
+    "verify_report",
 ]
 
 

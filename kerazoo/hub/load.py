@@ -56,6 +56,16 @@ def list_models(zoo_dir=None):
     return sorted(names)
 
 
+def close_names(name, names, n=5):
+    """The names close to `name`: those of the architecture `name` (`rbm` ->
+    `rbm.fashion_mnist`) or starting with it, then close spellings (`difflib`)."""
+    text = str(name).lower()
+    prefixed = [c for c in names if text and (c.lower().split(".")[0] == text
+                                              or c.lower().startswith(text))]
+    spelled = difflib.get_close_matches(str(name), names, n=n, cutoff=0.5)
+    return list(dict.fromkeys([*prefixed, *spelled]))[:n]
+
+
 def unknown_name_error(name, zoo, registered=False):
     names = set(zoo_index.read_index(zoo)["entries"])
     if registered:
@@ -63,7 +73,7 @@ def unknown_name_error(name, zoo, registered=False):
 
         names.update(registered_names())
     names = sorted(names)
-    close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.5)
+    close = close_names(name, names)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     return UnknownModelError(
         f"No zoo entry named {name!r} in {zoo}.{hint} Available: {names or 'none'} "
@@ -391,19 +401,77 @@ def list_entries(zoo_dir=None):
     return out
 
 
-def verify(name=None, zoo_dir=None, run_signatures=True):
+def pinned_by_registry(name, directory, metadata):
+    """(pinned, reason): whether entry `name` in `directory` is, file for file, the entry
+    registered in the package (`kerazoo/hub/registry.json`), and if not, why.
+
+    `metadata` is the entry's verified metadata (its files already checked against it), so
+    comparing its hashes, and the hash of `metadata.json` itself, with the registry's
+    compares every file of the entry with the pinned one.
+    """
+    from kerazoo.hub.registry import registered
+
+    pinned = registered(name)
+    if pinned is None:
+        return False, f"{name!r} is not an entry of the package's registry"
+    try:
+        meta_sha = sha256_file(Path(directory) / METADATA_FILE)
+        got = {**metadata["files"], METADATA_FILE: meta_sha}
+        want = {rel: record["sha256"] for rel, record in pinned["files"].items()}
+    except (KeyError, TypeError):
+        return False, f"the registry's record of {name!r} is not readable"
+    if got != want:
+        differ = sorted(rel for rel in set(got) | set(want) if got.get(rel) != want.get(rel))
+        return False, (f"its files differ from the ones pinned by the package's registry "
+                       f"({', '.join(differ[:3])}{', ...' if len(differ) > 3 else ''})")
+    return True, "its files match the package's pinned registry"
+
+
+def _run_signatures(saved_model_dir):
+    from kerazoo.hub.export import run_signatures
+
+    return run_signatures(saved_model_dir)
+
+
+def verify_report(name, zoo_dir=None, run_signatures=True, run_untrusted_signatures=False):
+    """Verifies one entry; returns `{"signatures": {signature: output shapes} or None,
+    "pinned": bool, "reason": str}`.
+
+    Every sha256 is checked first. A SavedModel is a TensorFlow graph that may do anything
+    when it runs (write files, for one), so its signatures are run only when the entry's
+    files are the ones pinned by the package's registry, or with
+    `run_untrusted_signatures=True`; otherwise `signatures` is None and `reason` says why.
+    """
+    target, record = _resolve_entry(name, zoo_dir, "SavedModel")
+    metadata = verify_entry(target, record)
+    pinned, reason = pinned_by_registry(name, target, metadata)
+    report = {"signatures": None, "pinned": pinned, "reason": reason}
+    if not run_signatures:
+        report["reason"] = "hashes only (signatures not requested)"
+    elif pinned or run_untrusted_signatures:
+        report["signatures"] = _run_signatures(target / SAVED_MODEL_DIR)
+        if not pinned:
+            report["reason"] = f"run on request although {reason}"
+    else:
+        report["reason"] = (f"signatures not run: {reason} (run them anyway with "
+                            "run_untrusted_signatures=True, `--run-untrusted-signatures`)")
+    return report
+
+
+def verify(name=None, zoo_dir=None, run_signatures=True, run_untrusted_signatures=False):
     """Verifies one entry or the whole zoo; returns `{name: signature output shapes}`.
 
     Checks every sha256, then (with `run_signatures`) calls each SavedModel signature on a
-    small batch. Raises on the first failure, naming the entry and the file.
+    small batch: only for entries whose files match the package's pinned registry, unless
+    `run_untrusted_signatures=True` (a SavedModel's graph may do anything when run; an
+    entry whose signatures were not run maps to `{}`; see `verify_report` for why).
+    Raises on the first failure, naming the entry and the file.
     """
-    from kerazoo.hub.export import run_signatures as run
-
     zoo = _repaired_zoo(zoo_dir)
     names = [name] if name is not None else list_models(zoo)
     report = {}
     for entry in names:
-        target, record = _resolve_entry(entry, zoo, "SavedModel")
-        verify_entry(target, record)
-        report[entry] = run(target / SAVED_MODEL_DIR) if run_signatures else {}
+        result = verify_report(entry, zoo, run_signatures=run_signatures,
+                               run_untrusted_signatures=run_untrusted_signatures)
+        report[entry] = result["signatures"] or {}
     return report

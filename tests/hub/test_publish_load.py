@@ -126,9 +126,12 @@ def test_unknown_name_lists_close_matches(entry):
 
 
 def test_verify_runs_every_signature(entry, capsys):
-    report = kerazoo.verify(NAME)
+    # The entry is the user's own, not pinned by the package's registry: its signatures run
+    # on request only (issue 31, F6).
+    assert kerazoo.verify(NAME)[NAME] == {}
+    report = kerazoo.verify(NAME, run_untrusted_signatures=True)
     assert report[NAME]["encode"] == {"output_0": (2, 4)}
-    assert cli.main(["verify"]) == 0
+    assert cli.main(["verify", "--run-untrusted-signatures"]) == 0
     assert "1 ok, 0 failed" in capsys.readouterr().out
 
 

@@ -158,7 +158,9 @@ def test_denoising_recipe_trains_evaluates_and_publishes(tmp_zoo):
     assert anchor["test_mse"] == pytest.approx(metrics["test_mse"] / metrics["mse_ratio_to_pca"])
     card = kerazoo.model_card("dae.fashion_mnist")
     assert "| `denoised_psnr` |" in card and f"PCA-{k}" in card
-    assert set(kerazoo.verify("dae.fashion_mnist")["dae.fashion_mnist"]) >= {"reconstruct", "encode", "decode"}
+    # The entry is this test's own, not pinned by the registry: its signatures run on request.
+    report = kerazoo.verify("dae.fashion_mnist", run_untrusted_signatures=True)
+    assert set(report["dae.fashion_mnist"]) >= {"reconstruct", "encode", "decode"}
     model = kerazoo.load("dae.fashion_mnist")
     x, y = get_family("denoising_autoencoder").example_data(result.job, n=16)
     assert y is None
@@ -179,4 +181,4 @@ def test_other_recipes_train_and_publish(tmp_zoo, name, extra):
         assert 0 < result.metrics["mean_activation"] < 1
     if name.startswith("contractive"):
         assert result.metrics["jacobian_norm"] > 0
-    kerazoo.verify(name)
+    kerazoo.verify(name, run_untrusted_signatures=True)
