@@ -157,11 +157,14 @@ def check_new_user_ratings(ratings, n_items, name="ratings"):
 class MaskedRMSE(keras.metrics.Metric):
     """RMSE over the observed entries of a rating matrix (``y_true > 0``; 0 = missing).
 
-    sqrt(sum_{observed} (y_pred - y_true)^2 / #observed), accumulated over batches.
+    sqrt(sum_{observed} (y_pred - y_true)^2 / #observed), accumulated over batches. Lower
+    is better, which the metric declares as Keras metrics do (`_direction = "down"`), so
+    `EarlyStopping("val_rmse")` and `ModelCheckpoint(..., monitor="val_rmse")` need no `mode`.
     """
 
     def __init__(self, name="rmse", dtype=None):
         super().__init__(name=name, dtype=dtype)
+        self._direction = "down"
         self.total = self.add_variable((), initializer="zeros", name="total")
         self.count = self.add_variable((), initializer="zeros", name="count")
 

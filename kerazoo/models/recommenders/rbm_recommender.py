@@ -544,6 +544,9 @@ class RBMRecommender(RecommenderMixin, keras.Model):
             epochs, batch_size: `fit`'s; a batch is `batch_size` users.
             validation: optional (m, 3) held-out ratings: `val_rmse` after every epoch
                 (the conditional RBM sees which of them were rated, not their ratings).
+                The RBM's own training step tracks `rmse` outside Keras' compiled
+                metrics, where `EarlyStopping` looks for a direction: pass `mode="min"`
+                (`EarlyStopping("val_rmse", mode="min")`).
             rated: further (user_id, item_id) pairs known to be rated (conditional RBM).
             init_biases: "auto" sets the visible biases from the rating frequencies when
                 they are still all zero (a new model); True or False forces it.
