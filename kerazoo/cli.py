@@ -896,9 +896,8 @@ def main(argv=None):
         _start_tensorflow_quietly()
     from kerazoo.hub.errors import EntryExistsError, FetchError, IntegrityError, UnknownModelError
 
-    # Errors of modules a verb imported (a job file's JobError, a diverged training's
-    # TrainingDivergedError) are caught by class without importing those modules here:
-    # `list` and `info` must not import Keras.
+    # A job file's JobError is a ValueError; a diverged training's TrainingDivergedError is
+    # matched by name so that `list` and `info` need not import kerazoo.callbacks (Keras).
     user_errors = (IntegrityError, UnknownModelError, EntryExistsError, FetchError, ValueError,
                    OSError)
     try:
@@ -912,7 +911,7 @@ def main(argv=None):
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except Exception as e:
-        if isinstance(e, user_errors) or type(e).__name__ in ("JobError", "TrainingDivergedError"):
+        if isinstance(e, user_errors) or type(e).__name__ == "TrainingDivergedError":
             # Bad input, a damaged file, a refused publish, a diverged training: a message
             # that names the file, key or flag, not a traceback.
             _report(args.verb, f"{type(e).__name__}: {e}")

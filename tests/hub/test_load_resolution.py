@@ -22,14 +22,6 @@ from tiny_family import TinyAutoencoder, bernoulli_images
 NAME = "tiny_ae.fashion_mnist"
 
 
-@pytest.fixture(scope="module")
-def model():
-    keras.utils.set_random_seed(0)
-    model = TinyAutoencoder(code_size=4, seed=0)
-    model(bernoulli_images(2))
-    return model
-
-
 @pytest.fixture
 def entry(tmp_zoo, model):
     return kerazoo.publish(model, NAME, metrics={"test_bce": 0.42})

@@ -6,22 +6,12 @@ import json
 import os
 import stat
 
-import keras
 import pytest
 
 import kerazoo
 from kerazoo.hub import paths, registry
-from tiny_family import TinyAutoencoder, bernoulli_images
 
 NAME = "tiny_ae.fashion_mnist"
-
-
-@pytest.fixture(scope="module")
-def model():
-    keras.utils.set_random_seed(0)
-    model = TinyAutoencoder(code_size=4, seed=0)
-    model(bernoulli_images(2))
-    return model
 
 
 @pytest.fixture
