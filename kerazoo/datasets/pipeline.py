@@ -1,4 +1,9 @@
-"""tf.data input pipelines for the image models."""
+"""tf.data input pipelines for the image models.
+
+They need TensorFlow (imported when a pipeline is made), whatever the Keras backend: Keras
+fits a `tf.data.Dataset` on JAX as on TensorFlow. Without TensorFlow, `make_image_dataset`
+raises an `ImportError` that says so; pass NumPy arrays to `fit` instead.
+"""
 
 import numbers
 
@@ -59,8 +64,9 @@ def make_image_dataset(
             unknown ``target``, ``target=None`` together with ``y``, a bad ``batch_size`` or
             ``seed``, no images, or fewer images than one batch with ``drop_remainder``.
     """
-    import tensorflow as tf
+    from kerazoo.utils.backend import require_tensorflow
 
+    tf = require_tensorflow("kerazoo.datasets.make_image_dataset (a tf.data pipeline)")
     x = check_images(x, "x")
     batch_size = check_positive_int(batch_size, "batch_size")
     if target not in _TARGETS:
