@@ -276,9 +276,13 @@ class JobTuner(keras_tuner.Tuner):
     `scope()` around building and training (`kerazoo.utils.data_parallel()` makes either).
     """
 
-    def __init__(self, *args, heartbeat=None, **kwargs):
-        check_strategy(kwargs.get("distribution_strategy"))
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, heartbeat=None, distribution_strategy=None, **kwargs):
+        check_strategy(distribution_strategy)
+        tf_strategy = distribution_strategy if keras.config.backend() == "tensorflow" else None
+        # keras-tuner reads `strategy.extended` (tf.distribute's multi-worker mode) when it is
+        # constructed; a keras.distribution has none, and is only entered with `scope()`.
+        super().__init__(*args, distribution_strategy=tf_strategy, **kwargs)
+        self.distribution_strategy = distribution_strategy
         timeout = getattr(self.oracle, "trial_timeout", None) or getattr(
             getattr(self.oracle, "_oracle", None), "trial_timeout", None)
         self.heartbeat = heartbeat or (max(0.5, min(5.0, timeout / 5)) if timeout else 5.0)

@@ -47,7 +47,7 @@ def check_strategy(strategy, where="distribution_strategy"):
     """Returns `strategy` if it can distribute training on the active backend, else raises.
 
     None is accepted (no distribution). On TensorFlow: a `tf.distribute.Strategy`. On JAX: a
-    `keras.distribution.Distribution` (e.g. `keras.distribution.DataParallel`).
+    `keras.distribution.DataParallel` or `ModelParallel`.
     """
     if strategy is None:
         return None
@@ -55,12 +55,14 @@ def check_strategy(strategy, where="distribution_strategy"):
     import keras
 
     if backend == "jax":
-        if isinstance(strategy, keras.distribution.Distribution):
+        # Keras' public distributions (their base class is not public).
+        if isinstance(strategy, (keras.distribution.DataParallel,
+                                 keras.distribution.ModelParallel)):
             return strategy
         kind = "a tf.distribute strategy" if _is_tf_strategy(strategy) else type(strategy).__name__
         raise UnsupportedBackendError(
-            f"`{where}` on the JAX backend must be a keras.distribution.Distribution (e.g. "
-            "keras.distribution.DataParallel(), or kerazoo.utils.data_parallel()); "
+            f"`{where}` on the JAX backend must be a keras.distribution.DataParallel (or "
+            "ModelParallel; kerazoo.utils.data_parallel() makes one); "
             f"tf.distribute strategies need KERAS_BACKEND=tensorflow. Received: {kind} "
             f"({strategy!r})"
         )
