@@ -35,6 +35,7 @@ REPO = TESTS_DIR.parent
 # family ports land (tests/models/<family>, tests/layers, tests/metrics, test_conformance.py).
 JAX_TEST_PATHS = [
     "tests/layers/test_corruption.py",
+    "tests/datasets/test_image_batches.py",
 ]
 
 # TODO(parametrize): modules that must import on JAX without TensorFlow. Today they import
@@ -267,12 +268,17 @@ NO_TF_SCRIPT = BLOCK_TENSORFLOW + textwrap.dedent("""
     check("tf.data pipeline error", pipeline_error)
 
     def keras_training():
+        # The recipes' batches on JAX: make_image_batches is a NumPy PyDataset there.
         import keras, numpy as np
-        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
-        model.compile("sgd", "mse")
-        x = np.ones((8, 4), "float32")
-        return float(model.fit(x, x[:, :1], epochs=1, verbose=0).history["loss"][0] >= 0)
-    check("plain keras fit", keras_training)
+        from kerazoo.datasets.pipeline import make_image_batches
+        model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                                  keras.layers.Dense(784), keras.layers.Reshape((28, 28, 1))])
+        model.compile("adam", "mse")
+        x = np.random.default_rng(0).random((12, 28, 28, 1)).astype("float32")
+        batches = make_image_batches(x, batch_size=4, seed=0)
+        history = model.fit(batches, epochs=2, shuffle=False, verbose=0).history["loss"]
+        return [type(batches).__name__, len(batches), len(history)]
+    check("keras fit on make_image_batches", keras_training)
 
     def entry(name):
         import numpy as np
@@ -333,6 +339,7 @@ def test_kerazoo_runs_on_jax_without_tensorflow(without_tensorflow):
     values = {k: v["value"] for k, v in result["results"].items()}
     assert values["backend and data_parallel"] == ["jax", "jax", "DataParallel"]
     assert values["list and read cards"][0] >= 16
+    assert values["keras fit on make_image_batches"] == ["ImageBatches", 3, 2]
     message = values["tf.data pipeline error"]
     assert message.startswith("kerazoo.datasets.make_image_dataset (a tf.data pipeline) needs "
                               "TensorFlow, which is not installed (Keras runs on 'jax').")
