@@ -65,6 +65,33 @@ ENTRIES_WITHOUT_TF = []
 TUNE_WITHOUT_TF = False
 
 
+# TODO(parametrize): the modules that still import TensorFlow when they are imported (not
+# lazily, inside the function that needs it). Remove each as its port lands; the list must
+# end empty but for modules that only TensorFlow can run.
+MODULES_IMPORTING_TF = [
+    "kerazoo/hub/export.py",
+    "kerazoo/layers/bernoulli_rbm_layer.py",
+    "kerazoo/layers/gaussian_rbm_layer.py",
+    "kerazoo/layers/sampling.py",
+    "kerazoo/metrics/partition.py",
+    "kerazoo/models/autoencoders/variational.py",
+    "kerazoo/models/classifier/cnn.py",
+    "kerazoo/models/clustering/imsat.py",
+    "kerazoo/models/dbn/autoencoder.py",
+    "kerazoo/models/dbn/classifier.py",
+    "kerazoo/models/dbn/dbn.py",
+    "kerazoo/models/gan/gan.py",
+    "kerazoo/models/rbm/base.py",
+    "kerazoo/models/rbm/bernoulli_rbm.py",
+    "kerazoo/models/rbm/gaussian_bernoulli_rbm.py",
+    "kerazoo/models/rbm/schedules.py",
+    "kerazoo/models/recommenders/autorec.py",
+    "kerazoo/models/recommenders/baselines.py",
+    "kerazoo/models/recommenders/rbm_recommender.py",
+    "kerazoo/utils/latents.py",
+]
+
+
 def _env(**extra):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(TESTS_DIR), env.get("PYTHONPATH", "")])
@@ -345,6 +372,22 @@ def test_kerazoo_runs_on_jax_without_tensorflow(without_tensorflow):
                               "TensorFlow, which is not installed (Keras runs on 'jax').")
     if TUNE_WITHOUT_TF:
         assert values["tune one trial"] == ["COMPLETED"]
+
+
+def test_no_other_module_imports_tensorflow_when_imported():
+    """TensorFlow is imported inside the functions that need it (`require_tensorflow`), never
+    at the top of a module, but in the modules still listed in MODULES_IMPORTING_TF."""
+    import ast
+
+    found = []
+    for path in sorted((REPO / "kerazoo").rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(n == "tensorflow" or n.startswith("tensorflow.") for n in names):
+                found.append(path.relative_to(REPO).as_posix())
+                break
+    assert sorted(set(found) - set(MODULES_IMPORTING_TF)) == []
 
 
 # -- data parallel on JAX --------------------------------------------------------------------
