@@ -1,8 +1,12 @@
-"""tf.data input pipelines for the image models.
+"""Shuffled image batches for `model.fit`: a tf.data pipeline, or its NumPy twin on JAX.
 
-They need TensorFlow (imported when a pipeline is made), whatever the Keras backend: Keras
-fits a `tf.data.Dataset` on JAX as on TensorFlow. Without TensorFlow, `make_image_dataset`
-raises an `ImportError` that says so; pass NumPy arrays to `fit` instead.
+- `make_image_dataset`: a `tf.data.Dataset`. It needs TensorFlow (imported when a pipeline
+  is made), whatever the Keras backend (Keras fits a `tf.data.Dataset` on JAX too); without
+  TensorFlow it raises an `ImportError` that says so.
+- `make_image_batches`: what the recipes train on. `make_image_dataset` on TensorFlow (so
+  the zoo's recipes compute what they always did there); on JAX an `ImageBatches`
+  `keras.utils.PyDataset` with the same batches and shuffling rule, drawn by NumPy, so that
+  training on JAX never imports TensorFlow.
 """
 
 import functools
