@@ -272,7 +272,7 @@ class JobTuner(keras_tuner.Tuner):
     scratch for their epoch budget.
 
     `distribution_strategy` is a `tf.distribute.Strategy` on TensorFlow and a
-    `keras.distribution.Distribution` (e.g. `DataParallel`) on JAX: both are entered with
+    `keras.distribution.DataParallel` (or `ModelParallel`) on JAX: both are entered with
     `scope()` around building and training (`kerazoo.utils.data_parallel()` makes either).
     """
 
