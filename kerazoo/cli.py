@@ -805,8 +805,10 @@ def _start_tensorflow_quietly():
     import os
     import tempfile
 
+    from kerazoo.utils.backend import configured_backend
+
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+    if configured_backend() != "tensorflow":  # JAX: TensorFlow is not imported at all
         return
     sys.stderr.flush()
     saved = os.dup(2)
@@ -892,6 +894,14 @@ def main(argv=None):
         return 2
     import os
 
+    if args.verb not in _LIGHT_VERBS:
+        from kerazoo.utils.backend import UnsupportedBackendError, check_backend
+
+        try:  # on PyTorch or NumPy: refused before any data is read or any search starts
+            check_backend(f"kerazoo {args.verb}")
+        except UnsupportedBackendError as e:
+            _report(args.verb, f"{type(e).__name__}: {e}")
+            return 1
     if args.verb not in _LIGHT_VERBS and not args.verbose and "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
         _start_tensorflow_quietly()
     from kerazoo.hub.errors import EntryExistsError, FetchError, IntegrityError, UnknownModelError

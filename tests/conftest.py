@@ -17,6 +17,20 @@ os.environ["KERAZOO_FETCH_RETRIES"] = "0"
 import tiny_family  # noqa: E402,F401  (registers the tests' tiny family)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Skips the tests marked `tensorflow_only` unless Keras runs on TensorFlow."""
+    from kerazoo.utils.backend import configured_backend
+
+    backend = configured_backend()
+    if backend == "tensorflow":
+        return
+    name = {"jax": "JAX"}.get(backend, backend)
+    skip = pytest.mark.skip(reason=f"needs the TensorFlow backend (skipped under {name})")
+    for item in items:
+        if "tensorflow_only" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def tmp_zoo(tmp_path, monkeypatch):
     """An empty zoo in a temporary folder, made the default through $KERAZOO_ZOO."""

@@ -6,11 +6,15 @@ hub and runner tests need no data set.
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from kerazoo.recipes import Family, register_family
 
-IMAGE_SIG = [tf.TensorSpec((None, 28, 28, 1), tf.float32, name="images")]
+
+def image_signature():
+    """The SavedModel signature of the images (TensorFlow is imported only for an export)."""
+    import tensorflow as tf
+
+    return [tf.TensorSpec((None, 28, 28, 1), tf.float32, name="images")]
 
 
 def bernoulli_images(n, seed=0, p=0.3):
@@ -37,7 +41,8 @@ class TinyAutoencoder(keras.Model):
         return self.reshape(self.dec(self.encode(x)))
 
     def serving_endpoints(self):
-        return {"reconstruct": (self.call, IMAGE_SIG), "encode": (self.encode, IMAGE_SIG)}
+        sig = image_signature()
+        return {"reconstruct": (self.call, sig), "encode": (self.encode, sig)}
 
     def get_config(self):
         return {**super().get_config(), "code_size": self.code_size, "seed": self.seed}

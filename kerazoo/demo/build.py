@@ -70,10 +70,11 @@ def build_gallery(out=DEFAULT_OUT, zoo_dir=None, names=None, stream=None):
 
 @contextlib.contextmanager
 def _quiet_tensorflow():
-    """No retracing warnings while the models see batches of a few sizes."""
-    import tensorflow as tf
+    """No retracing warnings while the models see batches of a few sizes (TensorFlow logs them
+    through the "tensorflow" logger; nothing is imported here, so JAX runs need no TensorFlow)."""
+    import logging
 
-    logger = tf.get_logger()
+    logger = logging.getLogger("tensorflow")
     level = logger.level
     logger.setLevel("ERROR")
     try:

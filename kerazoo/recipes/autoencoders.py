@@ -34,7 +34,8 @@ from kerazoo.applications import (
     pca_reconstruct,
     reduction_metrics,
 )
-from kerazoo.datasets import FASHION_MNIST_CLASS_NAMES, image_loader, make_image_dataset
+from kerazoo.datasets import FASHION_MNIST_CLASS_NAMES, image_loader
+from kerazoo.datasets.pipeline import make_image_batches
 from kerazoo.metrics import encoder_jacobian_norm
 from kerazoo.models.autoencoders.autoencoder import Autoencoder
 from kerazoo.models.autoencoders.contractive import ContractiveAutoencoder
@@ -135,11 +136,11 @@ class AutoencoderFamily(Family):
         model, data, job = run.model, run.data, run.job
         x = data["train"]
         self.compile(model, job, len(x))
-        # The batches come from `make_image_dataset`, which draws a new order every epoch
-        # from the job's seed. `fit` on the arrays would not: once the runner has called
-        # `keras.utils.set_random_seed`, Keras' array adapter (TensorFlow backend, Keras
-        # 3.15) shuffles them into the same order at every epoch.
-        batches = make_image_dataset(x, batch_size=job.train["batch_size"], seed=job.seed)
+        # The batches come from `make_image_batches` (`make_image_dataset` on TensorFlow),
+        # which draws a new order every epoch from the job's seed. `fit` on the arrays would
+        # not: once the runner has called `keras.utils.set_random_seed`, Keras' array adapter
+        # (TensorFlow backend, Keras 3.15) shuffles them into the same order at every epoch.
+        batches = make_image_batches(x, batch_size=job.train["batch_size"], seed=job.seed)
         return model.fit(
             batches,
             epochs=job.train["epochs"],

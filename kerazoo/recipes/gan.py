@@ -21,7 +21,7 @@ from pathlib import Path
 
 import keras
 
-from kerazoo.datasets import make_image_dataset
+from kerazoo.datasets.pipeline import make_image_batches
 from kerazoo.models.gan.architectures import NORM_DESCRIPTIONS, resolve_discriminator_norm
 from kerazoo.models.gan.gan import GAN
 from kerazoo.recipes.classifier import CLASS_ID_LIST
@@ -89,10 +89,10 @@ class GANFamily(Family):
     def fit(self, run, callbacks=(), verbose="auto"):
         model, data, job = run.model, run.data, run.job
         t = job.train
-        # A tf.data pipeline draws a new batch order every epoch (Keras's array adapter
-        # repeats one order per epoch after `keras.utils.set_random_seed`).
-        batches = make_image_dataset(data["x_train"], batch_size=int(t["batch_size"]), seed=job.seed, target=None)
-        compile_recipe(model, t, total_steps=int(t["epochs"]) * int(batches.cardinality()))
+        # A tf.data pipeline (a PyDataset on JAX) draws a new batch order every epoch (Keras's
+        # array adapter repeats one order per epoch after `keras.utils.set_random_seed`).
+        batches = make_image_batches(data["x_train"], batch_size=int(t["batch_size"]), seed=job.seed, target=None)
+        compile_recipe(model, t, total_steps=int(t["epochs"]) * len(batches))
         start = time.perf_counter()
         history = model.fit(batches, epochs=int(t["epochs"]), callbacks=list(callbacks), verbose=verbose,
                             shuffle=False)

@@ -19,7 +19,7 @@ import keras
 import numpy as np
 
 from kerazoo.applications.clustering import kmeans_clusters
-from kerazoo.datasets import make_image_dataset
+from kerazoo.datasets.pipeline import make_image_batches
 from kerazoo.metrics.clustering import clustering_metrics, normalized_mutual_info
 from kerazoo.models.clustering.imsat import IMSAT
 from kerazoo.recipes.card_text import CardText
@@ -57,7 +57,7 @@ class IMSATFamily(Family):
             if r > 0:
                 keras.utils.set_random_seed(seed)
             candidate.compile(keras.optimizers.Adam(float(t["learning_rate"])))
-            batches = make_image_dataset(x, y=radii, batch_size=int(t["batch_size"]), seed=seed)
+            batches = make_image_batches(x, y=radii, batch_size=int(t["batch_size"]), seed=seed)
             history = candidate.fit(batches, epochs=int(t["epochs"]), shuffle=False,
                                     callbacks=list(callbacks), verbose=verbose)
             # One inference pass over the training images gives the objective and the partition.

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 import kerazoo.metrics as kz_metrics
 from kerazoo.models.rbm.bernoulli_rbm import BernoulliRBM
@@ -33,6 +32,7 @@ from kerazoo.models.rbm.gaussian_bernoulli_rbm import GaussianBernoulliRBM
 from kerazoo.recipes.card_text import CardText
 from kerazoo.recipes.data import load_image_splits
 from kerazoo.recipes.family import Family, register_family
+from kerazoo.utils.distribution import num_replicas
 from kerazoo.viz import filter_grid, image_grid
 
 _COMMON_TRAIN = {
@@ -80,8 +80,8 @@ def _fit(run, callbacks, verbose):
     x = data["x_train"]
     steps_per_epoch = int(np.ceil(len(x) / train["batch_size"]))
     spe = int(train["steps_per_execution"])
-    if tf.distribute.get_strategy().num_replicas_in_sync > 1:
-        spe = 1  # keras-team/keras#19246
+    if num_replicas() > 1:
+        spe = 1  # keras-team/keras#19246 (several steps per execution under a strategy)
     model.compile(optimizer=make_optimizer(train, steps_per_epoch), steps_per_execution=spe)
     start = time.perf_counter()
     history = model.fit(

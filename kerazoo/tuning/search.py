@@ -94,7 +94,9 @@ def make_tuner(job, directory=DEFAULT_DIRECTORY, max_trials=None, tuner=None,
         tuner: "random", "bayesian" or "hyperband" (default: `search.tuner`).
         trial_timeout: seconds without a heartbeat after which a worker's trial goes
             back to the queue (distributed searches; None: wait for ever).
-        distribution_strategy: a `tf.distribute` strategy each trial trains under.
+        distribution_strategy: what each trial trains under: a `tf.distribute` strategy on
+            TensorFlow, a `keras.distribution.Distribution` (`DataParallel`) on JAX;
+            `kerazoo.utils.data_parallel()` makes the one of the active backend.
         hypermodel: default `hypermodel_for(job)`.
     """
     import keras_tuner
@@ -215,7 +217,7 @@ def run_search(job, max_trials=None, directory=DEFAULT_DIRECTORY, epochs=None, s
             the search starts).
         tuner: override `search.tuner` ("random", "bayesian", "hyperband").
         trial_timeout: see `make_tuner`.
-        distribution_strategy: a `tf.distribute` strategy for training inside a trial.
+        distribution_strategy: data-parallel training inside a trial (see `make_tuner`).
         verbose: keras-tuner's and Keras' verbosity (0 silent, 1 progress, 2 per epoch).
         callbacks: Keras callbacks given to every trial's training.
     Returns:

@@ -35,6 +35,8 @@ from keras_tuner.src.engine import oracle as oracle_module
 from keras_tuner.src.engine import trial as trial_module
 from keras_tuner.src.engine.tuner import maybe_distribute
 
+from kerazoo.utils.distribution import check_strategy
+
 TrialStatus = trial_module.TrialStatus
 MODEL_FILE = "model.keras"
 
@@ -243,7 +245,11 @@ def _released_custom_gradients():
     which is never cleared: the entry keeps the whole traced graph alive, a few MB per
     trial that `keras.backend.clear_session()` does not free (tensorflow#61791 is this
     symptom). A trial's traced functions are not used after the trial, so its entries go.
+    On JAX there is no such registry (and TensorFlow is not imported): nothing to do.
     """
+    if keras.config.backend() != "tensorflow":
+        yield
+        return
     from tensorflow.python.framework import ops
 
     registry = getattr(getattr(ops, "_gradient_registry", None), "_registry", None)
@@ -264,10 +270,19 @@ class JobTuner(keras_tuner.Tuner):
     family's recipe with the trial's values) under `distribution_strategy`, then saves
     the whole trained model as `trial_<id>/model.keras`. Hyperband trials train from
     scratch for their epoch budget.
+
+    `distribution_strategy` is a `tf.distribute.Strategy` on TensorFlow and a
+    `keras.distribution.DataParallel` (or `ModelParallel`) on JAX: both are entered with
+    `scope()` around building and training (`kerazoo.utils.data_parallel()` makes either).
     """
 
-    def __init__(self, *args, heartbeat=None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, heartbeat=None, distribution_strategy=None, **kwargs):
+        check_strategy(distribution_strategy)
+        tf_strategy = distribution_strategy if keras.config.backend() == "tensorflow" else None
+        # keras-tuner reads `strategy.extended` (tf.distribute's multi-worker mode) when it is
+        # constructed; a keras.distribution has none, and is only entered with `scope()`.
+        super().__init__(*args, distribution_strategy=tf_strategy, **kwargs)
+        self.distribution_strategy = distribution_strategy
         timeout = getattr(self.oracle, "trial_timeout", None) or getattr(
             getattr(self.oracle, "_oracle", None), "trial_timeout", None)
         self.heartbeat = heartbeat or (max(0.5, min(5.0, timeout / 5)) if timeout else 5.0)

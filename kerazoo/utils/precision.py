@@ -11,9 +11,14 @@ hand.
 
 Any other policy (float64, integer, quantized policies and `DTypePolicyMap`s) is refused
 when the model is constructed, by `check_dtype_policy`, naming the model and the policy.
+Every kerazoo model calls it in its constructor, so it also checks the Keras backend there
+(`kerazoo.utils.backend.check_backend`): a model constructed, or loaded, on a backend it does
+not run on is refused at once, naming the backend and the class.
 """
 
 import keras
+
+from kerazoo.utils.backend import check_backend
 
 #: The dtype policies every kerazoo model supports.
 SUPPORTED_POLICIES = ("float32", "mixed_float16", "mixed_bfloat16", "float16", "bfloat16")
@@ -22,8 +27,11 @@ SUPPORTED_POLICIES = ("float32", "mixed_float16", "mixed_bfloat16", "float16", "
 def check_dtype_policy(model):
     """Raises a `ValueError` unless `model.dtype_policy` is one of `SUPPORTED_POLICIES`.
 
-    Call it in `__init__`, after `super().__init__(**kwargs)`, before creating layers.
+    Call it in `__init__`, after `super().__init__(**kwargs)`, before creating layers. It
+    first checks the backend: an `UnsupportedBackendError` (a `ValueError`) unless Keras runs
+    on one of `kerazoo.utils.backend.SUPPORTED_BACKENDS`.
     """
+    check_backend(model)
     policy = model.dtype_policy
     name = getattr(policy, "name", repr(policy))
     supported = (

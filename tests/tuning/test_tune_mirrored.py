@@ -1,6 +1,10 @@
 """Training inside trials under tf.distribute.MirroredStrategy on two logical CPUs."""
 
+import pytest
+
 from tuning_helpers import TESTS_DIR, run_script, tiny_tune_toml
+
+pytestmark = pytest.mark.tensorflow_only  # tf.distribute; on JAX: test_tune_jax.py
 
 SCRIPT = """
 import json, sys
