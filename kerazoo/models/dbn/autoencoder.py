@@ -2,7 +2,6 @@
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from kerazoo.models.dbn.classifier import _ImageInput
@@ -162,6 +161,9 @@ class DeepAutoencoder(_ImageInput, keras.Model):
         return self.decode(self.encode(x, batch_size), batch_size)
 
     def serving_endpoints(self):
+        """`reconstruct`, `encode` and `decode` (SavedModel export, TensorFlow only)."""
+        import tensorflow as tf
+
         images = [tf.TensorSpec((None,) + self.image_shape, tf.float32, name="images")]
         codes = [tf.TensorSpec((None, self.code_size), tf.float32, name="codes")]
         return {

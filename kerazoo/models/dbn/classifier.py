@@ -4,7 +4,6 @@ import numbers
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from kerazoo.layers.augmentation import augmentation_layers
@@ -242,7 +241,10 @@ class DBNClassifier(_ImageInput, keras.Model):
         compile_from_keras_config(self, config)
 
     def serving_endpoints(self):
-        """`predict` (class probabilities, also `serving_default`) and `features`."""
+        """`predict` (class probabilities, also `serving_default`) and `features`
+        (SavedModel export, TensorFlow only)."""
+        import tensorflow as tf
+
         image = [tf.TensorSpec((None,) + self.image_shape, tf.float32, name="images")]
         return {
             "predict": (lambda x: self.call(x, training=False), image),
