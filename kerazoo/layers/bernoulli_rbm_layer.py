@@ -1,11 +1,38 @@
 """The Bernoulli-Bernoulli restricted Boltzmann machine as a Keras layer."""
 
 import keras
-import tensorflow as tf
 from keras import ops
 
 from kerazoo.layers import sampling
 from kerazoo.utils import check_positive_int
+
+
+def matmul_transpose_b(a, b):
+    """`a @ b^T`. On TensorFlow `tf.matmul(..., transpose_b=True)`, which does not
+    materialise `b^T` in eager mode; XLA (JAX) folds the transpose into the product."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.matmul(a, b, transpose_b=True)
+    return ops.matmul(a, ops.transpose(b))
+
+
+def _gather_columns(x, index):
+    """`x[b, index[b]]` for each row `b` (one entry per row)."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.gather(x, index, axis=1, batch_dims=1)
+    return ops.take_along_axis(x, index[:, None], axis=1)[:, 0]
+
+
+def _gather_rows(x, index):
+    """`x[index]` along the first axis."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.gather(x, index)
+    return ops.take(x, index, axis=0)
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
@@ -103,8 +130,7 @@ class BernoulliRBMLayer(keras.layers.Layer):
 
     def visible_logits(self, h):
         """`b + h W^T`, the total input of each visible unit."""
-        # tf.matmul with transpose_b avoids materialising W^T in eager mode.
-        return tf.matmul(self._tensor(h), self._weight(self.kernel), transpose_b=True) + self._weight(
+        return matmul_transpose_b(self._tensor(h), self._weight(self.kernel)) + self._weight(
             self.visible_bias
         )
 
@@ -193,17 +219,17 @@ class BernoulliRBMLayer(keras.layers.Layer):
         if free_energy is None:
             free_energy = self.free_energy(v, logits)
         v, logits, free_energy = (ops.cast(t, "float32") for t in (v, logits, free_energy))
-        n_visible = tf.shape(v)[-1]
-        index = sampling.uniform_int(tf.shape(v)[:1], n_visible, seed, alg=alg)
-        v_i = tf.gather(v, index, axis=1, batch_dims=1)
+        n_visible = v.shape[-1] if v.shape[-1] is not None else ops.shape(v)[-1]
+        index = sampling.uniform_int((ops.shape(v)[0],), n_visible, seed, alg=alg)
+        v_i = _gather_columns(v, index)
         delta = 1.0 - 2.0 * v_i  # the change of v_i when flipped (for v in [0, 1])
         kernel, visible_bias = (ops.cast(w, "float32") for w in (self.kernel, self.visible_bias))
-        flipped_logits = logits + delta[:, None] * tf.gather(kernel, index)
+        flipped_logits = logits + delta[:, None] * _gather_rows(kernel, index)
         # F(v~) - F(v) = -delta b_i - sum_j softplus(a~_j) + sum_j softplus(a_j),
         # the last sum being -F(v) - b.v
         softplus_sum = -free_energy - ops.sum(v * visible_bias, axis=-1)
         gap = (
-            -delta * tf.gather(visible_bias, index)
+            -delta * _gather_rows(visible_bias, index)
             - ops.sum(ops.softplus(flipped_logits), axis=-1)
             + softplus_sum
         )

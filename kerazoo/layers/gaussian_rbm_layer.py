@@ -1,11 +1,10 @@
 """The Gaussian-Bernoulli restricted Boltzmann machine as a Keras layer."""
 
 import keras
-import tensorflow as tf
 from keras import ops
 
 from kerazoo.layers import sampling
-from kerazoo.layers.bernoulli_rbm_layer import BernoulliRBMLayer
+from kerazoo.layers.bernoulli_rbm_layer import BernoulliRBMLayer, matmul_transpose_b
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
@@ -64,7 +63,7 @@ class GaussianBernoulliRBMLayer(BernoulliRBMLayer):
 
     def visible_mean(self, h):
         """`E[v | h] = b + sigma * (h W^T)`."""
-        top_down = tf.matmul(self._tensor(h), self._weight(self.kernel), transpose_b=True)
+        top_down = matmul_transpose_b(self._tensor(h), self._weight(self.kernel))
         if self.learn_sigma:
             top_down = top_down * ops.exp(self._weight(self.log_sigma))
         return top_down + self._weight(self.visible_bias)
