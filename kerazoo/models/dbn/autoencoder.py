@@ -4,7 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from kerazoo.models.dbn.classifier import _ImageInput
+from kerazoo.models.dbn.classifier import _ImageInput, tensorflow_for_export
 from kerazoo.models.rbm.base import _numpy
 from kerazoo.utils import check_images, check_positive_int
 from kerazoo.utils.compile import compile_from_keras_config
@@ -162,7 +162,7 @@ class DeepAutoencoder(_ImageInput, keras.Model):
 
     def serving_endpoints(self):
         """`reconstruct`, `encode` and `decode` (SavedModel export, TensorFlow only)."""
-        import tensorflow as tf
+        tf = tensorflow_for_export(self)
 
         images = [tf.TensorSpec((None,) + self.image_shape, tf.float32, name="images")]
         codes = [tf.TensorSpec((None, self.code_size), tf.float32, name="codes")]

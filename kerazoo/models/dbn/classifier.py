@@ -14,6 +14,21 @@ from kerazoo.utils.precision import check_dtype_policy
 from kerazoo.utils.validation import check_input_shape
 
 
+def tensorflow_for_export(model):
+    """TensorFlow, for a model's `serving_endpoints` (the SavedModel export); on another
+    backend a clear error: the export needs the TensorFlow backend."""
+    if keras.backend.backend() != "tensorflow":
+        raise NotImplementedError(
+            f"{model.__class__.__name__}.serving_endpoints() builds a TensorFlow SavedModel "
+            f"export and needs the TensorFlow backend. Received: backend="
+            f"{keras.backend.backend()!r}. Export under KERAS_BACKEND=tensorflow (the same "
+            ".keras file loads there)."
+        )
+    import tensorflow as tf
+
+    return tf
+
+
 class _ImageInput:
     """Shared input handling of the DBN's conversions: shape check, binarize or standardize."""
 
@@ -243,7 +258,7 @@ class DBNClassifier(_ImageInput, keras.Model):
     def serving_endpoints(self):
         """`predict` (class probabilities, also `serving_default`) and `features`
         (SavedModel export, TensorFlow only)."""
-        import tensorflow as tf
+        tf = tensorflow_for_export(self)
 
         image = [tf.TensorSpec((None,) + self.image_shape, tf.float32, name="images")]
         return {

@@ -38,6 +38,7 @@ import numpy as np
 from keras import ops
 
 from kerazoo.layers import sampling
+from kerazoo.models.dbn.classifier import tensorflow_for_export
 from kerazoo.models.rbm.base import (
     CompiledBatchesMixin,
     _check_float,
@@ -408,8 +409,7 @@ class DBN(CompiledBatchesMixin, keras.Model):
         - `reconstruct(x)`: up then down pass, images in [0, 1];
         - `sample(n, seed, gibbs_steps)`: `n` images (int32 scalars in).
         """
-        import tensorflow as tf  # SavedModel export: TensorFlow only
-
+        tf = tensorflow_for_export(self)
         image = self._image_spec()
         scalar = tf.TensorSpec((), tf.int32)
 

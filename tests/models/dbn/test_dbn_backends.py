@@ -80,3 +80,15 @@ def test_zoo_entries_give_the_same_outputs_on_both_backends():
     # The features are not trivially equal (all zeros or all ones would also agree).
     assert here["dbn.encode"].std() > 0.05
     assert np.argmax(here["dbn_classifier.predict"], axis=1).tolist() != [0] * 64
+
+
+@pytest.mark.skipif(keras.backend.backend() == "tensorflow", reason="the error is for other backends")
+def test_savedmodel_endpoints_name_the_backend_they_need():
+    from kerazoo.models import DBN, DBNClassifier, DeepAutoencoder
+
+    for model in (DBN([784, 8], seed=0), DBNClassifier([8], seed=0), DeepAutoencoder([784, 8])):
+        with pytest.raises(NotImplementedError, match=(
+            rf"{type(model).__name__}\.serving_endpoints\(\).*needs the TensorFlow backend\. "
+            rf"Received: backend='{keras.backend.backend()}'"
+        )):
+            model.serving_endpoints()
