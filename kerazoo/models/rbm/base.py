@@ -12,13 +12,28 @@ descent direction of the surrogate loss
 
     L = mean_batch F(v) - mean_chains F(stop_gradient(v-))
 
-so a training step here is the ordinary Keras one: the Gibbs chain runs outside the
-gradient tape (it only draws `v-`), `L` plus the penalties (weight decay
-`0.5 * wd * |W|^2`, the optional sparsity cross-entropy) is differentiated by
-`tf.GradientTape`, and `optimizer.apply_gradients` does the update. Any Keras
-optimizer works, the learned variances of the Gaussian RBM and the sparsity penalty
-need no hand-derived gradient, and the loss Keras reports is the free-energy gap
-between data and model samples.
+so a training step here is Keras's own `train_step`, on every backend: the whole CD
+step lives in `compute_loss`. The Gibbs chain runs on stop-gradient tensors (it only
+draws `v-`), `L` plus the penalties (weight decay `0.5 * wd * |W|^2`, the optional
+sparsity cross-entropy) is what `compute_loss` returns, and Keras differentiates it
+(`tf.GradientTape` on TensorFlow, `jax.value_and_grad` on JAX) and applies the
+optimizer. The persistent chains (a non-trainable variable), the seed generator and
+the monitors are assigned inside `compute_loss`; under JAX, Keras runs it in a
+stateless scope and carries those assignments back into the training state. Any
+Keras optimizer works, the learned variances of the Gaussian RBM and the sparsity
+penalty need no hand-derived gradient, and the loss Keras reports is the free-energy
+gap between data and model samples.
+
+In a training step `call(x, training=True)` returns the visible vectors and the hidden
+logits `vW + c` (Keras hands `call`'s output to `compute_loss` as `y_pred`), so the
+step computes the data's forward product once; `call` at inference (`predict`,
+`training=False`) returns `p(h = 1 | v)`.
+
+Execution defaults of `compile()`: `steps_per_execution=DEFAULT_STEPS_PER_EXECUTION`
+(100 CD steps per call into the compiled function; 1 under a TensorFlow
+distribution strategy with several replicas, where Keras cannot run more) and
+`jit_compile="auto"` (XLA on JAX, where Keras always compiles; TensorFlow's graph
+executor on a CPU-only machine, where Keras turns XLA off).
 
 The alternative is to write the sufficient statistics (`v^T h` of data minus chain)
 by hand and pass them to the optimizer. `benchmarks/rbm_speed.py` runs both on one
@@ -45,7 +60,8 @@ prefix on validation data):
   overfit (Hinton 2010, section 6).
 
 Distribution: under a `tf.distribute` strategy Keras sums the gradients of the replicas,
-so the loss is divided by the number of replicas before differentiation. The persistent
+so `compute_loss` divides the loss by the number of replicas (as Keras's own
+`compute_loss` does). The persistent
 chains are a mirrored variable with aggregation `"only_first_replica"`: every replica
 advances its copy of the chains with its own random stream, and the first replica's
 new state is kept for all.
@@ -54,10 +70,10 @@ new state is kept for all.
 import dataclasses
 import math
 import numbers
+import sys
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from kerazoo.layers import sampling
@@ -71,29 +87,66 @@ from kerazoo.utils.precision import check_dtype_policy
 MAX_EXACT_HIDDEN = 24
 
 
+#: `compile()`'s default number of training steps per call into the compiled step.
+DEFAULT_STEPS_PER_EXECUTION = 100
+
+
+def _tensorflow():
+    """TensorFlow when it is the active backend, else None (it is then not imported)."""
+    if keras.backend.backend() != "tensorflow":
+        return None
+    import tensorflow as tf
+
+    return tf
+
+
+def _is_tf_dataset(x):
+    """Whether `x` is a `tf.data.Dataset` (without importing TensorFlow if it is not loaded)."""
+    tf = sys.modules.get("tensorflow")
+    return tf is not None and isinstance(x, tf.data.Dataset)
+
+
+def _num_replicas():
+    tf = _tensorflow()
+    return 1 if tf is None else tf.distribute.get_strategy().num_replicas_in_sync
+
+
 class CompiledBatchesMixin:
-    """Numpy inference through one `tf.function` per method, in batches.
+    """Numpy inference, in batches, on every backend.
 
     For image models with `image_shape` and a `_compiled_fns` dict (the RBMs, the DBN):
-    `_batched(name, fn, x, batch_size)` checks the images, traces `fn` once per model
-    with a `(None, *image_shape)` float32 signature and concatenates its outputs, as
-    float32 under any dtype policy (`_numpy`).
+    `_batched(name, fn, x, batch_size)` checks the images, runs `fn` batch by batch
+    and concatenates its outputs, as float32 under any dtype policy (`_numpy`).
+
+    On TensorFlow `fn` runs as one `tf.function` per method and model, traced once with
+    a `(None, *image_shape)` float32 signature (graph execution is faster than eager
+    ops there). On JAX `fn` runs eagerly: each `keras.ops` call is a compiled JAX
+    primitive, so nothing is traced per model, per method or per batch shape (the
+    loop of `sample` is one `fori_loop`), and the variables are read at call time.
     """
 
     def _compiled(self, name, fn, signature):
+        """`fn` ready to call: a `tf.function` with `signature` on TensorFlow, else `fn`
+        itself (`signature` is ignored and may be None)."""
         compiled = self._compiled_fns.get(name)
         if compiled is None:
-            # A closure per model: TensorFlow's retracing warning counts traces per
-            # Python function, and a bound method is shared by all instances.
-            def run(*args):
-                return fn(*args)
+            tf = _tensorflow()
+            if tf is None:
+                compiled = fn
+            else:
+                # A closure per model: TensorFlow's retracing warning counts traces per
+                # Python function, and a bound method is shared by all instances.
+                def run(*args):
+                    return fn(*args)
 
-            compiled = tf.function(run, input_signature=signature)
+                compiled = tf.function(run, input_signature=signature)
             self._compiled_fns[name] = compiled
         return compiled
 
     def _image_spec(self):
-        return tf.TensorSpec((None,) + self.image_shape, tf.float32)
+        """The `tf.TensorSpec` of a batch of images on TensorFlow; None on other backends."""
+        tf = _tensorflow()
+        return None if tf is None else tf.TensorSpec((None,) + self.image_shape, tf.float32)
 
     def _batched(self, name, fn, x, batch_size):
         x = check_images(x, "x", self.image_shape, allow_empty=False)
@@ -152,8 +205,21 @@ class LogLikelihood:
         }
 
 
-def _num_replicas():
-    return tf.distribute.get_strategy().num_replicas_in_sync
+class _FreeEnergyGap(keras.metrics.Mean):
+    """The mean of `F(v) - reference`; `reference` is a state variable of the metric (so
+    compiled evaluation steps read its current value on every backend) that
+    `reset_state` keeps. Metrics are not saved with the model."""
+
+    def __init__(self, name="free_energy_gap", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.reference = self.add_variable(
+            shape=(), initializer=keras.initializers.Constant(float("nan")), dtype="float32",
+            name="reference",
+        )
+
+    def reset_state(self):
+        self.total.assign(ops.zeros(self.total.shape, self.total.dtype))
+        self.count.assign(ops.zeros(self.count.shape, self.count.dtype))
 
 
 class RBM(CompiledBatchesMixin, keras.Model):
@@ -235,7 +301,7 @@ class RBM(CompiledBatchesMixin, keras.Model):
     def _create_monitors(self):
         self.reconstruction_error_tracker = keras.metrics.Mean(name="reconstruction_error")
         self.free_energy_tracker = keras.metrics.Mean(name="free_energy")
-        self.free_energy_gap_tracker = keras.metrics.Mean(name="free_energy_gap")
+        self.free_energy_gap_tracker = _FreeEnergyGap(name="free_energy_gap")
 
     # -- variables ------------------------------------------------------------------
 
@@ -255,13 +321,6 @@ class RBM(CompiledBatchesMixin, keras.Model):
             aggregation="only_first_replica",
         )
         self._build_preprocessing()
-        # Not a tracked weight (it is not part of the model): the mean free energy of
-        # a sample of the training data, the reference of `free_energy_gap`.
-        object.__setattr__(
-            self,
-            "_train_free_energy",
-            tf.Variable(float("nan"), trainable=False, dtype="float32", name="train_free_energy"),
-        )
         self.built = True
 
     def _build_preprocessing(self):
@@ -283,13 +342,14 @@ class RBM(CompiledBatchesMixin, keras.Model):
     # -- images <-> visible vectors ---------------------------------------------------
 
     def _flatten(self, x):
-        x = tf.convert_to_tensor(x)
-        if x.dtype != self.compute_dtype:
-            if x.dtype.is_floating or x.dtype.is_integer or x.dtype == tf.bool:
-                x = tf.cast(x, self.compute_dtype)
+        x = ops.convert_to_tensor(x)
+        dtype = keras.backend.standardize_dtype(x.dtype)
+        if dtype != self.compute_dtype:
+            if dtype.startswith(("float", "bfloat", "int", "uint")) or dtype == "bool":
+                x = ops.cast(x, self.compute_dtype)
             else:
                 raise TypeError(
-                    f"{self.__class__.__name__} takes float32 images. Received: dtype={x.dtype.name}"
+                    f"{self.__class__.__name__} takes float32 images. Received: dtype={dtype}"
                 )
         shape = tuple(x.shape)
         if len(shape) != len(self.image_shape) + 1 or any(
@@ -300,7 +360,7 @@ class RBM(CompiledBatchesMixin, keras.Model):
                 f"{', '.join(map(str, self.image_shape))}) with values in [0, 1]. "
                 f"Received: shape={shape}"
             )
-        return tf.reshape(x, (-1, self.n_visible))
+        return ops.reshape(x, (-1, self.n_visible))
 
     def _to_visible(self, x):
         """Images (N, *image_shape) in [0, 1] -> visible vectors (N, n_visible)."""
@@ -315,7 +375,15 @@ class RBM(CompiledBatchesMixin, keras.Model):
         return None
 
     def call(self, inputs, training=None):
-        """`p(h = 1 | v)` of a batch of images: the features of `encode`."""
+        """`p(h = 1 | v)` of a batch of images: the features of `encode`.
+
+        With `training=True` (Keras's `train_step`) it returns `{"visible": v,
+        "hidden_logits": vW + c}` instead, the forward pass that `compute_loss` reuses
+        (see the module docstring).
+        """
+        if training:
+            v = self._to_visible(inputs)
+            return {"visible": v, "hidden_logits": self.rbm.hidden_logits(v)}
         return self.rbm(self._to_visible(inputs))
 
     def compute_output_shape(self, input_shape):
@@ -329,7 +397,7 @@ class RBM(CompiledBatchesMixin, keras.Model):
         loss=None,
         metrics=None,
         *,
-        steps_per_execution=1,
+        steps_per_execution=None,
         jit_compile="auto",
         run_eagerly=False,
         **kwargs,
@@ -348,8 +416,14 @@ class RBM(CompiledBatchesMixin, keras.Model):
 
         RBMs are trained by contrastive divergence, so there is no `loss` to give, and
         their monitors (reconstruction error, pseudo-log-likelihood, free energies) are
-        built in: `loss` and `metrics` must stay `None`. `steps_per_execution` (run that
-        many CD steps per call into TensorFlow) is the main speed lever on CPU.
+        built in: `loss` and `metrics` must stay `None`.
+
+        `steps_per_execution` (CD steps per call into the compiled step) is the main
+        speed lever on CPU: None (the default) is `DEFAULT_STEPS_PER_EXECUTION` (100),
+        or 1 under a TensorFlow distribution strategy with several replicas. Callbacks'
+        batch hooks and the progress bar then see every 100th step; pass 1 for
+        per-step hooks. `jit_compile="auto"` is Keras's: XLA on JAX (always compiled),
+        off on a CPU-only TensorFlow (its graph executor is faster there for this model).
         """
         if loss is not None:
             raise ValueError(
@@ -362,15 +436,16 @@ class RBM(CompiledBatchesMixin, keras.Model):
                 "pseudo_log_likelihood, free_energy, free_energy_gap) and takes no compiled "
                 f"metrics. Received: metrics={metrics!r}"
             )
-        strategy = tf.distribute.get_strategy()
-        if strategy.num_replicas_in_sync > 1 and steps_per_execution != 1:
+        replicas = _num_replicas()
+        if steps_per_execution is None:
+            steps_per_execution = DEFAULT_STEPS_PER_EXECUTION if replicas == 1 else 1
+        if replicas > 1 and steps_per_execution != 1:
             raise ValueError(
                 "Keras 3 cannot run steps_per_execution > 1 under a distribution strategy "
                 "with several replicas (fit fails with 'You must feed a value for "
                 "placeholder tensor', for any model: keras-team/keras#19246). Received: "
                 f"steps_per_execution={steps_per_execution} with "
-                f"{strategy.num_replicas_in_sync} replicas; use steps_per_execution=1."
-            )
+                f"{replicas} replicas; use steps_per_execution=1.")
         if optimizer is None:
             optimizer = keras.optimizers.SGD(
                 learning_rate=LinearDecayPerFit(self.default_learning_rate),
@@ -411,11 +486,12 @@ class RBM(CompiledBatchesMixin, keras.Model):
     # -- training ---------------------------------------------------------------------
 
     def _rng_alg(self):
-        """The stateless generator of training: ThreeFry under XLA, else Philox."""
-        return "threefry" if self._jit_compile else "auto_select"
+        """TensorFlow's stateless generator in training: ThreeFry under XLA, else Philox
+        (a hint for `kerazoo.layers.sampling`, ignored on other backends)."""
+        return "threefry" if getattr(self, "_jit_compile", False) else "auto_select"
 
     def _negative_phase(self, v0, p0, seed):
-        """Runs the Gibbs chain, outside the gradient tape.
+        """Runs the Gibbs chain on stop-gradient tensors.
 
         Returns `(v_neg, reconstruction)`: the chain end states whose free energy is
         the negative term of the loss, and `E[v | h0]` with `h0 ~ p(h | v0)` (the
@@ -458,17 +534,23 @@ class RBM(CompiledBatchesMixin, keras.Model):
             )
         return penalty
 
-    def _cd_terms(self, v0, seed, tape=None):
-        """Forward pass of a CD step. Returns a dict of tensors (loss and monitors)."""
+    def _cd_terms(self, v0, seed, tape=None, hidden_logits=None):
+        """Forward pass of a CD step. Returns a dict of tensors (loss and monitors).
+
+        `hidden_logits`, when given, is `rbm.hidden_logits(v0)`. The negative phase
+        runs on stop-gradient tensors, so no gradient flows through the chain on any
+        backend; `tape` (a `tf.GradientTape`) is accepted for callers that record one
+        and is only paused around the chain.
+        """
         rbm = self.rbm
-        a0 = rbm.hidden_logits(v0)
+        a0 = rbm.hidden_logits(v0) if hidden_logits is None else hidden_logits
         p0 = ops.sigmoid(a0)
         if tape is not None:
             with tape.stop_recording():
-                v_neg, reconstruction = self._negative_phase(v0, tf.stop_gradient(p0), seed)
+                v_neg, reconstruction = self._negative_phase(v0, ops.stop_gradient(p0), seed)
         else:
-            v_neg, reconstruction = self._negative_phase(v0, p0, seed)
-        v_neg = tf.stop_gradient(v_neg)
+            v_neg, reconstruction = self._negative_phase(v0, ops.stop_gradient(p0), seed)
+        v_neg = ops.stop_gradient(v_neg)
         a_neg = rbm.hidden_logits(v_neg)
         p_neg = ops.sigmoid(a_neg)
         # The free energies (sums over the units) and the loss in float32 under any policy.
@@ -480,7 +562,7 @@ class RBM(CompiledBatchesMixin, keras.Model):
             "a0": a0,
             "p_neg": p_neg,
             "f0": f0,
-            "reconstruction": tf.stop_gradient(reconstruction),
+            "reconstruction": ops.stop_gradient(reconstruction),
         }
 
     def _update_monitors(self, v0, terms, seed):
@@ -491,48 +573,44 @@ class RBM(CompiledBatchesMixin, keras.Model):
         self.reconstruction_error_tracker.update_state(ops.mean(ops.square(diff), axis=-1))
         self.free_energy_tracker.update_state(terms["f0"])
 
-    def _unpack(self, data):
-        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        return x
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """One CD step: draws the negative phase, updates the persistent chains (in
+        training) and the monitors, and returns the surrogate loss `L` (divided by the
+        number of replicas under a TensorFlow distribution strategy, as Keras's own
+        `compute_loss`). `y` and `sample_weight` are ignored.
 
-    def train_step(self, data):
-        v0 = self._to_visible(self._unpack(data))
+        `y_pred` is `call(x, training=True)`'s `{"visible", "hidden_logits"}` in a
+        training step; otherwise (evaluation, or `y_pred=None`) the forward pass is
+        computed here.
+        """
+        if isinstance(y_pred, dict):
+            v0, hidden_logits = y_pred["visible"], y_pred["hidden_logits"]
+        else:
+            v0, hidden_logits = self._to_visible(x), None
         seed = sampling.as_seed(self.seed_generator)
-        variables = self.trainable_variables
-        with tf.GradientTape() as tape:
-            terms = self._cd_terms(v0, seed, tape=tape)
-            loss = terms["loss"]
-            scaled = loss / _num_replicas()
-            if self.optimizer is not None:
-                scaled = self.optimizer.scale_loss(scaled)
-        grads = tape.gradient(scaled, variables)
-        self.optimizer.apply_gradients(zip(grads, variables))
-        if self.persistent:
-            new_chains = sampling.bernoulli(
-                tf.stop_gradient(terms["p_neg"]),
-                sampling.fold_seed(seed, 1000),
-                alg=self._rng_alg(),
+        terms = self._cd_terms(v0, seed, hidden_logits=hidden_logits)
+        if training and self.persistent:
+            self.persistent_chains.assign(
+                sampling.bernoulli(
+                    ops.stop_gradient(terms["p_neg"]),
+                    sampling.fold_seed(seed, 1000),
+                    alg=self._rng_alg(),
+                )
             )
-            self.persistent_chains.assign(new_chains)
-        self._loss_tracker.update_state(loss, sample_weight=tf.shape(v0)[0])
         self._update_monitors(v0, terms, sampling.fold_seed(seed, 1001))
-        return self._logs(training=True)
+        if not training:
+            gap = self.free_energy_gap_tracker
+            gap.update_state(terms["f0"] - gap.reference)
+        loss = terms["loss"]
+        replicas = _num_replicas()
+        return loss if replicas == 1 else loss / replicas
 
-    def test_step(self, data):
-        v0 = self._to_visible(self._unpack(data))
-        seed = sampling.as_seed(self.seed_generator)
-        terms = self._cd_terms(v0, seed)
-        self._loss_tracker.update_state(terms["loss"], sample_weight=tf.shape(v0)[0])
-        self._update_monitors(v0, terms, sampling.fold_seed(seed, 1001))
-        self.free_energy_gap_tracker.update_state(terms["f0"] - self._train_free_energy)
-        return self._logs(training=False)
-
-    def _logs(self, training):
-        logs = {}
-        for metric in self.metrics:
-            if training and metric is self.free_energy_gap_tracker:
-                continue
-            logs[metric.name] = metric.result()
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """The monitors' results; `free_energy_gap` only in evaluation (Keras's
+        training step passes `call`'s dict as `y_pred`)."""
+        logs = super().compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+        if isinstance(y_pred, dict):
+            logs.pop(self.free_energy_gap_tracker.name, None)
         return logs
 
     def adapt(self, x, max_examples=60000):
@@ -571,7 +649,7 @@ class RBM(CompiledBatchesMixin, keras.Model):
             kwargs["validation_data"] = _check_validation(
                 kwargs["validation_data"], self.image_shape
             )
-        if not float(self.adapted.numpy()):
+        if not float(ops.convert_to_numpy(self.adapted)):
             if _collect_images(x, 0, self.image_shape) is None:
                 raise TypeError(
                     f"{self.__class__.__name__} adapts to its training data before the first "
@@ -603,12 +681,18 @@ class RBM(CompiledBatchesMixin, keras.Model):
             if _is_array(x):
                 n = len(x) * (1.0 - float(given.get("validation_split") or 0.0))
                 steps = math.ceil(n / int(given.get("batch_size") or 32))
-            elif isinstance(x, tf.data.Dataset):
+            elif _is_tf_dataset(x):
                 cardinality = int(x.cardinality())
                 steps = cardinality if cardinality > 0 else 0  # unknown: constant rate
             else:
                 steps = 0
-        schedule.restart(int(self.optimizer.iterations.numpy()), max(epochs, 0) * int(steps))
+        changed = schedule.restart(
+            int(ops.convert_to_numpy(self.optimizer.iterations)), max(epochs, 0) * int(steps)
+        )
+        if changed and not schedule.stateful:
+            # The schedule's numbers are constants of the compiled step on this backend
+            # (see `LinearDecayPerFit`): compile the step again for this fit.
+            self.train_function = None
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
         """Keras `evaluate`; `free_energy_gap` compares with the last `fit`'s data.
@@ -619,10 +703,8 @@ class RBM(CompiledBatchesMixin, keras.Model):
         """
         x = _check_maybe_array(x, "x", self.image_shape)
         reference = getattr(self, "_reference_images", None)
-        if reference is None:
-            self._train_free_energy.assign(float("nan"))
-        else:
-            self._train_free_energy.assign(float(np.mean(self.free_energy(reference))))
+        value = float("nan") if reference is None else float(np.mean(self.free_energy(reference)))
+        self.free_energy_gap_tracker.reference.assign(value)
         return super().evaluate(x, y, *args, **kwargs)
 
     # -- inference --------------------------------------------------------------------
@@ -645,17 +727,15 @@ class RBM(CompiledBatchesMixin, keras.Model):
         images are the means `E[v | h]` of the last step.
         """
         seed = sampling.as_seed(seed)
-        n = tf.cast(n, "int32")
-        gibbs_steps = tf.cast(gibbs_steps, "int32")
-        h0 = tf.zeros(tf.stack([n, self.n_hidden]), dtype=self.compute_dtype)
+        h0 = ops.zeros((n, self.n_hidden), dtype=self.compute_dtype)
         rbm = self.rbm
 
         def body(i, h):
+            i = ops.cast(i, "int32")
             v = rbm.draw_visible(rbm.visible_mean(h), sampling.fold_seed(seed, 2 * i))
-            h = rbm.sample_hidden(v, sampling.fold_seed(seed, 2 * i + 1))
-            return i + 1, h
+            return rbm.sample_hidden(v, sampling.fold_seed(seed, 2 * i + 1))
 
-        _, h = tf.while_loop(lambda i, h: i < gibbs_steps, body, (tf.constant(0), h0))
+        h = ops.fori_loop(0, gibbs_steps, body, h0)
         return self._to_images(rbm.visible_mean(h))
 
     def encode(self, x, batch_size=1000):
@@ -702,6 +782,9 @@ class RBM(CompiledBatchesMixin, keras.Model):
             raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
         else:
             seed = sampling.as_seed(int(seed))
+        tf = _tensorflow()
+        if tf is None:
+            return _numpy(self._sample_graph(n, seed, int(gibbs_steps)))
         spec = tf.TensorSpec((), tf.int32)
         compiled = self._compiled(
             "sample", self._sample_graph, [spec, tf.TensorSpec((2,), tf.int32), spec]
@@ -720,6 +803,14 @@ class RBM(CompiledBatchesMixin, keras.Model):
         `x` is float32 (N, *image_shape) in [0, 1]; it is not range-checked in the
         graph (validate before serving).
         """
+        tf = _tensorflow()
+        if tf is None:
+            raise NotImplementedError(
+                f"{self.__class__.__name__}.serving_endpoints() builds a TensorFlow SavedModel "
+                f"export and needs the TensorFlow backend. Received: backend="
+                f"{keras.backend.backend()!r}. Export under KERAS_BACKEND=tensorflow (the "
+                "same .keras file loads there)."
+            )
         image = self._image_spec()
         scalar = tf.TensorSpec((), tf.int32)
 
@@ -827,7 +918,11 @@ def _check_float(value, name, low=None):
 
 
 def _is_array(x):
-    return isinstance(x, (np.ndarray, list)) or (tf.is_tensor(x) and not isinstance(x, tf.data.Dataset))
+    if isinstance(x, (np.ndarray, list)):
+        return True
+    if _is_tf_dataset(x):
+        return False
+    return keras.ops.is_tensor(x)
 
 
 def _check_maybe_array(x, name, image_shape):
@@ -846,7 +941,7 @@ def _check_validation(data, image_shape):
 
 def _collect_images(x, max_examples, image_shape):
     """Up to `max_examples` images from an array or a `tf.data.Dataset`, else None."""
-    if isinstance(x, tf.data.Dataset):
+    if _is_tf_dataset(x):
         batches, total = [], 0
         for element in x:
             xb = element[0] if isinstance(element, (tuple, list)) else element
@@ -861,10 +956,10 @@ def _collect_images(x, max_examples, image_shape):
             return np.zeros((0,) + tuple(image_shape), np.float32)
         return np.concatenate(batches)[:max_examples]
     if _is_array(x):
-        if hasattr(x, "numpy") and not isinstance(x, np.ndarray):
-            x = x.numpy()
+        if not isinstance(x, (np.ndarray, list)):
+            x = ops.convert_to_numpy(x)
         return np.asarray(x)[:max_examples]
     return None
 
 
-__all__ = ["RBM", "LogLikelihood"]
+__all__ = ["RBM", "LogLikelihood", "DEFAULT_STEPS_PER_EXECUTION"]

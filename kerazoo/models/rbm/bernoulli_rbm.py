@@ -3,7 +3,7 @@
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 from kerazoo.layers import BernoulliRBMLayer
 from kerazoo.models.rbm.base import RBM, LogLikelihood, _check_float
@@ -104,11 +104,11 @@ class BernoulliRBM(RBM):
     def _to_visible(self, x):
         v = self._flatten(x)
         if self.binarize is not None:
-            v = tf.cast(v > self.binarize, v.dtype)
+            v = ops.cast(v > self.binarize, v.dtype)
         return v
 
     def _to_images(self, v):
-        return tf.reshape(v, (-1,) + self.image_shape)
+        return ops.reshape(v, (-1,) + self.image_shape)
 
     def _update_monitors(self, v0, terms, seed):
         super()._update_monitors(v0, terms, seed)

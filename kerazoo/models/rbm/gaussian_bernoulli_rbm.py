@@ -2,7 +2,6 @@
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from kerazoo.layers import GaussianBernoulliRBMLayer
@@ -104,7 +103,7 @@ class GaussianBernoulliRBM(RBM):
     def _to_images(self, v):
         mean, std = self._statistics()
         x = ops.clip(v * std + mean, 0.0, 1.0)
-        return tf.reshape(x, (-1,) + self.image_shape)
+        return ops.reshape(x, (-1,) + self.image_shape)
 
     def _pixel_scale(self):
         return self._statistics()[1]

@@ -1,7 +1,6 @@
 """The learning-rate schedule of an RBM's default `compile()`: linear decay over each `fit`."""
 
 import keras
-import tensorflow as tf
 from keras import ops
 
 
@@ -22,6 +21,13 @@ class LinearDecayPerFit(keras.optimizers.schedules.LearningRateSchedule):
     -149.78 nats of test log-likelihood with the decay and -256.28 with the same rate
     held constant (scikit-learn's `BernoulliRBM`: -209.38).
 
+    Backends. On TensorFlow the first step and the number of steps live in two
+    `tf.Variable`s that the compiled train step reads, so `restart` needs no retrace
+    (`stateful` is True). Under JAX a compiled step is a pure function of the training
+    state, which has no place for the schedule's numbers: they are Python constants of
+    the step, and the RBMs' `fit` compiles the step again when `restart` changes them
+    (`restart` returns whether they changed; `stateful` is False).
+
     Args:
         initial_learning_rate: the rate at the start of each `fit`.
         final_fraction: the rate at the end of a `fit`, as a fraction of the initial
@@ -41,22 +47,37 @@ class LinearDecayPerFit(keras.optimizers.schedules.LearningRateSchedule):
                 f"`final_fraction` must lie in [0, 1]. Received: final_fraction={final_fraction}"
             )
         self.name = name
-        # Plain variables read by the compiled train step: `restart` changes them
-        # without retracing. They are bookkeeping of the current fit, not saved.
-        self._first_step = tf.Variable(0.0, trainable=False, name="first_step")
-        self._total_steps = tf.Variable(0.0, trainable=False, name="total_steps")
+        self._values = (0.0, 0.0)  # (first_step, total_steps)
+        self.stateful = keras.backend.backend() == "tensorflow"
+        if self.stateful:
+            import tensorflow as tf
+
+            # Plain variables read by the compiled train step: `restart` changes them
+            # without retracing. They are bookkeeping of the current fit, not saved.
+            self._first_step = tf.Variable(0.0, trainable=False, name="first_step")
+            self._total_steps = tf.Variable(0.0, trainable=False, name="total_steps")
 
     def restart(self, first_step, total_steps):
-        """Starts a decay of `total_steps` steps at optimizer step `first_step`."""
-        self._first_step.assign(float(first_step))
-        self._total_steps.assign(float(max(int(total_steps or 0), 0)))
+        """Starts a decay of `total_steps` steps at optimizer step `first_step`.
+
+        Returns whether the numbers changed (see the class docstring)."""
+        values = (float(first_step), float(max(int(total_steps or 0), 0)))
+        changed = values != self._values
+        self._values = values
+        if self.stateful:
+            self._first_step.assign(values[0])
+            self._total_steps.assign(values[1])
+        return changed
 
     def __call__(self, step):
         step = ops.cast(step, "float32")
-        total = ops.convert_to_tensor(self._total_steps)
+        if self.stateful:
+            first, total = self._first_step, ops.convert_to_tensor(self._total_steps)
+        else:
+            first, total = self._values[0], ops.convert_to_tensor(self._values[1], "float32")
         progress = ops.where(
             total > 0.0,
-            ops.clip((step - self._first_step) / ops.maximum(total, 1.0), 0.0, 1.0),
+            ops.clip((step - first) / ops.maximum(total, 1.0), 0.0, 1.0),
             0.0,
         )
         return self.initial_learning_rate * (1.0 - (1.0 - self.final_fraction) * progress)
