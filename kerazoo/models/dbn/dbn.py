@@ -42,7 +42,10 @@ from kerazoo.models.dbn.classifier import tensorflow_for_export
 from kerazoo.models.rbm.base import (
     CompiledBatchesMixin,
     _check_float,
+    _is_tf_dataset,
+    _num_replicas,
     _numpy,
+    _tensorflow,
     compile_from_saved_config,
     saved_compile_config,
 )
@@ -392,10 +395,9 @@ class DBN(CompiledBatchesMixin, keras.Model):
             raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
         else:
             seed = sampling.as_seed(int(seed))
-        if keras.backend.backend() != "tensorflow":
+        tf = _tensorflow()
+        if tf is None:  # JAX: eager keras.ops, the Gibbs loop one compiled fori_loop
             return _numpy(self._sample_graph(n, seed, int(gibbs_steps)))
-        import tensorflow as tf
-
         spec = tf.TensorSpec((), tf.int32)
         compiled = self._compiled(
             "sample", self._sample_graph, [spec, tf.TensorSpec((2,), tf.int32), spec]
@@ -694,15 +696,15 @@ class DBN(CompiledBatchesMixin, keras.Model):
         `pretrain` (use `pretrain` to train a new DBN).
         """
         self._require_pretrained("DBN.fit()")
-        if x is not None and not _is_dataset(x):
+        if x is not None and not _is_tf_dataset(x):
             x = check_images(x, "x", self.image_shape)
         vd = kwargs.get("validation_data")
-        if vd is not None and not _is_dataset(vd) and not isinstance(vd, tuple):
+        if vd is not None and not _is_tf_dataset(vd) and not isinstance(vd, tuple):
             kwargs["validation_data"] = check_images(vd, "validation_data", self.image_shape)
         return super().fit(x, y, *args, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
-        if x is not None and not _is_dataset(x):
+        if x is not None and not _is_tf_dataset(x):
             x = check_images(x, "x", self.image_shape)
         return super().evaluate(x, y, *args, **kwargs)
 
@@ -842,22 +844,6 @@ class DBN(CompiledBatchesMixin, keras.Model):
             }
         )
         return config
-
-
-def _num_replicas():
-    """Replicas of the active `tf.distribute` strategy (TensorFlow only), else 1."""
-    if keras.backend.backend() != "tensorflow":
-        return 1
-    import tensorflow as tf
-
-    return tf.distribute.get_strategy().num_replicas_in_sync
-
-
-def _is_dataset(x):
-    """A `tf.data.Dataset` (recognised without importing TensorFlow) or a `PyDataset`."""
-    return isinstance(x, keras.utils.PyDataset) or (
-        type(x).__module__.startswith("tensorflow") and hasattr(x, "element_spec")
-    )
 
 
 def _check_bool(name):
