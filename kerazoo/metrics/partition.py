@@ -38,13 +38,24 @@ Annealed importance sampling (`bernoulli_rbm_log_partition_ais`, and
     so `log Z` is estimated by `log Z_A + log mean_i exp(log w_i)`; by Jensen's
     inequality this log-estimate is biased low (it underestimates log Z in expectation),
     and the bias grows when there are too few temperatures or chains.
+
+Backends
+    The chunked sums and the AIS loops are written once in `keras.ops` and compiled for
+    the active Keras backend: by XLA through `tf.function(jit_compile=True)` on
+    TensorFlow, by `jax.jit` on JAX (with 64-bit types enabled for the call, so the
+    float64 parts stay float64), eagerly elsewhere. Only the random draws are
+    backend-specific: stateless ThreeFry keyed by `(seed, step)` on TensorFlow (XLA's CPU
+    Philox is several times slower), `jax.random` keys `fold_in(PRNGKey(seed), step)` on
+    JAX. The two backends therefore run the same estimator on different draws: their
+    estimates agree in distribution, not draw for draw.
 """
 
 import math
 from typing import NamedTuple
 
+import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 from scipy.special import logsumexp
 
 from kerazoo.metrics._checks import (
@@ -177,25 +188,74 @@ def _bits(n_states, n_bits, start=0):
 _PRODUCT_BLOCK = 512  # factors in (1, 2]: a product of 512 stays below 2**512 in float64
 
 
-@tf.function(jit_compile=True, reduce_retracing=True)
+def _jit(fn, static_argnames=(), reduce_retracing=False):
+    """`fn` compiled for the active Keras backend (see the module docstring).
+
+    On JAX the call runs with 64-bit types enabled (`jax.enable_x64`), so float64
+    inputs and accumulators stay float64 as on TensorFlow; `static_argnames` are the
+    arguments that fix shapes (Python ints). Other backends run `fn` eagerly.
+    """
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(fn, jit_compile=True, reduce_retracing=reduce_retracing)
+    if backend == "jax":
+        import jax
+
+        jitted = jax.jit(fn, static_argnames=static_argnames)
+
+        def run(*args, **kwargs):
+            with jax.enable_x64(True):
+                return jitted(*args, **kwargs)
+
+        return run
+    return fn
+
+
+_COMPILED = {}
+
+
+def _compiled(name, fn, static_argnames=(), reduce_retracing=False):
+    """One compiled function per name and backend, made on first use."""
+    key = (name, keras.backend.backend())
+    if key not in _COMPILED:
+        _COMPILED[key] = _jit(fn, static_argnames, reduce_retracing)
+    return _COMPILED[key]
+
+
+def _numpy64(x):
+    return np.asarray(ops.convert_to_numpy(x), np.float64)
+
+
+def _tensor(x, dtype):
+    """A numpy array as a backend tensor of `dtype` (float64 needs JAX's x64 mode)."""
+    if keras.backend.backend() == "jax":
+        import jax
+
+        with jax.enable_x64(True):
+            return jax.numpy.asarray(np.asarray(x, dtype))
+    return ops.convert_to_tensor(np.asarray(x, dtype), dtype=dtype)
+
+
 def _bernoulli_chunk(low_in, low_lin, high_in, high_lin, block):
     """logsumexp over the low states, for each high state: (B,) float64.
 
     `sum_i softplus(x_i) = sum_i relu(x_i) + log prod_i (1 + exp(-|x_i|))`: one exp per
     element and one log per block of `block <= _PRODUCT_BLOCK` units (each factor is in (1, 2], so
     the block product cannot overflow); XLA fuses it into a single pass (about 2.5x
-    faster than `tf.math.softplus`, to 1e-13).
+    faster than a softplus, to 1e-13).
     """
     x = low_in[None, :, :] + high_in[:, None, :]  # (B, S, n_other), padded with -inf
-    shape = tf.shape(x)
-    blocks = tf.reshape(1.0 + tf.exp(-tf.abs(x)), [shape[0], shape[1], -1, block])
+    shape = ops.shape(x)
+    blocks = ops.reshape(1.0 + ops.exp(-ops.abs(x)), (shape[0], shape[1], -1, block))
     val = (
-        tf.reduce_sum(tf.nn.relu(x), axis=-1)
-        + tf.reduce_sum(tf.math.log(tf.reduce_prod(blocks, axis=-1)), axis=-1)
+        ops.sum(ops.relu(x), axis=-1)
+        + ops.sum(ops.log(ops.prod(blocks, axis=-1)), axis=-1)
         + low_lin[None, :]
         + high_lin[:, None]
     )
-    return tf.reduce_logsumexp(val, axis=1)
+    return ops.logsumexp(val, axis=1)
 
 
 def bernoulli_rbm_log_partition_exact(kernel, visible_bias, hidden_bias):
@@ -203,7 +263,8 @@ def bernoulli_rbm_log_partition_exact(kernel, visible_bias, hidden_bias):
 
     `log Z = log sum_{v,h} exp(b.v + c.h + v.W.h)`: one layer is summed out analytically,
     the `2**n` states of the other (the smaller one, normally the hidden layer) are
-    enumerated in chunks; softplus and log-sum-exp run in float64 in a TensorFlow graph.
+    enumerated in chunks; softplus and log-sum-exp run in float64, compiled for the
+    active Keras backend.
 
     Args:
         kernel: `W`, shape `(n_visible, n_hidden)`.
@@ -232,22 +293,30 @@ def bernoulli_rbm_log_partition_exact(kernel, visible_bias, hidden_bias):
     low_in = low @ m[:n_low] + bias_o
     block = -(-n_o // -(-n_o // _PRODUCT_BLOCK))  # ceil(n_o / n_blocks) units per block
     n_pad = -n_o % block  # pad the other layer with units of input -inf (factor 1)
-    low_in = tf.constant(np.pad(low_in, [(0, 0), (0, n_pad)], constant_values=-np.inf))
+    low_in = _tensor(np.pad(low_in, [(0, 0), (0, n_pad)], constant_values=-np.inf), "float64")
     m_high = np.pad(m[n_low:], [(0, 0), (0, n_pad)])
-    low_lin = tf.constant(low @ bias_e[:n_low])
+    low_lin = _tensor(low @ bias_e[:n_low], "float64")
+    chunk = _compiled(
+        "bernoulli_chunk", _bernoulli_chunk, static_argnames=("block",), reduce_retracing=True
+    )
     # batches of high states: about 4M float64 elements (32 MB) per graph call
     batch = 2 ** max(0, min(n_high, int(np.log2(max(1, (1 << 22) // (2**n_low * (n_o + n_pad)))))))
     parts = []
     for start in range(0, 2**n_high, batch):
         high = _bits(batch, n_high, start)
         parts.append(
-            _bernoulli_chunk(
-                low_in,
-                low_lin,
-                tf.constant(high @ m_high),
-                tf.constant(high @ bias_e[n_low:]),
-                block,
-            ).numpy()
+            np.asarray(
+                ops.convert_to_numpy(
+                    chunk(
+                        low_in,
+                        low_lin,
+                        _tensor(high @ m_high, "float64"),
+                        _tensor(high @ bias_e[n_low:], "float64"),
+                        block=block,
+                    )
+                ),
+                np.float64,
+            )
         )
     return float(logsumexp(np.concatenate(parts)))
 
@@ -300,52 +369,94 @@ def gaussian_rbm_log_partition_exact(kernel, visible_bias, hidden_bias, sigma=No
 # Annealed importance sampling
 
 
-@tf.function(jit_compile=True)
-def _ais_log_weights(kernel, visible_bias, hidden_bias, base_bias, betas, seed, n_chains):
-    """The AIS loop, compiled by XLA into one graph; returns (n_chains,) float64.
+#: The step index of the chains' initial draw (the loop's steps are 1..K).
+_INIT_STEP = -1
 
-    kernel (V, H), biases float32; betas float32 (K + 1,); seed int64 scalar.
-    Per step: one product v @ W (reused for the weight increment at beta_k and
-    beta_{k-1} and for sampling h) and one product h @ W^T for sampling v. The weight
-    increment of the hidden units, softplus(beta_k a) - softplus(beta_{k-1} a), is taken
-    as -log1p(expm1(-dbeta a) sigmoid(beta_k a)), accurate to a few ulps of the
-    (small) difference itself; the differences dbeta of float32 betas are exact
-    (Sterbenz), so the float32 schedule is followed exactly. Random numbers: stateless
-    Threefry (fast under XLA on CPU), keyed by (seed, step).
+
+def _ais_key(seed):
+    """The key of an AIS run from an int seed in [0, 2**63): an int64 scalar on TensorFlow
+    (paired with the step for the stateless ops), `jax.random.PRNGKey(seed)` on JAX."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        with jax.enable_x64(True):
+            return jax.random.PRNGKey(seed)
+    if backend == "tensorflow":
+        return _tensor(seed, "int64")
+    return seed
+
+
+def _draw(kind, shape, key, step, stream=0):
+    """Float32 `uniform` or `normal` draws of `shape` for AIS step `step`, keyed by
+    `(key, step)` and, for a second draw in one step, `stream` (see the module docstring)."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        pair = tf.stack([key, tf.cast(step, tf.int64) + (int(stream) << 40)])
+        fn = tf.random.stateless_uniform if kind == "uniform" else tf.random.stateless_normal
+        return fn(shape, seed=pair, alg="threefry")
+    if backend == "jax":
+        import jax
+
+        key = jax.random.fold_in(key, step % (2**32) if isinstance(step, int) else step)
+        if stream:
+            key = jax.random.fold_in(key, stream)
+        fn = jax.random.uniform if kind == "uniform" else jax.random.normal
+        return fn(key, shape, dtype="float32")
+    seed = int(key) + 1000003 * int(step) + (int(stream) << 40)
+    fn = keras.random.uniform if kind == "uniform" else keras.random.normal
+    return fn(shape, seed=seed % (2**31), dtype="float32")
+
+
+def _hidden_increment(a, beta, dbeta):
+    """`softplus(beta_k a) - softplus(beta_{k-1} a)` summed over the hidden units, and
+    `p(h = 1 | v)` at `beta_k`.
+
+    Taken as `-log1p(expm1(-dbeta a) sigmoid(beta_k a))`, accurate to a few ulps of the
+    (small) difference itself; the differences `dbeta` of float32 betas are exact
+    (Sterbenz), so the float32 schedule is followed exactly.
     """
-    n_visible = tf.shape(kernel)[0]
-    n_hidden = tf.shape(kernel)[1]
-    kernel_t = tf.transpose(kernel)  # (H, V): h @ W^T as a plain product (faster under XLA)
+    p_h = ops.sigmoid(beta * a)
+    return ops.sum(-ops.log1p(ops.expm1(-dbeta * a) * p_h), axis=1), p_h
+
+
+def _matvec(m, x):
+    return ops.matmul(m, x[:, None])[:, 0]
+
+
+def _ais_log_weights(kernel, visible_bias, hidden_bias, base_bias, betas, key, n_chains):
+    """The AIS loop, compiled into one program; returns (n_chains,) float64.
+
+    kernel (V, H), biases float32; betas float32 (K + 1,); `key` from `_ais_key`.
+    Per step: one product v @ W (reused for the weight increment at beta_k and
+    beta_{k-1} and for sampling h) and one product h @ W^T for sampling v; one uniform
+    draw per step serves both layers.
+    """
+    n_visible, n_hidden = kernel.shape
+    kernel_t = ops.transpose(kernel)  # (H, V): h @ W^T as a plain product (faster under XLA)
     delta_bias = visible_bias - base_bias
-    u0 = tf.random.stateless_uniform(
-        tf.stack([n_chains, n_visible]), seed=tf.stack([seed, tf.constant(-1, tf.int64)]),
-        alg="threefry",
-    )
-    v = tf.cast(u0 < tf.sigmoid(base_bias), tf.float32)
-    log_w = tf.zeros(tf.stack([n_chains]), tf.float64)
-    n_steps = tf.shape(betas)[0] - 1
+    u0 = _draw("uniform", (n_chains, n_visible), key, _INIT_STEP)
+    v = ops.cast(u0 < ops.sigmoid(base_bias), "float32")
+    log_w = ops.zeros((n_chains,), "float64")
     n_h = n_chains * n_hidden
     n_u = n_chains * (n_hidden + n_visible)
 
-    def body(k, v, log_w):
+    def body(k, state):
+        v, log_w = state
         beta = betas[k]
         dbeta = beta - betas[k - 1]
-        a = tf.matmul(v, kernel) + hidden_bias  # (N, H)
-        p_h = tf.sigmoid(beta * a)
-        d_hidden = -tf.math.log1p(tf.math.expm1(-dbeta * a) * p_h)
-        inc = tf.reduce_sum(d_hidden, axis=1) + dbeta * tf.linalg.matvec(v, delta_bias)
-        log_w = log_w + tf.cast(inc, tf.float64)
-        u = tf.random.stateless_uniform(
-            tf.reshape(n_u, [1]), seed=tf.stack([seed, tf.cast(k, tf.int64)]), alg="threefry"
-        )
-        h = tf.cast(tf.reshape(u[:n_h], tf.shape(a)) < p_h, tf.float32)
-        pre_v = beta * (tf.matmul(h, kernel_t) + visible_bias) + (1.0 - beta) * base_bias
-        v = tf.cast(tf.reshape(u[n_h:], tf.shape(v)) < tf.sigmoid(pre_v), tf.float32)
-        return k + 1, v, log_w
+        a = ops.matmul(v, kernel) + hidden_bias  # (N, H)
+        d_hidden, p_h = _hidden_increment(a, beta, dbeta)
+        log_w = log_w + ops.cast(d_hidden + dbeta * _matvec(v, delta_bias), "float64")
+        u = _draw("uniform", (n_u,), key, k)
+        h = ops.cast(ops.reshape(u[:n_h], (n_chains, n_hidden)) < p_h, "float32")
+        pre_v = beta * (ops.matmul(h, kernel_t) + visible_bias) + (1.0 - beta) * base_bias
+        v = ops.cast(ops.reshape(u[n_h:], (n_chains, n_visible)) < ops.sigmoid(pre_v), "float32")
+        return v, log_w
 
-    _, _, log_w = tf.while_loop(
-        lambda k, v, log_w: k <= n_steps, body, (tf.constant(1), v, log_w)
-    )
+    _, log_w = ops.fori_loop(1, betas.shape[0], body, (v, log_w))
     return log_w
 
 
@@ -404,8 +515,8 @@ def bernoulli_rbm_log_partition_ais(
     """Estimates the log partition function of a Bernoulli RBM by AIS.
 
     Annealed importance sampling from a base-rate model (Salakhutdinov & Murray, 2008;
-    see this module's docstring for the maths). The whole run is one XLA-compiled
-    TensorFlow loop: float32 matrix products, float64 accumulated log weights. A
+    see this module's docstring for the maths). The whole run is one compiled loop
+    (XLA on TensorFlow and JAX): float32 matrix products, float64 accumulated log weights. A
     784 x 500 RBM with the defaults (100 chains x 14,500 temperatures, about 2.3 TFLOP of
     products) takes about 17 s on 2 idle CPU cores (see benchmarks/ais_cost.py). The
     first call for new shapes or a new `n_betas` compiles the loop (a second or two).
@@ -432,15 +543,18 @@ def bernoulli_rbm_log_partition_ais(
     n_chains, n_betas, betas, b_a, seed = _ais_arguments(
         n_visible, n_chains, n_betas, base_visible_bias, seed
     )
-    log_w = _ais_log_weights(
-        tf.constant(w, tf.float32),
-        tf.constant(b, tf.float32),
-        tf.constant(c, tf.float32),
-        tf.constant(b_a, tf.float32),
-        tf.constant(betas),
-        tf.constant(seed, tf.int64),
-        n_chains,
-    ).numpy()
+    run = _compiled("ais", _ais_log_weights, static_argnames=("n_chains",))
+    log_w = _numpy64(
+        run(
+            _tensor(w, "float32"),
+            _tensor(b, "float32"),
+            _tensor(c, "float32"),
+            _tensor(b_a, "float32"),
+            _tensor(betas, "float32"),
+            _ais_key(seed),
+            n_chains=n_chains,
+        )
+    )
     log_z_base = float(np.logaddexp(0.0, b_a).sum()) + n_hidden * math.log(2.0)
     return _ais_result(log_w + log_z_base, n_betas, n_chains, "weights")
 
@@ -477,8 +591,7 @@ def bernoulli_rbm_log_partition(
     return float(ais.log_z), float(ais.log_z_std), ais
 
 
-@tf.function(jit_compile=True)
-def _gaussian_ais_log_weights(kernel, mean, hidden_bias, base_mean, betas, seed, n_chains):
+def _gaussian_ais_log_weights(kernel, mean, hidden_bias, base_mean, betas, key, n_chains):
     """AIS loop of a Gaussian-Bernoulli RBM in scaled units x = v / sigma; (n_chains,) float64.
 
     `mean = b / sigma`, `base_mean = b_A / sigma`. The log weight increment at step k is
@@ -486,38 +599,26 @@ def _gaussian_ais_log_weights(kernel, mean, hidden_bias, base_mean, betas, seed,
     softplus difference; the constant part (its sum over the steps is exactly
     `-(|mean|^2 - |base_mean|^2)/2`) is added by the caller in float64.
     """
-    n_visible = tf.shape(kernel)[0]
-    n_hidden = tf.shape(kernel)[1]
-    kernel_t = tf.transpose(kernel)
+    n_visible, n_hidden = kernel.shape
+    kernel_t = ops.transpose(kernel)
     delta = mean - base_mean
-    x = base_mean + tf.random.stateless_normal(
-        tf.stack([n_chains, n_visible]), seed=tf.stack([seed, tf.constant(-1, tf.int64)]),
-        alg="threefry",
-    )
-    log_w = tf.zeros(tf.stack([n_chains]), tf.float64)
-    n_steps = tf.shape(betas)[0] - 1
+    x = base_mean + _draw("normal", (n_chains, n_visible), key, _INIT_STEP)
+    log_w = ops.zeros((n_chains,), "float64")
 
-    def body(k, x, log_w):
+    def body(k, state):
+        x, log_w = state
         beta = betas[k]
         dbeta = beta - betas[k - 1]
-        a = tf.matmul(x, kernel) + hidden_bias
-        p_h = tf.sigmoid(beta * a)
-        d_hidden = -tf.math.log1p(tf.math.expm1(-dbeta * a) * p_h)
-        inc = tf.reduce_sum(d_hidden, axis=1) + dbeta * tf.linalg.matvec(x, delta)
-        log_w = log_w + tf.cast(inc, tf.float64)
-        seed_k = tf.stack([seed, tf.cast(k, tf.int64)])
-        u = tf.random.stateless_uniform(tf.stack([n_chains, n_hidden]), seed=seed_k, alg="threefry")
-        h = tf.cast(u < p_h, tf.float32)
-        noise = tf.random.stateless_normal(
-            tf.stack([n_chains, n_visible]), seed=seed_k + tf.constant([0, 1 << 40], tf.int64),
-            alg="threefry",
-        )
-        x = beta * (tf.matmul(h, kernel_t) + mean) + (1.0 - beta) * base_mean + noise
-        return k + 1, x, log_w
+        a = ops.matmul(x, kernel) + hidden_bias
+        d_hidden, p_h = _hidden_increment(a, beta, dbeta)
+        log_w = log_w + ops.cast(d_hidden + dbeta * _matvec(x, delta), "float64")
+        u = _draw("uniform", (n_chains, n_hidden), key, k)
+        h = ops.cast(u < p_h, "float32")
+        noise = _draw("normal", (n_chains, n_visible), key, k, stream=1)
+        x = beta * (ops.matmul(h, kernel_t) + mean) + (1.0 - beta) * base_mean + noise
+        return x, log_w
 
-    _, _, log_w = tf.while_loop(
-        lambda k, x, log_w: k <= n_steps, body, (tf.constant(1), x, log_w)
-    )
+    _, log_w = ops.fori_loop(1, betas.shape[0], body, (x, log_w))
     return log_w
 
 
@@ -559,15 +660,18 @@ def gaussian_rbm_log_partition_ais(
     )
     mean = (b / s).astype(np.float32)
     base_mean = (b_a / s).astype(np.float32)
-    log_w = _gaussian_ais_log_weights(
-        tf.constant(w, tf.float32),
-        tf.constant(mean),
-        tf.constant(c, tf.float32),
-        tf.constant(base_mean),
-        tf.constant(betas),
-        tf.constant(seed, tf.int64),
-        n_chains,
-    ).numpy()
+    run = _compiled("gaussian_ais", _gaussian_ais_log_weights, static_argnames=("n_chains",))
+    log_w = _numpy64(
+        run(
+            _tensor(w, "float32"),
+            _tensor(mean, "float32"),
+            _tensor(c, "float32"),
+            _tensor(base_mean, "float32"),
+            _tensor(betas, "float32"),
+            _ais_key(seed),
+            n_chains=n_chains,
+        )
+    )
     mean64, base64 = mean.astype(np.float64), base_mean.astype(np.float64)
     constant = -0.5 * (mean64 @ mean64 - base64 @ base64)
     log_z_base = (

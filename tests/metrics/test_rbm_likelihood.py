@@ -1,9 +1,9 @@
 """Free energies and log-likelihoods of Bernoulli and Gaussian-Bernoulli RBMs."""
 
 
+import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 from scipy.special import logsumexp
 
 from kerazoo.metrics import (
@@ -111,7 +111,8 @@ def test_accepts_tensors(weights):
     v = (np.random.default_rng(7).random((6, 784)) > 0.5).astype("float32")
     expected = bernoulli_rbm_free_energy(v, w.astype("float32"), b.astype("float32"), c.astype("float32"))
     got = bernoulli_rbm_free_energy(
-        tf.constant(v), tf.Variable(w.astype("float32")), tf.constant(b, tf.float32), c.astype("float32")
+        keras.ops.convert_to_tensor(v), keras.Variable(w.astype("float32")),
+        keras.ops.convert_to_tensor(b, "float32"), c.astype("float32"),
     )
     np.testing.assert_allclose(got, expected)
 

@@ -2,10 +2,9 @@
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
-from kerazoo.models.dbn.classifier import _ImageInput
+from kerazoo.models.dbn.classifier import _ImageInput, tensorflow_for_export
 from kerazoo.models.rbm.base import _numpy
 from kerazoo.utils import check_images, check_positive_int
 from kerazoo.utils.compile import compile_from_keras_config
@@ -162,6 +161,9 @@ class DeepAutoencoder(_ImageInput, keras.Model):
         return self.decode(self.encode(x, batch_size), batch_size)
 
     def serving_endpoints(self):
+        """`reconstruct`, `encode` and `decode` (SavedModel export, TensorFlow only)."""
+        tf = tensorflow_for_export(self)
+
         images = [tf.TensorSpec((None,) + self.image_shape, tf.float32, name="images")]
         codes = [tf.TensorSpec((None, self.code_size), tf.float32, name="codes")]
         return {

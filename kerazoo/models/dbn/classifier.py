@@ -4,7 +4,6 @@ import numbers
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from kerazoo.layers.augmentation import augmentation_layers
@@ -13,6 +12,21 @@ from kerazoo.utils import check_images, check_positive_int
 from kerazoo.utils.compile import compile_from_keras_config
 from kerazoo.utils.precision import check_dtype_policy
 from kerazoo.utils.validation import check_input_shape
+
+
+def tensorflow_for_export(model):
+    """TensorFlow, for a model's `serving_endpoints` (the SavedModel export); on another
+    backend a clear error: the export needs the TensorFlow backend."""
+    if keras.backend.backend() != "tensorflow":
+        raise NotImplementedError(
+            f"{model.__class__.__name__}.serving_endpoints() builds a TensorFlow SavedModel "
+            f"export and needs the TensorFlow backend. Received: backend="
+            f"{keras.backend.backend()!r}. Export under KERAS_BACKEND=tensorflow (the same "
+            ".keras file loads there)."
+        )
+    import tensorflow as tf
+
+    return tf
 
 
 class _ImageInput:
@@ -242,7 +256,10 @@ class DBNClassifier(_ImageInput, keras.Model):
         compile_from_keras_config(self, config)
 
     def serving_endpoints(self):
-        """`predict` (class probabilities, also `serving_default`) and `features`."""
+        """`predict` (class probabilities, also `serving_default`) and `features`
+        (SavedModel export, TensorFlow only)."""
+        tf = tensorflow_for_export(self)
+
         image = [tf.TensorSpec((None,) + self.image_shape, tf.float32, name="images")]
         return {
             "predict": (lambda x: self.call(x, training=False), image),

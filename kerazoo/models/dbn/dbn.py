@@ -35,14 +35,17 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from kerazoo.layers import sampling
+from kerazoo.models.dbn.classifier import tensorflow_for_export
 from kerazoo.models.rbm.base import (
     CompiledBatchesMixin,
     _check_float,
+    _is_tf_dataset,
+    _num_replicas,
     _numpy,
+    _tensorflow,
     compile_from_saved_config,
     saved_compile_config,
 )
@@ -392,6 +395,9 @@ class DBN(CompiledBatchesMixin, keras.Model):
             raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
         else:
             seed = sampling.as_seed(int(seed))
+        tf = _tensorflow()
+        if tf is None:  # JAX: eager keras.ops, the Gibbs loop one compiled fori_loop
+            return _numpy(self._sample_graph(n, seed, int(gibbs_steps)))
         spec = tf.TensorSpec((), tf.int32)
         compiled = self._compiled(
             "sample", self._sample_graph, [spec, tf.TensorSpec((2,), tf.int32), spec]
@@ -405,6 +411,7 @@ class DBN(CompiledBatchesMixin, keras.Model):
         - `reconstruct(x)`: up then down pass, images in [0, 1];
         - `sample(n, seed, gibbs_steps)`: `n` images (int32 scalars in).
         """
+        tf = tensorflow_for_export(self)
         image = self._image_spec()
         scalar = tf.TensorSpec((), tf.int32)
 
@@ -632,17 +639,17 @@ class DBN(CompiledBatchesMixin, keras.Model):
     def _rng_alg(self):
         return "threefry" if self._jit_compile else "auto_select"
 
-    def _joint_terms(self, x, seed, tape=None):
+    def _joint_terms(self, x, seed):
         v = self.rbms[0]._to_visible(x)
         total = ops.convert_to_tensor(0.0)
         per_layer = []
         for i, rbm in enumerate(self.rbms):
             # The RBMs' Gibbs chains draw with the DBN's generator choice.
             object.__setattr__(rbm, "_jit_compile", self._jit_compile)
-            terms = rbm._cd_terms(v, sampling.fold_seed(seed, i), tape=tape)
+            terms = rbm._cd_terms(v, sampling.fold_seed(seed, i))
             total = total + self.loss_scales[i] * terms["loss"]
             per_layer.append((v, terms))
-            v = tf.stop_gradient(ops.sigmoid(terms["a0"]))
+            v = ops.stop_gradient(ops.sigmoid(terms["a0"]))
         return total, per_layer
 
     def _update_trackers(self, per_layer):
@@ -653,36 +660,32 @@ class DBN(CompiledBatchesMixin, keras.Model):
                 diff = diff * scale
             tracker.update_state(ops.mean(ops.square(diff), axis=-1))
 
-    def train_step(self, data):
-        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        seed = sampling.as_seed(self.seed_generator)
-        variables = self.trainable_variables
-        with tf.GradientTape() as tape:
-            loss, per_layer = self._joint_terms(x, seed, tape=tape)
-            scaled = loss / tf.distribute.get_strategy().num_replicas_in_sync
-            scaled = self.optimizer.scale_loss(scaled)
-        grads = tape.gradient(scaled, variables)
-        self.optimizer.apply_gradients(zip(grads, variables))
-        for i, (rbm, (_, terms)) in enumerate(zip(self.rbms, per_layer)):
-            if rbm.persistent:
-                rbm.persistent_chains.assign(
-                    sampling.bernoulli(
-                        tf.stop_gradient(terms["p_neg"]),
-                        sampling.fold_seed(seed, 1000 + i),
-                        alg=self._rng_alg(),
-                    )
-                )
-        self._loss_tracker.update_state(loss, sample_weight=tf.shape(x)[0])
-        self._update_trackers(per_layer)
-        return {m.name: m.result() for m in self.metrics}
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The joint CD step: the sum of the RBMs' CD surrogate losses (scaled by
+        `loss_scales`) on the up pass of the batch `x`; `y`, `y_pred` and
+        `sample_weight` are ignored.
 
-    def test_step(self, data):
-        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        Keras's own `train_step` differentiates it and applies the optimizer, on every
+        backend (on JAX through `stateless_compute_loss`, which carries the variable
+        updates made here back into the training state). Besides the loss, this
+        advances the persistent chains (in training) and updates the per-layer
+        reconstruction monitors; each call draws one key from the DBN's seed generator.
+        """
         seed = sampling.as_seed(self.seed_generator)
         loss, per_layer = self._joint_terms(x, seed)
-        self._loss_tracker.update_state(loss, sample_weight=tf.shape(x)[0])
+        if training:
+            for i, (rbm, (_, terms)) in enumerate(zip(self.rbms, per_layer)):
+                if rbm.persistent:
+                    rbm.persistent_chains.assign(
+                        sampling.bernoulli(
+                            ops.stop_gradient(terms["p_neg"]),
+                            sampling.fold_seed(seed, 1000 + i),
+                            alg=self._rng_alg(),
+                        )
+                    )
         self._update_trackers(per_layer)
-        return {m.name: m.result() for m in self.metrics}
+        # Keras sums the replicas' gradients under a tf.distribute strategy.
+        return loss / _num_replicas()
 
     def fit(self, x=None, y=None, *args, **kwargs):
         """Continues training a pretrained DBN: one CD step per batch on every layer.
@@ -693,15 +696,15 @@ class DBN(CompiledBatchesMixin, keras.Model):
         `pretrain` (use `pretrain` to train a new DBN).
         """
         self._require_pretrained("DBN.fit()")
-        if x is not None and not isinstance(x, tf.data.Dataset):
+        if x is not None and not _is_tf_dataset(x):
             x = check_images(x, "x", self.image_shape)
         vd = kwargs.get("validation_data")
-        if vd is not None and not isinstance(vd, (tf.data.Dataset, tuple)):
+        if vd is not None and not _is_tf_dataset(vd) and not isinstance(vd, tuple):
             kwargs["validation_data"] = check_images(vd, "validation_data", self.image_shape)
         return super().fit(x, y, *args, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
-        if x is not None and not isinstance(x, tf.data.Dataset):
+        if x is not None and not _is_tf_dataset(x):
             x = check_images(x, "x", self.image_shape)
         return super().evaluate(x, y, *args, **kwargs)
 
