@@ -206,14 +206,18 @@ class IMSAT(keras.Model):
 
     # -- training --------------------------------------------------------------------------
 
+    @staticmethod
+    def _no_radii_error(step):
+        return ValueError(
+            f"IMSAT's {step} needs the perturbation radius of every image: give arrays of "
+            "images (the radii are computed from them) or a dataset of (images, radii) "
+            "batches (see `perturbation_radii`). Received: batches of images only"
+        )
+
     def _batch(self, x, radius, step):
         """(images, radii shaped to broadcast over an image) of a batch of (image, radius)."""
         if radius is None:
-            raise ValueError(
-                f"IMSAT's {step} needs the perturbation radius of every image: give arrays of "
-                "images (the radii are computed from them) or a dataset of (images, radii) "
-                "batches (see `perturbation_radii`). Received: batches of images only"
-            )
+            raise self._no_radii_error(step)
         x = ops.cast(x, self.compute_dtype)
         radius = ops.reshape(ops.cast(radius, self.compute_dtype), (-1,) + (1,) * len(self.image_shape))
         return x, radius
@@ -347,6 +351,11 @@ class IMSAT(keras.Model):
                     f"are computed from x). Received: y of shape {radii.shape}, dtype {radii.dtype}"
                 )
             return x, radii.astype("float32")
+        # A dataset of images alone: refused before Keras starts (on JAX a step that raises
+        # would leave the model's variables detached from it).
+        spec = getattr(x, "element_spec", None)
+        if y is None and spec is not None and not isinstance(spec, (tuple, list)):
+            raise self._no_radii_error("training" if method == "fit" else "evaluation")
         return x, y
 
     def fit(self, x=None, y=None, **kwargs):
