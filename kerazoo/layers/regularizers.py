@@ -44,6 +44,8 @@ import numbers
 import keras
 from keras import ops
 
+from kerazoo.utils.backend_ops import jvp
+
 
 def _check_weight(weight):
     if isinstance(weight, bool) or not isinstance(weight, numbers.Real) or weight < 0:
@@ -167,32 +169,32 @@ def sigmoid_jacobian_sq_norm(hidden, kernel):
     return ops.sum(slope * ops.sum(ops.square(kernel), axis=0), axis=-1)
 
 
-def jacobian_sq_norm_estimate(fn, x, n_projections=1, seed=None):
+def jacobian_sq_norm_estimate(fn, x, n_projections=1, seed=None, variables=None):
     """Unbiased estimate of ||d fn(x) / dx||_F^2 per example by random projections.
 
     With v ~ N(0, I) of x's shape, E ||J v||^2 = trace(J^T J) = ||J||_F^2; each ||J v||^2
-    is one Jacobian-vector product, computed in forward mode
-    (`tf.autodiff.ForwardAccumulator`) alongside `fn(x)`. It is differentiable, so it can
-    be minimized (double differentiation through the forward-mode pass).
+    is one Jacobian-vector product, computed in forward mode alongside `fn(x)`
+    (`kerazoo.utils.backend_ops.jvp`: `tf.autodiff.ForwardAccumulator` on TensorFlow,
+    `jax.jvp` on JAX). It is differentiable, so it can be minimized (double
+    differentiation through the forward-mode pass).
 
     Args:
         fn: a function from a batch x to codes (N, ...), examples independent.
         x: the input batch.
         n_projections: the number of random projections averaged (>= 1).
         seed: an int, a `keras.random.SeedGenerator` or None.
+        variables: the Keras variables `fn` reads or updates (e.g. `encoder.variables`;
+            needed on JAX when `fn` updates some, such as batch-normalization statistics
+            in training mode; see `kerazoo.utils.backend_ops`).
     Returns:
         `(codes, sq_norms)`: fn(x) and the (N,) estimates.
     """
-    import tensorflow as tf
-
-    x = tf.convert_to_tensor(x)
+    x = ops.convert_to_tensor(x)
     sq = None
     codes = None
     for _ in range(int(n_projections)):
         v = keras.random.normal(ops.shape(x), dtype=x.dtype, seed=seed)
-        with tf.autodiff.ForwardAccumulator(x, v) as acc:
-            out = fn(x)
-        jv = acc.jvp(out)
+        out, jv = jvp(fn, x, v, variables=variables)
         if codes is None:
             codes = out
         term = ops.sum(ops.reshape(ops.square(jv), (ops.shape(jv)[0], -1)), axis=1)

@@ -16,6 +16,9 @@ These are functions of arrays (and of a feature function), never of model classe
 """
 
 import numpy as np
+from keras import ops
+
+from kerazoo.utils.backend_ops import batch_jacobian_sq_norms
 
 
 def _pair(x, y, name_x="x", name_y="y"):
@@ -58,8 +61,9 @@ def psnr(x, x_hat, max_value=1.0, per_image=False, eps=1e-10):
 def encoder_jacobian_norm(fn, x, batch_size=256, per_image=False):
     """The Frobenius norm of the Jacobian of `fn` at each image, exactly: mean (or per image).
 
-    ||J(x_n)||_F = sqrt(sum_ij (d fn(x_n)_i / d x_nj)^2), from `tf.GradientTape.batch_jacobian`
-    (one backward pass per output unit, vectorized), for a function whose examples are
+    ||J(x_n)||_F = sqrt(sum_ij (d fn(x_n)_i / d x_nj)^2), from the batch Jacobian
+    (`kerazoo.utils.backend_ops.batch_jacobian_sq_norms`: one backward pass per output unit,
+    vectorized), for a function whose examples are
     independent (inference mode).
 
     Args:
@@ -69,16 +73,10 @@ def encoder_jacobian_norm(fn, x, batch_size=256, per_image=False):
         batch_size: images per Jacobian computation.
         per_image: return the (N,) norms instead of their mean.
     """
-    import tensorflow as tf
-
     x = np.asarray(x, dtype=np.float32)
     norms = []
     for start in range(0, len(x), batch_size):
-        batch = tf.constant(x[start:start + batch_size])
-        with tf.GradientTape() as tape:
-            tape.watch(batch)
-            codes = tf.reshape(fn(batch), (tf.shape(batch)[0], -1))
-        jac = tape.batch_jacobian(codes, batch)
-        norms.append(tf.sqrt(tf.reduce_sum(tf.reshape(jac ** 2, (tf.shape(jac)[0], -1)), axis=1)).numpy())
+        sq = batch_jacobian_sq_norms(fn, ops.convert_to_tensor(x[start:start + batch_size]))
+        norms.append(np.sqrt(np.asarray(ops.convert_to_numpy(sq), np.float32)))
     norms = np.concatenate(norms) if norms else np.zeros((0,), np.float32)
     return norms if per_image else float(np.mean(norms))

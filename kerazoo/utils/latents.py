@@ -4,7 +4,6 @@ import numbers
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 MAX_SEED = 2**31 - 2
 
@@ -33,8 +32,12 @@ def stateless_normal_latents(count, seed, latent_dim):
     The draw is `tf.random.stateless_normal([count, latent_dim], seed=[seed, 0])`, the same
     as `keras.random.normal((count, latent_dim), seed=int(seed))` on the TensorFlow
     backend, so a model's `sample(n, seed=s)` in Python and its SavedModel's
-    `sample(count=n, seed=s)` give the same images.
+    `sample(count=n, seed=s)` give the same images. TensorFlow only (the SavedModel's
+    `sample` signature); other backends draw with `prior_latents`, from the same
+    distribution but not the same numbers.
     """
+    import tensorflow as tf
+
     seed = tf.stack([tf.cast(seed, tf.int32), tf.constant(0, tf.int32)])
     return tf.random.stateless_normal(tf.stack([tf.cast(count, tf.int32), latent_dim]), seed=seed)
 

@@ -265,13 +265,29 @@ class Autoencoder(keras.Model):
     def compile_from_config(self, config):
         compile_from_keras_config(self, config)
 
-    def train_step(self, data):
-        """Keras's training step, on pairs augmented alike when augmentation is on."""
-        if self.augmentation:
-            x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+    def train_step(self, *args):
+        """Keras's training step, on pairs augmented alike when augmentation is on.
+
+        The signature is the backend's: `train_step(data)` on TensorFlow, and Keras's
+        stateless `train_step(state, data)` on JAX, where the augmentation runs in a
+        `keras.StatelessScope` over the state and its seed generators' new states go
+        back into it.
+        """
+        if not self.augmentation:
+            return super().train_step(*args)
+        *state, data = args
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        if not state:
             x, y = self._augment_pairs(x, y)
-            data = keras.utils.pack_x_y_sample_weight(x, y, sample_weight)
-        return super().train_step(data)
+            return super().train_step(keras.utils.pack_x_y_sample_weight(x, y, sample_weight))
+        trainable, non_trainable, optimizer_variables, metrics_variables = state[0]
+        mapping = list(zip(self.trainable_variables, trainable))
+        mapping += zip(self.non_trainable_variables, non_trainable)
+        with keras.StatelessScope(state_mapping=mapping) as scope:
+            x, y = self._augment_pairs(x, y)
+        non_trainable = [scope.get_current_value(v) for v in self.non_trainable_variables]
+        state = (trainable, non_trainable, optimizer_variables, metrics_variables)
+        return super().train_step(state, keras.utils.pack_x_y_sample_weight(x, y, sample_weight))
 
     def _augment_pairs(self, x, y):
         """One random transform per image, applied to the input and its target."""

@@ -113,7 +113,8 @@ class ContractiveAutoencoder(Autoencoder):
             return sigmoid_jacobian_sq_norm(ops.cast(hidden, "float32"),
                                             ops.cast(code_layer.kernel, "float32"))
         _, sq = jacobian_sq_norm_estimate(
-            lambda t: self.encoder(t, training=training), x, self.n_projections, self.projection_seed
+            lambda t: self.encoder(t, training=training), x, self.n_projections, self.projection_seed,
+            variables=self.encoder.variables,
         )
         return ops.cast(sq, "float32")
 

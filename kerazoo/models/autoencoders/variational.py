@@ -49,7 +49,6 @@ import numbers
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from kerazoo.layers.reparameterization import Sampling, gaussian_kl
@@ -59,6 +58,7 @@ from kerazoo.metrics.vae_likelihood import (
     gaussian_log_prob,
     importance_sampled_log_likelihood,
 )
+from kerazoo.utils.backend_ops import inference_function, to_numpy
 from kerazoo.utils.compile import compile_from_keras_config
 from kerazoo.utils.latents import check_latents, prior_latents, stateless_normal_latents
 from kerazoo.utils.precision import check_dtype_policy, share_dtype_policy
@@ -66,6 +66,11 @@ from kerazoo.utils.validation import IMAGE_SHAPE, check_images, check_positive_i
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 N_PIXELS = int(np.prod(IMAGE_SHAPE))
+
+
+def _is_array(value):
+    """A numpy array or a tensor of the active backend (not a dataset or generator)."""
+    return isinstance(value, np.ndarray) or ops.is_tensor(value)
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
@@ -347,12 +352,12 @@ class VariationalAutoencoder(keras.Model):
         array or tuple likewise.
         """
         del y
-        if isinstance(x, (np.ndarray, tf.Tensor)):
+        if _is_array(x):
             x = check_images(x, "x")
         val = kwargs.get("validation_data")
-        if isinstance(val, (np.ndarray, tf.Tensor)):
+        if _is_array(val):
             kwargs["validation_data"] = (check_images(val, "validation_data"),)
-        elif isinstance(val, (tuple, list)) and val and isinstance(val[0], (np.ndarray, tf.Tensor)):
+        elif isinstance(val, (tuple, list)) and val and _is_array(val[0]):
             kwargs["validation_data"] = (check_images(val[0], "validation_data"),)
         return super().fit(x, None, **kwargs)
 
@@ -390,6 +395,7 @@ class VariationalAutoencoder(keras.Model):
     def sample_tensor(self, count, seed):
         """Mean images at `count` draws z ~ N(0, I), by stateless random ops.
 
+        For the TensorFlow SavedModel's `sample` signature (TensorFlow backend only).
         `count` and `seed` are scalar int32 tensors; the draw is
         `tf.random.stateless_normal([count, latent_dim], seed=[seed, 0])`, the same as
         `keras.random.normal(..., seed=int(seed))`, so `sample(n, seed=s)` in Python and
@@ -416,6 +422,8 @@ class VariationalAutoencoder(keras.Model):
         scalar int32 `seed` and is deterministic in them. (Entries exported before this
         order, such as the zoo's vae.fashion_mnist, have `encode` as `serving_default`.)
         """
+        import tensorflow as tf
+
         images = [tf.TensorSpec((None,) + IMAGE_SHAPE, tf.float32, name="images")]
         latents = [tf.TensorSpec((None, self.latent_dim), tf.float32, name="latents")]
         counts = [tf.TensorSpec((), tf.int32, name="count"), tf.TensorSpec((), tf.int32, name="seed")]
@@ -427,22 +435,20 @@ class VariationalAutoencoder(keras.Model):
         }
 
     def _function(self, name):
-        """A cached `tf.function` of a tensor method, traced once for any batch size."""
+        """A cached tensor function of a tensor method, for any batch size (a traced
+        `tf.function` on TensorFlow, the method itself run eagerly on JAX; see
+        `kerazoo.utils.backend_ops.inference_function`)."""
         if name not in self._functions:
-            image_spec = tf.TensorSpec((None,) + IMAGE_SHAPE, tf.float32)
-            latent_spec = tf.TensorSpec((None, self.latent_dim), tf.float32)
+            image_spec = ((None,) + IMAGE_SHAPE, "float32")
+            latent_spec = ((None, self.latent_dim), "float32")
             specs = {
                 "encode_tensor": [image_spec],
                 "posterior_tensor": [image_spec],
                 "decode_tensor": [latent_spec],
                 "reconstruct_tensor": [image_spec],
-                "log_likelihood_tensor": [
-                    image_spec, tf.TensorSpec((None, None, self.latent_dim), tf.float32)
-                ],
+                "log_likelihood_tensor": [image_spec, ((None, None, self.latent_dim), "float32")],
             }
-            self._functions[name] = tf.function(
-                getattr(self, name), input_signature=specs[name], reduce_retracing=True
-            )
+            self._functions[name] = inference_function(getattr(self, name), specs[name])
         return self._functions[name]
 
     # ------------------------------------------------------------- numpy methods
@@ -455,9 +461,8 @@ class VariationalAutoencoder(keras.Model):
             raise ValueError("Received an empty batch: at least one example is needed.")
         # float32 arrays under any dtype policy (a 16-bit compute dtype stays inside).
         if isinstance(outs[0], (tuple, list)):
-            return tuple(np.concatenate([np.asarray(o[j], np.float32) for o in outs])
-                         for j in range(len(outs[0])))
-        return np.concatenate([np.asarray(o, np.float32) for o in outs])
+            return tuple(np.concatenate([to_numpy(o[j]) for o in outs]) for j in range(len(outs[0])))
+        return np.concatenate([to_numpy(o) for o in outs])
 
     def _check_latents(self, z, name="z"):
         return check_latents(z, self.latent_dim, name)

@@ -12,8 +12,9 @@ import numbers
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
+from kerazoo.utils.backend_ops import inference_function, to_numpy
 from kerazoo.utils.precision import check_dtype_policy, share_dtype_policy
 from kerazoo.utils.validation import IMAGE_SHAPE, check_images, check_positive_int
 
@@ -117,14 +118,16 @@ class CNNClassifier(keras.Model):
 
     def features_tensor(self, images):
         """Penultimate-layer features of a float32 image tensor (graph-friendly, no checks)."""
-        return self.body(tf.cast(images, self.compute_dtype), training=False)
+        return self.body(ops.cast(images, self.compute_dtype), training=False)
 
     def classify_tensor(self, images):
         """Class probabilities of a float32 image tensor."""
-        return self(tf.cast(images, self.compute_dtype), training=False)
+        return self(ops.cast(images, self.compute_dtype), training=False)
 
     def serving_endpoints(self):
         """SavedModel signatures `classify` (probabilities) and `features`."""
+        import tensorflow as tf
+
         images = [tf.TensorSpec((None,) + IMAGE_SHAPE, tf.float32, name="images")]
         return {"classify": (self.classify_tensor, images), "features": (self.features_tensor, images)}
 
@@ -134,12 +137,11 @@ class CNNClassifier(keras.Model):
         x = check_images(x, "x", allow_empty=False)
         batch_size = check_positive_int(batch_size, "batch_size")
         if name not in self._functions:
-            self._functions[name] = tf.function(
-                getattr(self, name), input_signature=[tf.TensorSpec((None,) + IMAGE_SHAPE, tf.float32)],
-                reduce_retracing=True,
-            )
+            self._functions[name] = inference_function(
+                getattr(self, name), [((None,) + IMAGE_SHAPE, "float32")])
         fn = self._functions[name]
-        return np.concatenate([np.asarray(fn(x[i : i + batch_size])) for i in range(0, len(x), batch_size)])
+        return np.concatenate(
+            [to_numpy(fn(x[i : i + batch_size]), None) for i in range(0, len(x), batch_size)])
 
     def features(self, x, batch_size=1000):
         """Penultimate-layer features of images (N, 28, 28, 1) in [0, 1]: (N, feature_units)."""

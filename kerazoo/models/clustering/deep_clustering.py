@@ -232,10 +232,15 @@ class DeepClustering(keras.Model):
             total = total + ops.cast(loss, total.dtype)
         return total
 
-    def predict_step(self, data):
-        """Hard cluster ids argmax_j q_ij (int32) of a batch: what `predict(x)` returns."""
-        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        return ops.cast(ops.argmax(self(x, training=False), axis=1), "int32")
+    def predict_step(self, *args):
+        """Hard cluster ids argmax_j q_ij (int32) of a batch: what `predict(x)` returns.
+
+        Keras's step with the ids taken from its soft assignments; the signature is the
+        backend's (`predict_step(data)`, or `predict_step(state, data)` on JAX)."""
+        out = super().predict_step(*args)
+        if len(args) == 2:  # JAX: (outputs, state)
+            return ops.cast(ops.argmax(out[0], axis=1), "int32"), out[1]
+        return ops.cast(ops.argmax(out, axis=1), "int32")
 
     def fit(self, x=None, y=None, **kwargs):
         """`keras.Model.fit` on images x; unsupervised: `y` is None or a target distribution.
@@ -427,6 +432,12 @@ class TargetDistributionUpdate(keras.callbacks.Callback):
         self._batches = 0
 
     def _update(self):
+        # On JAX, `fit` holds the variables in its own state between epochs: bring them back
+        # to the model first, so the codes are today's and the new frequencies reach the
+        # next step (no-op on other backends).
+        sync = getattr(self.model, "jax_state_sync", None)
+        if sync is not None:
+            sync()
         labels = self.model.update_target_distribution(self.x, batch_size=self.batch_size)
         if self.labels is not None:
             changed = float(np.mean(labels != self.labels))

@@ -36,9 +36,9 @@ import numbers
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
+from kerazoo.utils.backend_ops import inference_function, input_gradient, to_numpy
 from kerazoo.utils.compile import compile_from_keras_config
 from kerazoo.utils.precision import check_dtype_policy, share_dtype_policy
 from kerazoo.utils.validation import IMAGE_SHAPE, check_images, check_positive_int
@@ -206,15 +206,18 @@ class IMSAT(keras.Model):
 
     # -- training --------------------------------------------------------------------------
 
-    def _batch(self, data, step):
+    @staticmethod
+    def _no_radii_error(step):
+        return ValueError(
+            f"IMSAT's {step} needs the perturbation radius of every image: give arrays of "
+            "images (the radii are computed from them) or a dataset of (images, radii) "
+            "batches (see `perturbation_radii`). Received: batches of images only"
+        )
+
+    def _batch(self, x, radius, step):
         """(images, radii shaped to broadcast over an image) of a batch of (image, radius)."""
-        x, radius, _ = keras.utils.unpack_x_y_sample_weight(data)
         if radius is None:
-            raise ValueError(
-                f"IMSAT's {step} needs the perturbation radius of every image: give arrays of "
-                "images (the radii are computed from them) or a dataset of (images, radii) "
-                "batches (see `perturbation_radii`). Received: batches of images only"
-            )
+            raise self._no_radii_error(step)
         x = ops.cast(x, self.compute_dtype)
         radius = ops.reshape(ops.cast(radius, self.compute_dtype), (-1,) + (1,) * len(self.image_shape))
         return x, radius
@@ -230,10 +233,9 @@ class IMSAT(keras.Model):
         d = ops.cast(self.xi * _unit(keras.random.normal(ops.shape(x), seed=self.seed_generator)),
                      x.dtype)
         p = ops.cast(p, "float32")
-        with tf.GradientTape() as tape:
-            tape.watch(d)
-            divergence = ops.mean(_kl(p, self._logits(x + d, training)))
-        direction = _unit(ops.cast(tape.gradient(divergence, d), "float32"))
+        gradient = input_gradient(lambda t: ops.mean(_kl(p, self._logits(x + t, training))), d,
+                                  variables=self.network.variables)
+        direction = _unit(ops.cast(gradient, "float32"))
         return ops.stop_gradient(ops.cast(ops.cast(radius, "float32") * direction, x.dtype))
 
     def _objective_terms(self, x, r_adv, training):
@@ -253,35 +255,28 @@ class IMSAT(keras.Model):
         self.marginal_entropy_tracker.update_state(marginal)
         return {m.name: m.result() for m in self.metrics}
 
-    def train_step(self, data):
-        x, radius = self._batch(data, "training")
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """IMSAT's loss on a batch of (images x, radii y): VAT minus the weighted mutual
+        information, in float32; Keras's `train_step` and `test_step` (every backend) call it
+        after `y_pred = model(x)`.
 
-        # Stage 1: the predictions the perturbed images must keep (held fixed).
-        p = ops.stop_gradient(self(x, training=True))
+        1. The predictions the perturbed images must keep: p = y_pred, held fixed.
+        2. The virtual adversarial perturbation, by one power iteration (a gradient with
+           respect to the direction, `kerazoo.utils.backend_ops.input_gradient`).
+        3. The loss and its parts, reported by the trackers.
 
-        # Stage 2: the virtual adversarial perturbation, by one power iteration.
-        r_adv = self._adversarial_perturbation(x, p, radius, training=True)
-
-        # Stage 3: the loss, VAT minus the weighted mutual information, and its gradient.
-        with tf.GradientTape() as tape:
-            terms = self._objective_terms(x, r_adv, training=True)
-            scaled = self.optimizer.scale_loss(terms[0])  # a LossScaleOptimizer's scale
-        grads = tape.gradient(scaled, self.trainable_variables)
-        self.optimizer.apply(grads, self.trainable_variables)
-
-        # Stage 4: monitors.
-        return self._update_trackers(*terms)
-
-    def test_step(self, data):
-        """The training objective and its parts on a batch, in inference mode, no updates.
-
-        As in training, the marginal entropy is that of the batch's mean prediction and the
-        power iteration starts from a random direction (the model's seed generator);
-        `objective(x)` gives the same numbers over all of x with a fixed seed."""
-        x, radius = self._batch(data, "evaluation")
-        p = self(x, training=False)
-        r_adv = self._adversarial_perturbation(x, p, radius, training=False)
-        return self._update_trackers(*self._objective_terms(x, r_adv, training=False))
+        In evaluation (`training=False`) the network runs in inference mode and, as in
+        training, the marginal entropy is that of the batch's mean prediction and the power
+        iteration starts from a random direction (the model's seed generator);
+        `objective(x)` gives the same numbers over all of x with a fixed seed.
+        """
+        del sample_weight
+        x, radius = self._batch(x, y, "training" if training else "evaluation")
+        p = ops.stop_gradient(y_pred)
+        r_adv = self._adversarial_perturbation(x, p, radius, training=training)
+        terms = self._objective_terms(x, r_adv, training=training)
+        self._update_trackers(*terms)
+        return terms[0]
 
     def perturbation_radii(self, x):
         """eps_scale x the distance from each image to its n_neighbors-th nearest neighbour
@@ -314,13 +309,13 @@ class IMSAT(keras.Model):
         if not hasattr(self, "_vat_at"):
             def vat_at(images, radius, direction):
                 p = ops.cast(self(images, training=False), "float32")
-                with tf.GradientTape() as tape:
-                    tape.watch(direction)
-                    divergence = ops.mean(_kl(p, self._logits(images + direction, False)))
-                r_adv = radius[:, None, None, None] * _unit(tape.gradient(divergence, direction))
+                gradient = input_gradient(
+                    lambda t: ops.mean(_kl(p, self._logits(images + t, False))), direction)
+                r_adv = radius[:, None, None, None] * _unit(gradient)
                 return p, _kl(p, self._logits(images + r_adv, False))
 
-            self._vat_at = tf.function(vat_at, reduce_retracing=True)
+            image_spec = ((None,) + self.image_shape, "float32")
+            self._vat_at = inference_function(vat_at, [image_spec, ((None,), "float32"), image_spec])
         rng = np.random.default_rng(seed)
         probs, vats = [], []
         for i in range(0, len(x), batch_size):
@@ -329,8 +324,8 @@ class IMSAT(keras.Model):
             direction = self.xi * direction / np.linalg.norm(
                 direction.reshape(len(images), -1), axis=1).reshape((-1,) + (1,) * len(self.image_shape))
             p, v = self._vat_at(images, radii[i:i + batch_size], direction)
-            probs.append(np.asarray(p))
-            vats.append(np.asarray(v))
+            probs.append(to_numpy(p))
+            vats.append(to_numpy(v))
         p, vat = np.concatenate(probs), float(np.concatenate(vats).mean())
         conditional = float(np.mean(-np.sum(p * np.log(p + _EPS), axis=1)))
         mean = p.mean(axis=0)
@@ -356,6 +351,11 @@ class IMSAT(keras.Model):
                     f"are computed from x). Received: y of shape {radii.shape}, dtype {radii.dtype}"
                 )
             return x, radii.astype("float32")
+        # A dataset of images alone: refused before Keras starts (on JAX a step that raises
+        # would leave the model's variables detached from it).
+        spec = getattr(x, "element_spec", None)
+        if y is None and spec is not None and not isinstance(spec, (tuple, list)):
+            raise self._no_radii_error("training" if method == "fit" else "evaluation")
         return x, y
 
     def fit(self, x=None, y=None, **kwargs):
@@ -384,17 +384,22 @@ class IMSAT(keras.Model):
 
     def evaluate(self, x=None, y=None, **kwargs):
         """`keras.Model.evaluate` on images x: the training loss and its parts (see
-        `test_step`). Numpy images get their radii as in `fit` unless `y` gives them
+        `compute_loss`). Numpy images get their radii as in `fit` unless `y` gives them
         (float, one per image); a dataset must yield (images, radii)."""
         x, y = self._with_radii(x, y, "evaluate")
         if getattr(self, "optimizer", None) is None:
             self.compile()
         return super().evaluate(x, y, **kwargs)
 
-    def predict_step(self, data):
-        """Hard cluster ids argmax_y p(y|x) (int32) of a batch: what `predict(x)` returns."""
-        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        return ops.cast(ops.argmax(self(x, training=False), axis=1), "int32")
+    def predict_step(self, *args):
+        """Hard cluster ids argmax_y p(y|x) (int32) of a batch: what `predict(x)` returns.
+
+        Keras's step with the ids taken from its probabilities; the signature is the
+        backend's (`predict_step(data)`, or `predict_step(state, data)` on JAX)."""
+        out = super().predict_step(*args)
+        if len(args) == 2:  # JAX: (outputs, state)
+            return ops.cast(ops.argmax(out[0], axis=1), "int32"), out[1]
+        return ops.cast(ops.argmax(out, axis=1), "int32")
 
     def get_config(self):
         return {
@@ -426,6 +431,8 @@ class IMSAT(keras.Model):
 
     def serving_endpoints(self):
         """SavedModel endpoints: `predict` (ids, also `serving_default`) and `soft_assign`."""
+        import tensorflow as tf
+
         images = [tf.TensorSpec((None,) + self.image_shape, tf.float32, name="images")]
         return {"predict": (self.predict_tensor, images),
                 "soft_assign": (self.soft_assign_tensor, images)}
@@ -435,6 +442,6 @@ class IMSAT(keras.Model):
         x = self.check_images(x, allow_empty=False)
         batch_size = check_positive_int(batch_size, "batch_size")
         return np.concatenate(
-            [np.asarray(ops.convert_to_numpy(self(x[i:i + batch_size], training=False)), np.float32)
+            [to_numpy(self(x[i:i + batch_size], training=False))
              for i in range(0, len(x), batch_size)]
         )

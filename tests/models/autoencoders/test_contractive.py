@@ -46,6 +46,22 @@ def test_penalty_lowers_the_jacobian_norm_at_a_small_reconstruction_cost(fashion
     assert reconstruction_mse(cae, x_test) < 1.5 * reconstruction_mse(plain, x_test)
 
 
+def test_estimate_trains_an_encoder_with_batch_norm(fashion):
+    # The forward-mode pass runs the encoder in training mode, so its batch-norm statistics
+    # move there as in the forward pass (on JAX they are carried out of `jax.jvp` by
+    # kerazoo.utils.backend_ops), and training stays finite.
+    model = ContractiveAutoencoder(4, hidden_units=(16,), batch_norm=True, contraction_weight=0.1,
+                                   seed=0)
+    norms = [layer for layer in model.encoder.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert norms and not model.uses_closed_form
+    before = [np.array(layer.moving_mean) for layer in norms]
+    history = train(model, fashion[0][:64], epochs=1)
+    assert np.all(np.isfinite(history.history["contractive_loss"]))
+    assert history.history["contractive_loss"][-1] > 0
+    for layer, old in zip(norms, before):
+        assert not np.allclose(np.array(layer.moving_mean), old)
+
+
 def test_round_trip(fashion, tmp_path):
     model = ContractiveAutoencoder(4, hidden_units=(8,), contraction_weight=0.2, n_projections=2, seed=1)
     train(model, fashion[0][:64], epochs=1)

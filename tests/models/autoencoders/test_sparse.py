@@ -32,8 +32,9 @@ def test_training_pulls_the_mean_activation_to_the_target(fashion):
     )
     plain = Autoencoder(16, hidden_units=(128,), code_activation="sigmoid", seed=0)
     train(plain, x_train, epochs=12)
-    # measured: 0.056 with the penalty, 0.74 without
-    assert abs(sparse.mean_activation(x_test) - 0.05) < 0.2 * 0.05
+    # measured: 0.056 with the penalty (TensorFlow; JAX, whose random streams differ: 0.067,
+    # and 0.051, 0.054 with seeds 1 and 2), 0.74 without
+    assert abs(sparse.mean_activation(x_test) - 0.05) < 0.4 * 0.05
     assert float(np.mean(plain.encode(x_test))) > 0.3
     assert reconstruction_mse(sparse, x_test) < 0.06  # mean image: 0.088
 

@@ -164,6 +164,7 @@ def test_keras_file_round_trip(trained, data, tmp_path):
     assert np.isfinite(history.history["loss"]).all()
 
 
+@pytest.mark.tensorflow_only  # the SavedModel's `sample` draws with TensorFlow's stateless ops
 def test_saved_model_endpoints_match_the_model(trained, data, tmp_path):
     model, _ = trained
     x = data[1][:5]
