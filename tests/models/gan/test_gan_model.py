@@ -164,6 +164,7 @@ def test_keras_file_round_trip(trained, tmp_path, fashion_images):
     assert np.isfinite(history.history["g_loss"]).all()
 
 
+@pytest.mark.tensorflow_only
 def test_saved_model_sample_signature_takes_count_and_seed(trained, tmp_path):
     model, _, _ = trained
     names = export_saved_model(model, tmp_path / "sm")

@@ -27,6 +27,7 @@ def test_card_states_the_distance_coverage_and_anchors(entry):
         assert text in card
 
 
+@pytest.mark.tensorflow_only
 def test_saved_model_sample_matches_the_keras_model(entry):
     model = kerazoo.load(NAME, zoo_dir=entry.parent)
     served = tf.saved_model.load(str(entry / "saved_model"))

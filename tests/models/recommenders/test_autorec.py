@@ -123,6 +123,7 @@ def test_saves_loads_and_fine_tunes(planted, planted_autorec, tmp_path):
     assert np.isfinite(history.history["loss"][0]) and "rmse" in history.history
 
 
+@pytest.mark.tensorflow_only
 def test_saved_model_endpoints(planted_autorec, tmp_path):
     names = export_saved_model(planted_autorec, tmp_path / "sm")
     shapes = run_signatures(tmp_path / "sm")
