@@ -424,3 +424,29 @@ def test_trains_and_predicts_under_the_global_mixed_float16_policy(planted):
     rmse = history.history["val_rmse"]
     assert rmse[-1] < 1.0 and rmse[-1] < 0.75 * rmse[0], rmse
     assert mixed.predict_ratings(test[:, 0], test[:, 1], history=train).dtype == np.float32
+
+
+def test_fit_ratings_of_a_trained_model_continues_the_recipe(planted, tmp_path):
+    # A trained (or loaded) model is fine-tuned at the recipe's rate with its averaging and
+    # at the last CD stage from the first epoch; a new model starts the schedule at CD-1.
+    train, _ = planted
+    model = RBMRecommender(n_hidden=4, n_users=120, n_items=40, cd_k=[[0, 1], [5, 3]], seed=0)
+    seen = []
+
+    class Steps(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(int(keras.ops.convert_to_numpy(self.model.cd_steps)))
+
+    model.fit_ratings(train, epochs=1, batch_size=40, verbose=0, callbacks=[Steps()])
+    assert seen == [1] and model.trained
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.002) and not model.optimizer.use_ema
+    model.save(tmp_path / "r.keras")
+    again = keras.saving.load_model(tmp_path / "r.keras")
+    assert again.trained
+    before = [keras.ops.convert_to_numpy(v).copy() for v in again.trainable_variables]
+    again.fit_ratings(train, epochs=1, batch_size=40, verbose=0, callbacks=[Steps()])
+    assert seen == [1, 3]
+    # The averaging optimizer of the fine-tune was swapped for a plain one at the end.
+    assert float(again.optimizer.learning_rate) == pytest.approx(0.002) and not again.optimizer.use_ema
+    assert any(not np.allclose(a, keras.ops.convert_to_numpy(b))
+               for a, b in zip(before, again.trainable_variables))
