@@ -31,12 +31,20 @@ layers are built under the name scope `ema_generator`, so their paths
 (`ema_generator/project/kernel`, ...) differ from the generator's (`project/kernel`, ...).
 
 Calling the model, `model(z)` (and `predict(z)`), generates images from latents with the
-generator `sample` uses (the EMA copy when there is one), in inference mode.
+generator `sample` uses (the EMA copy when there is one), in inference mode. Its input is
+latent codes z of shape (n, latent_dim); anything else (images in particular: those go to
+`fit` and `evaluate`) is refused with a ValueError naming the expected and the received
+shape.
 `model(z, training=True)` runs the generator being trained instead (batch norm in training
 mode): the EMA copy has no trainable weights, so a training loop written around `call` (a
 harness's `fit(z, images)`, a custom reconstruction or perceptual loss) differentiates the
 generator's weights. `fit(x)` itself trains the GAN by its own `train_step` and does not
 use `call`.
+The step is written once (`GAN._train_step_body`) and runs on TensorFlow and JAX: the
+backend-specific part (gradients, optimizer updates, the input gradient of WGAN-GP) is
+in `_tf_step` (`tf.GradientTape`) and `_jax_step` (`jax.value_and_grad` and
+`optimizer.stateless_apply` inside one `keras.StatelessScope`, the state passed and
+returned explicitly as Keras's JAX trainer requires).
 Averaged weights do not match averaged batch-norm statistics, so at the end of `fit` the
 EMA generator's statistics are recomputed from one batch of `calibration_samples` latents
 (`recalibrate_ema`; the "standing statistics" of Brock et al., 2019).
@@ -150,9 +158,10 @@ class GAN(keras.Model):
         ema_generator: the EMA copy of the generator (None without `ema_decay`).
 
     `compile()` with no arguments uses Adam(2e-4, beta_1=0.5) for both networks (the DCGAN
-    paper's optimizer). Calling the model, `model(z)`, generates images from latents with
-    the EMA generator (the trainable generator when `training=True`; see the module
-    docstring).
+    paper's optimizer). Calling the model, `model(z)`, and `predict(z)` generate images
+    (n, 28, 28, 1) from latent codes z (n, latent_dim) with the EMA generator (the
+    trainable generator when `training=True`; see the module docstring); images given to
+    `predict` are refused with an error naming the expected shape (n, latent_dim).
 
     Example:
 
