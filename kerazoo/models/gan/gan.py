@@ -31,12 +31,20 @@ layers are built under the name scope `ema_generator`, so their paths
 (`ema_generator/project/kernel`, ...) differ from the generator's (`project/kernel`, ...).
 
 Calling the model, `model(z)` (and `predict(z)`), generates images from latents with the
-generator `sample` uses (the EMA copy when there is one), in inference mode.
+generator `sample` uses (the EMA copy when there is one), in inference mode. Its input is
+latent codes z of shape (n, latent_dim); anything else (images in particular: those go to
+`fit` and `evaluate`) is refused with a ValueError naming the expected and the received
+shape.
 `model(z, training=True)` runs the generator being trained instead (batch norm in training
 mode): the EMA copy has no trainable weights, so a training loop written around `call` (a
 harness's `fit(z, images)`, a custom reconstruction or perceptual loss) differentiates the
 generator's weights. `fit(x)` itself trains the GAN by its own `train_step` and does not
 use `call`.
+The step is written once (`GAN._train_step_body`) and runs on TensorFlow and JAX: the
+backend-specific part (gradients, optimizer updates, the input gradient of WGAN-GP) is
+in `_tf_step` (`tf.GradientTape`) and `_jax_step` (`jax.value_and_grad` and
+`optimizer.stateless_apply` inside one `keras.StatelessScope`, the state passed and
+returned explicitly as Keras's JAX trainer requires).
 Averaged weights do not match averaged batch-norm statistics, so at the end of `fit` the
 EMA generator's statistics are recomputed from one batch of `calibration_samples` latents
 (`recalibrate_ema`; the "standing statistics" of Brock et al., 2019).
@@ -58,7 +66,7 @@ import numbers
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 from kerazoo.models.gan.architectures import (
     dcgan_discriminator,
@@ -71,6 +79,25 @@ from kerazoo.utils.precision import check_dtype_policy
 from kerazoo.utils.validation import check_images, check_positive_int, check_sample_count
 
 LOSSES = ("non_saturating", "wgan_gp")
+BACKENDS = ("tensorflow", "jax")
+
+
+def _step_module():
+    """The backend half of the training step (`_tf_step` or `_jax_step`)."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        from kerazoo.models.gan import _tf_step
+
+        return _tf_step
+    if backend == "jax":
+        from kerazoo.models.gan import _jax_step
+
+        return _jax_step
+    raise NotImplementedError(
+        f"GAN trains with its own step written for the TensorFlow and JAX backends; the "
+        f"active Keras backend is {backend!r}. Set KERAS_BACKEND=tensorflow or "
+        "KERAS_BACKEND=jax before importing keras."
+    )
 
 
 def gradient_penalty(critic, real, fake, epsilon):
@@ -84,15 +111,13 @@ def gradient_penalty(critic, real, fake, epsilon):
     Returns:
         A scalar tensor (the mean over the batch).
     """
-    real = tf.convert_to_tensor(real)
-    fake = tf.cast(fake, real.dtype)
+    real = ops.convert_to_tensor(real)
+    fake = ops.cast(fake, real.dtype)
+    epsilon = ops.cast(epsilon, real.dtype)
     mixed = epsilon * real + (1.0 - epsilon) * fake
-    with tf.GradientTape() as tape:
-        tape.watch(mixed)
-        scores = critic(mixed)
-    grads = tf.cast(tape.gradient(scores, mixed), tf.float32)  # norms in float32
-    norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=tf.range(1, tf.rank(grads))) + 1e-12)
-    return tf.reduce_mean(tf.square(norms - 1.0))
+    grads = ops.cast(_step_module().input_gradient(critic, mixed), "float32")  # norms in float32
+    norms = ops.sqrt(ops.sum(ops.square(grads), axis=tuple(range(1, len(grads.shape)))) + 1e-12)
+    return ops.mean(ops.square(norms - 1.0))
 
 
 def _check_fraction(value, name, low_open=False):
@@ -133,9 +158,10 @@ class GAN(keras.Model):
         ema_generator: the EMA copy of the generator (None without `ema_decay`).
 
     `compile()` with no arguments uses Adam(2e-4, beta_1=0.5) for both networks (the DCGAN
-    paper's optimizer). Calling the model, `model(z)`, generates images from latents with
-    the EMA generator (the trainable generator when `training=True`; see the module
-    docstring).
+    paper's optimizer). Calling the model, `model(z)`, and `predict(z)` generate images
+    (n, 28, 28, 1) from latent codes z (n, latent_dim) with the EMA generator (the
+    trainable generator when `training=True`; see the module docstring); images given to
+    `predict` are refused with an error naming the expected shape (n, latent_dim).
 
     Example:
 
@@ -163,6 +189,7 @@ class GAN(keras.Model):
     ):
         super().__init__(**kwargs)
         check_dtype_policy(self)
+        _step_module()  # a clear error on a backend the training step is not written for
         self.latent_dim = check_positive_int(latent_dim, "latent_dim")
         self.generator_filters = [check_positive_int(f, "generator_filters[i]") for f in generator_filters]
         self.discriminator_filters = [
@@ -213,7 +240,9 @@ class GAN(keras.Model):
                 )
             self.ema_generator.trainable = False
             for target, source in zip(self.ema_generator.weights, self.generator.weights):
-                target.assign(source)
+                # A copy: on JAX the two variables must not share one buffer (the
+                # training step donates its inputs).
+                target.assign(ops.copy(source.value))
         self.latent_seed_generator = keras.random.SeedGenerator(self.seed)
         self.sample_seed_generator = keras.random.SeedGenerator(
             None if self.seed is None else self.seed + 1
@@ -243,8 +272,29 @@ class GAN(keras.Model):
         """Images (N, 28, 28, 1) in [0, 1] from latents (N, latent_dim): by `sampler` (the
         EMA generator if any) in inference, by the trainable `generator` in training mode
         (see the module docstring)."""
+        self._check_latent_shape(getattr(inputs, "shape", None))
         generator = self.generator if training else self.sampler
         return generator(inputs, training=training)
+
+    def _check_latent_shape(self, shape):
+        if shape is None or len(shape) != 2 or (shape[1] is not None and shape[1] != self.latent_dim):
+            raise ValueError(
+                f"A GAN maps latent codes to images: `model(z)` and `predict(z)` take latent "
+                f"codes z of shape (n, latent_dim) = (n, {self.latent_dim}), float32 draws of "
+                "N(0, I) (`sample_latents(n)`), and return images (n, 28, 28, 1). Images go to "
+                "`fit` (training) and `evaluate` (the discriminator's losses), not to `predict`. "
+                f"Received: shape={tuple(shape) if shape is not None else None}"
+            )
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Images (n, 28, 28, 1) in [0, 1] from latent codes `x` (n, latent_dim), by the
+        sampler in inference mode (`call`). Anything else, images in particular, is refused
+        with an error naming the expected and the received shape."""
+        if isinstance(x, np.ndarray) or ops.is_tensor(x) or isinstance(x, (list, tuple)):
+            self._check_latent_shape(np.shape(x))
+            x = check_latents(x, self.latent_dim, name="x", what="latent codes")
+        return super().predict(x, batch_size=batch_size, verbose=verbose, steps=steps,
+                               callbacks=callbacks)
 
     @property
     def metrics(self):
@@ -292,6 +342,9 @@ class GAN(keras.Model):
                                      (self.g_optimizer, self.generator.trainable_variables)):
             optimizer.build(variables)
             keep_fresh_state_if_none_saved(optimizer)
+        if keras.backend.backend() == "jax":
+            # Keras's JAX trainer carries `model.optimizer.variables` through the step.
+            _step_module().attach_optimizers(self)
 
     def get_compile_config(self):
         if not self.compiled or self._compile_args is None:
@@ -322,7 +375,7 @@ class GAN(keras.Model):
         del y
         if self.d_optimizer is None:
             self.compile()
-        if isinstance(x, (np.ndarray, tf.Tensor)):
+        if isinstance(x, np.ndarray) or ops.is_tensor(x):
             x = check_images(x, "x")
         history = super().fit(x, None, **kwargs)
         self.recalibrate_ema()
@@ -353,82 +406,95 @@ class GAN(keras.Model):
         return keras.random.normal((batch, self.latent_dim), seed=self.latent_seed_generator)
 
     def _discriminator_loss(self, real, fake, real_logits, fake_logits):
-        real_logits, fake_logits = tf.cast(real_logits, tf.float32), tf.cast(fake_logits, tf.float32)
+        real_logits, fake_logits = ops.cast(real_logits, "float32"), ops.cast(fake_logits, "float32")
         if self.loss_name == "wgan_gp":
             eps = keras.random.uniform(
-                (tf.shape(real)[0], 1, 1, 1), seed=self.latent_seed_generator, dtype=real.dtype
+                (ops.shape(real)[0], 1, 1, 1), seed=self.latent_seed_generator, dtype=real.dtype
             )
             critic = lambda images: self.discriminator(images, training=True)  # noqa: E731
             penalty = gradient_penalty(critic, real, fake, eps)
-            return tf.reduce_mean(fake_logits) - tf.reduce_mean(real_logits) + self.gp_weight * penalty
+            return ops.mean(fake_logits) - ops.mean(real_logits) + self.gp_weight * penalty
         real_target = 1.0 - self.label_smoothing
         # Binary cross-entropy from logits, targets real_target (real) and 0 (fake).
-        real_loss = real_target * tf.nn.softplus(-real_logits) + (1.0 - real_target) * tf.nn.softplus(real_logits)
-        return tf.reduce_mean(real_loss) + tf.reduce_mean(tf.nn.softplus(fake_logits))
+        real_loss = real_target * ops.softplus(-real_logits) + (1.0 - real_target) * ops.softplus(real_logits)
+        return ops.mean(real_loss) + ops.mean(ops.softplus(fake_logits))
 
     def _generator_loss(self, fake_logits):
-        fake_logits = tf.cast(fake_logits, tf.float32)
+        fake_logits = ops.cast(fake_logits, "float32")
         if self.loss_name == "wgan_gp":
-            return -tf.reduce_mean(fake_logits)
-        return tf.reduce_mean(tf.nn.softplus(-fake_logits))  # non-saturating: -log D(G(z))
+            return -ops.mean(fake_logits)
+        return ops.mean(ops.softplus(-fake_logits))  # non-saturating: -log D(G(z))
 
-    def train_step(self, data):
+    def _update_monitors(self, d_loss, g_loss, real_logits, fake_logits):
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        self.d_acc_real_tracker.update_state(ops.mean(ops.cast(real_logits > 0, "float32")))
+        self.d_acc_fake_tracker.update_state(ops.mean(ops.cast(fake_logits <= 0, "float32")))
+        return {m.name: m.result() for m in self.metrics}
+
+    def train_step(self, *args):
+        """One GAN step (see the module docstring). Keras calls `train_step(data)` on
+        TensorFlow and `train_step(state, data)` on JAX; both run `_train_step_body`, the
+        JAX one statelessly (`kerazoo.models.gan._jax_step`)."""
+        return _step_module().train_step(self, *args)
+
+    def test_step(self, *args):
+        """Discriminator losses and accuracies on held-out real images (no updates)."""
+        return _step_module().test_step(self, *args)
+
+    def _train_step_body(self, data):
+        step = _step_module()
         real = data[0] if isinstance(data, (tuple, list)) else data
-        real = tf.cast(real, self.compute_dtype)
-        batch = tf.shape(real)[0]
+        real = ops.cast(real, self.compute_dtype)
+        batch = ops.shape(real)[0]
 
         # Stage 1: discriminator (critic) updates; the generator is only run forward.
+        d_variables = self.discriminator.trainable_variables
         for _ in range(self.critic_steps):
             fake = self.generator(self._latents(batch), training=True)
-            with tf.GradientTape() as tape:
+
+            def d_objective(fake=fake):
                 real_logits = self.discriminator(real, training=True)
                 fake_logits = self.discriminator(fake, training=True)
                 d_loss = self._discriminator_loss(real, fake, real_logits, fake_logits)
-                scaled = self.d_optimizer.scale_loss(d_loss)
-            grads = tape.gradient(scaled, self.discriminator.trainable_variables)
-            self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+                return self.d_optimizer.scale_loss(d_loss), (d_loss, real_logits, fake_logits)
+
+            (d_loss, real_logits, fake_logits), grads = step.value_and_grad(d_objective, d_variables)
+            step.apply(self.d_optimizer, grads, d_variables)
 
         # Stage 2: generator update through the (fixed) discriminator.
-        with tf.GradientTape() as tape:
+        g_variables = self.generator.trainable_variables
+
+        def g_objective():
             generated = self.generator(self._latents(batch), training=True)
-            g_logits = self.discriminator(generated, training=True)
-            g_loss = self._generator_loss(g_logits)
-            scaled = self.g_optimizer.scale_loss(g_loss)
-        grads = tape.gradient(scaled, self.generator.trainable_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+            g_loss = self._generator_loss(self.discriminator(generated, training=True))
+            return self.g_optimizer.scale_loss(g_loss), g_loss
+
+        g_loss, grads = step.value_and_grad(g_objective, g_variables)
+        step.apply(self.g_optimizer, grads, g_variables)
 
         # Stage 3: the EMA generator follows the generator's weights and BN statistics.
         if self.ema_generator is not None:
-            step = tf.cast(self.g_optimizer.iterations, tf.float32)
-            decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
+            t = ops.cast(self.g_optimizer.iterations, "float32")
+            decay = ops.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
             for target, source in zip(self.ema_generator.weights, self.generator.weights):
-                target.assign(decay * target + (1.0 - decay) * tf.cast(source, target.dtype))
+                target.assign(decay * target.value + (1.0 - decay) * ops.cast(source.value, target.dtype))
 
         # Stage 4: monitors (the last critic step's discriminator outputs).
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_acc_real_tracker.update_state(tf.reduce_mean(tf.cast(real_logits > 0, tf.float32)))
-        self.d_acc_fake_tracker.update_state(tf.reduce_mean(tf.cast(fake_logits <= 0, tf.float32)))
-        return {m.name: m.result() for m in self.metrics}
+        return self._update_monitors(d_loss, g_loss, real_logits, fake_logits)
 
-    def test_step(self, data):
-        """Discriminator losses and accuracies on held-out real images (no updates)."""
+    def _test_step_body(self, data):
         real = data[0] if isinstance(data, (tuple, list)) else data
-        real = tf.cast(real, self.compute_dtype)
-        batch = tf.shape(real)[0]
+        real = ops.cast(real, self.compute_dtype)
+        batch = ops.shape(real)[0]
         fake = self.generator(self._latents(batch), training=False)
         real_logits = self.discriminator(real, training=False)
         fake_logits = self.discriminator(fake, training=False)
         if self.loss_name == "wgan_gp":
-            d_loss = tf.reduce_mean(tf.cast(fake_logits, tf.float32)) - tf.reduce_mean(
-                tf.cast(real_logits, tf.float32))
+            d_loss = ops.mean(ops.cast(fake_logits, "float32")) - ops.mean(ops.cast(real_logits, "float32"))
         else:
             d_loss = self._discriminator_loss(real, fake, real_logits, fake_logits)
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(self._generator_loss(fake_logits))
-        self.d_acc_real_tracker.update_state(tf.reduce_mean(tf.cast(real_logits > 0, tf.float32)))
-        self.d_acc_fake_tracker.update_state(tf.reduce_mean(tf.cast(fake_logits <= 0, tf.float32)))
-        return {m.name: m.result() for m in self.metrics}
+        return self._update_monitors(d_loss, self._generator_loss(fake_logits), real_logits, fake_logits)
 
     def get_config(self):
         return {
@@ -449,7 +515,7 @@ class GAN(keras.Model):
 
     def generate_tensor(self, z):
         """Images from a float32 latent tensor (N, latent_dim) (graph-friendly, no checks)."""
-        return self.sampler(tf.cast(z, self.compute_dtype), training=False)
+        return self.sampler(ops.cast(z, self.compute_dtype), training=False)
 
     def sample_tensor(self, count, seed):
         """Images at `count` draws z ~ N(0, I), by stateless random ops.
@@ -462,7 +528,10 @@ class GAN(keras.Model):
 
     def serving_endpoints(self):
         """SavedModel signatures: `sample` (scalar int32 `count` and `seed`, deterministic in
-        them) and `generate` (latents (N, latent_dim) -> images)."""
+        them) and `generate` (latents (N, latent_dim) -> images). TensorFlow only (a
+        SavedModel is a TensorFlow export)."""
+        import tensorflow as tf
+
         counts = [tf.TensorSpec((), tf.int32, name="count"), tf.TensorSpec((), tf.int32, name="seed")]
         latents = [tf.TensorSpec((None, self.latent_dim), tf.float32, name="latents")]
         return {
@@ -477,11 +546,8 @@ class GAN(keras.Model):
         z = check_latents(z, self.latent_dim)
         batch_size = check_positive_int(batch_size, "batch_size")
         if "generate" not in self._functions:
-            self._functions["generate"] = tf.function(
-                self.generate_tensor,
-                input_signature=[tf.TensorSpec((None, self.latent_dim), tf.float32)],
-                reduce_retracing=True,
-            )
+            self._functions["generate"] = _step_module().inference_function(
+                self, self.generate_tensor, self.latent_dim)
         fn = self._functions["generate"]
         return np.concatenate(
             [np.asarray(fn(z[i : i + batch_size]), np.float32) for i in range(0, len(z), batch_size)])

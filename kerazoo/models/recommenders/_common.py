@@ -150,6 +150,52 @@ def check_new_user_ratings(ratings, n_items, name="ratings"):
     return items, arr[:, 1]
 
 
+# --------------------------------------------------------------------------- fine-tuning
+
+
+class FineTuneMixin:
+    """Tells a fine-tune from a first training: `trained` is True once the model's weights
+    came from `fit` or from a file (`.keras` / `.weights.h5`: Keras calls
+    `load_own_variables` on the model when it loads weights).
+
+    `fit_ratings` picks its defaults by it: a trained model (a zoo entry, say) continues
+    where its recipe ended, instead of restarting the recipe's schedule from its first,
+    large learning rate (which undoes the end of the training).
+    """
+
+    @property
+    def trained(self):
+        """Whether the weights come from training or from a file (see the class)."""
+        return getattr(self, "_trained", False)
+
+    def load_own_variables(self, store):
+        super().load_own_variables(store)
+        self._trained = True
+
+    def fit(self, *args, **kwargs):
+        history = super().fit(*args, **kwargs)
+        self._trained = True
+        return history
+
+
+# --------------------------------------------------------------------------- inference
+
+
+def predict_batch(model, x):
+    """`model.call(x)` (inference) compiled, as a numpy-ready tensor, on either backend.
+
+    TensorFlow: a `tf.function` of `call`, traced once with relaxed shapes (kept per
+    model). Other backends: Keras's own compiled `predict_on_batch` (jit on JAX).
+    """
+    if keras.backend.backend() != "tensorflow":
+        return model.predict_on_batch(x)
+    if getattr(model, "_compiled_predict", None) is None:
+        import tensorflow as tf
+
+        model._compiled_predict = tf.function(model.call, reduce_retracing=True)
+    return model._compiled_predict(x)
+
+
 # --------------------------------------------------------------------------- metrics
 
 

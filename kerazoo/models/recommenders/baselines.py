@@ -9,7 +9,6 @@ items a user has already seen.
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from kerazoo.models.recommenders._common import (
@@ -245,6 +244,9 @@ class BiasedMF(RecommenderMixin, keras.Model):
         return out
 
     def serving_endpoints(self):
+        """SavedModel signatures (TensorFlow only: a SavedModel is a TensorFlow export)."""
+        import tensorflow as tf
+
         pairs = tf.TensorSpec((None, 2), tf.int32, name="pairs")
         return {"predict_pairs": (lambda x: self.call(x), [pairs])}
 

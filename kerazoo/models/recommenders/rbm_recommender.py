@@ -5,13 +5,14 @@ import numbers
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from kerazoo.models.recommenders._common import (
+    FineTuneMixin,
     N_LEVELS,
     MaskedRMSE,
     RecommenderMixin,
+    predict_batch,
     check_count,
     check_fraction,
     check_history,
@@ -21,6 +22,11 @@ from kerazoo.models.recommenders._common import (
 )
 from kerazoo.utils.precision import check_dtype_policy
 from kerazoo.utils.validation import check_input_shape
+
+#: The defaults of a fine-tune of a trained model (`fit_ratings`): the recipe's constant
+#: learning rate and its averaging of the weights.
+FINE_TUNE_LEARNING_RATE = 0.002
+FINE_TUNE_EMA_MOMENTUM = 0.995
 
 #: The default growth of the number of Gibbs steps: CD-1 from epoch 0, CD-3 from
 #: epoch 15, CD-5 from epoch 25 (the paper starts at T=1 and raises T "as learning
@@ -79,7 +85,7 @@ class CDStepsSchedule(keras.callbacks.Callback):
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class RBMRecommender(RecommenderMixin, keras.Model):
+class RBMRecommender(FineTuneMixin, RecommenderMixin, keras.Model):
     r"""Restricted Boltzmann machine for collaborative filtering (user-based, softmax units).
 
     Each user is an RBM whose visible units are the items that user rated; all users share
@@ -331,59 +337,82 @@ class RBMRecommender(RecommenderMixin, keras.Model):
             rated = ops.maximum(ops.cast(rated, dtype), mask)
         return onehot, mask, rated
 
-    def _hidden_input(self, onehot, rated, flat_kernel):
-        flat = ops.reshape(onehot, (-1, self.n_items * N_LEVELS))
-        a = ops.matmul(flat, flat_kernel) + self._w(self.hidden_bias)
+    def _params(self, frozen=False):
+        """The effective parameters as tensors in the compute dtype: "kernel" (the flat W,
+        (n_items * 5, n_hidden)), "hidden_bias", "visible_bias" and, when `conditional`,
+        "implicit_kernel". `frozen`: behind `stop_gradient`, for the negative phase of CD
+        (whose Gibbs chain is held fixed; on JAX a loop with a traced length cannot be
+        differentiated, so nothing in it may depend on the weights)."""
+        p = {"kernel": self._flat_kernel(), "hidden_bias": self._w(self.hidden_bias),
+             "visible_bias": self._w(self.visible_bias)}
         if self.conditional:
-            a = a + ops.matmul(rated, self._w(self.implicit_kernel))
+            p["implicit_kernel"] = self._w(self.implicit_kernel)
+        if frozen:
+            p = {key: ops.stop_gradient(value) for key, value in p.items()}
+        return p
+
+    def _hidden_input(self, onehot, rated, p):
+        flat = ops.reshape(onehot, (-1, self.n_items * N_LEVELS))
+        a = ops.matmul(flat, p["kernel"]) + p["hidden_bias"]
+        if self.conditional:
+            a = a + ops.matmul(rated, p["implicit_kernel"])
         return a
 
-    def _visible_logits(self, hidden, flat_kernel):
-        logits = ops.matmul(hidden, ops.transpose(flat_kernel))
-        return ops.reshape(logits, (-1, self.n_items, N_LEVELS)) + self._w(self.visible_bias)
+    def _visible_logits(self, hidden, p):
+        logits = ops.matmul(hidden, ops.transpose(p["kernel"]))
+        return ops.reshape(logits, (-1, self.n_items, N_LEVELS)) + p["visible_bias"]
 
-    def _free_energy(self, onehot, rated, flat_kernel, hidden_mask=None):
+    def _free_energy(self, onehot, rated, p, hidden_mask=None):
         """F(V) per user: -sum v b - sum_j softplus(hidden input) (over the kept units)."""
-        a = self._hidden_input(onehot, rated, flat_kernel)
-        vb = ops.sum(onehot * self._w(self.visible_bias), axis=(1, 2))
+        a = self._hidden_input(onehot, rated, p)
+        vb = ops.sum(onehot * p["visible_bias"], axis=(1, 2))
         soft = ops.softplus(a)
         if hidden_mask is not None:
             soft = soft * hidden_mask
         return -vb - ops.sum(soft, axis=-1)
 
-    def _sample_visible(self, logits, mask):
+    def _chain_seed(self, base, index):
+        """The seed of the `index`-th draw inside the Gibbs loop. TensorFlow draws from the
+        model's SeedGenerator there (a variable, updated inside the loop); JAX cannot
+        update a variable inside a traced loop, so its draws are keyed by `base` (one
+        `SeedGenerator.next()` per step, drawn outside the loop) plus `[index, 0]`, which
+        gives independent streams (a counter-based generator hashes the whole key)."""
+        if base is None:
+            return self.seed_generator
+        return base + ops.cast(ops.stack([index, 0]), base.dtype)
+
+    def _sample_visible(self, logits, mask, seed=None):
         flat = ops.reshape(logits, (-1, N_LEVELS))
-        idx = keras.random.categorical(flat, 1, seed=self.seed_generator)[:, 0]
+        idx = keras.random.categorical(flat, 1, seed=self.seed_generator if seed is None else seed)[:, 0]
         onehot = ops.one_hot(idx, N_LEVELS, dtype=logits.dtype)
         return ops.reshape(onehot, ops.shape(logits)) * mask[..., None]
 
-    def _sample_hidden(self, prob):
-        u = keras.random.uniform(ops.shape(prob), seed=self.seed_generator)
+    def _sample_hidden(self, prob, seed=None):
+        u = keras.random.uniform(ops.shape(prob), seed=self.seed_generator if seed is None else seed)
         return ops.cast(u < ops.cast(prob, u.dtype), prob.dtype)
 
-    def _predict_from(self, onehot, rated, flat_kernel):
+    def _predict_from(self, onehot, rated, p):
         """Expected ratings (B, I) of every item, each item q conditioned on r_q = 1."""
         levels = ops.cast(ops.arange(1, N_LEVELS + 1), self.compute_dtype)
-        a = self._hidden_input(onehot, rated, flat_kernel)
-        kernel = ops.reshape(flat_kernel, (self.n_items, N_LEVELS, self.n_hidden))
+        a = self._hidden_input(onehot, rated, p)
+        kernel = ops.reshape(p["kernel"], (self.n_items, N_LEVELS, self.n_hidden))
         if self.conditional:
             # (B, I, F): the hidden input with the query item marked as rated.
-            a_q = a[:, None, :] + (1.0 - rated)[..., None] * self._w(self.implicit_kernel)[None]
+            a_q = a[:, None, :] + (1.0 - rated)[..., None] * p["implicit_kernel"][None]
         else:
             a_q = None
         keep = 1.0 - self.hidden_dropout  # the weight-scaling rule of dropout
         if self.prediction == "mean_field":
             if a_q is None:
-                logits = self._visible_logits(keep * ops.sigmoid(a), flat_kernel)
+                logits = self._visible_logits(keep * ops.sigmoid(a), p)
             else:
-                logits = ops.einsum("bif,ikf->bik", keep * ops.sigmoid(a_q), kernel) + self._w(
-                    self.visible_bias)
+                logits = ops.einsum("bif,ikf->bik", keep * ops.sigmoid(a_q), kernel) + p["visible_bias"]
         else:
             base = a[:, None, :] if a_q is None else a_q  # (B, 1 or I, F)
             # log p(v_q = k) = b_qk + sum_j softplus(a_qj + W_qjk) - sum_j softplus(a_qj) + const
             pre = base[:, :, None, :] + kernel[None]  # (B, I, K, F)
             logits = keep * (ops.sum(ops.softplus(pre), axis=-1) - ops.sum(
-                ops.softplus(base), axis=-1)[..., None]) + self._w(self.visible_bias)
+                ops.softplus(base), axis=-1)[..., None]) + p["visible_bias"]
         return ops.sum(ops.softmax(logits, axis=-1) * levels, axis=-1)
 
     # ------------------------------------------------------------------ Keras API
@@ -391,12 +420,12 @@ class RBMRecommender(RecommenderMixin, keras.Model):
     def call(self, inputs):
         """Expected ratings of every item, shape (B, n_items), given the users' ratings."""
         onehot, _, rated = self._inputs(inputs)
-        return self._predict_from(onehot, rated, self._flat_kernel())
+        return self._predict_from(onehot, rated, self._params())
 
     def transform(self, x):
         """P(h = 1 | V, r): the users' hidden features, (B, n_hidden)."""
         onehot, _, rated = self._inputs(x)
-        return ops.sigmoid(self._hidden_input(onehot, rated, self._flat_kernel()))
+        return ops.sigmoid(self._hidden_input(onehot, rated, self._params()))
 
     @property
     def metrics(self):
@@ -421,10 +450,22 @@ class RBMRecommender(RecommenderMixin, keras.Model):
             callbacks.insert(0, CDStepsSchedule(self.cd_k))
         return super().fit(x, y, *args, callbacks=callbacks, **kwargs)
 
-    def train_step(self, data):
-        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The whole CD step as a loss (Keras's own `train_step` runs it on every backend).
+
+        Training: the CD surrogate, mean F(V_data) - mean F(V_T) + weight decay, whose
+        gradient is the CD-T update (the chain V_T held fixed), and the monitors (`loss`,
+        `rmse` of the one-step mean-field reconstruction). Evaluation (`test_step`): see
+        `_evaluation_loss`. `y_pred` (the model's predictions) is not used.
+        """
+        del y_pred, sample_weight
+        if training:
+            return self._cd_loss(x)
+        return self._evaluation_loss(x, y)
+
+    def _cd_loss(self, x):
         onehot, mask, rated = self._inputs(x)
-        flat_kernel = ops.stop_gradient(self._flat_kernel())
+        frozen = self._params(frozen=True)
 
         # Hidden dropout: each user's RBM keeps a random subset of the hidden units in
         # both phases (Srivastava et al., 2014).
@@ -434,69 +475,65 @@ class RBMRecommender(RecommenderMixin, keras.Model):
             hidden_mask = ops.cast(u >= self.hidden_dropout, self.compute_dtype)
 
         def hidden_prob(v):
-            prob = ops.sigmoid(self._hidden_input(v, rated, flat_kernel))
+            prob = ops.sigmoid(self._hidden_input(v, rated, frozen))
             return prob if hidden_mask is None else prob * hidden_mask
 
         # Negative phase: T Gibbs steps over the rated items, from the data.
         h0 = hidden_prob(onehot)
+        base = None if keras.backend.backend() == "tensorflow" else self.seed_generator.next()
 
-        def gibbs(_, state):
+        def gibbs(i, state):
             h_sample, _ = state
-            logits = self._visible_logits(h_sample, flat_kernel)
-            v_sample = self._sample_visible(logits, mask)
+            logits = self._visible_logits(h_sample, frozen)
+            v_sample = self._sample_visible(logits, mask, self._chain_seed(base, 2 * i + 1))
             h_prob = hidden_prob(v_sample)
             v_prob = ops.softmax(logits, axis=-1) * mask[..., None]
-            return self._sample_hidden(h_prob), v_prob
+            return self._sample_hidden(h_prob, self._chain_seed(base, 2 * i + 2)), v_prob
 
-        _, v_neg = ops.fori_loop(0, self.cd_steps, gibbs, (self._sample_hidden(h0), onehot))
+        h_start = self._sample_hidden(h0, self._chain_seed(base, 0))
+        _, v_neg = ops.fori_loop(0, self.cd_steps.value, gibbs, (h_start, onehot))
         v_neg = ops.stop_gradient(v_neg)
 
-        variables = self.trainable_variables
-        with tf.GradientTape() as tape:
-            kernel = self._flat_kernel()
-            # The free energies (sums over items and units) and the loss in float32.
-            f_data = ops.cast(self._free_energy(onehot, rated, kernel, hidden_mask), "float32")
-            f_model = ops.cast(self._free_energy(v_neg, rated, kernel, hidden_mask), "float32")
-            gap = ops.mean(f_data) - ops.mean(f_model)
-            decay = sum(ops.sum(ops.square(ops.cast(w, "float32"))) for w in self._decayed())
-            loss = gap + 0.5 * self.weight_decay * decay
-            scaled = self.optimizer.scale_loss(loss)  # a LossScaleOptimizer's scale
-        grads = tape.gradient(scaled, variables)
-        self.optimizer.apply_gradients(zip(grads, variables))
+        params = self._params()
+        # The free energies (sums over items and units) and the loss in float32.
+        f_data = ops.cast(self._free_energy(onehot, rated, params, hidden_mask), "float32")
+        f_model = ops.cast(self._free_energy(v_neg, rated, params, hidden_mask), "float32")
+        gap = ops.mean(f_data) - ops.mean(f_model)
+        decay = sum(ops.sum(ops.square(ops.cast(w, "float32"))) for w in self._decayed())
+        loss = gap + 0.5 * self.weight_decay * decay
 
         # Monitoring: the one-step mean-field reconstruction of the observed ratings
         # (through the kept hidden units).
         levels = ops.cast(ops.arange(1, N_LEVELS + 1), self.compute_dtype)
-        recon = ops.sum(ops.softmax(self._visible_logits(h0, flat_kernel), axis=-1) * levels, -1)
+        recon = ops.sum(ops.softmax(self._visible_logits(h0, frozen), axis=-1) * levels, -1)
         observed = ops.sum(onehot * levels, axis=-1)
         self.loss_tracker.update_state(loss)
         self.rmse_tracker.update_state(observed, recon * mask)
-        return {m.name: m.result() for m in self.metrics}
+        return loss
 
-    def test_step(self, data):
+    def _evaluation_loss(self, x, y):
         """With y (held-out ratings, 0 = missing): `rmse` of the predictions of y's entries
         (the conditional RBM sees which entries, not their values) and `loss` their mean
         squared error; without y: the same for the one-step reconstruction of x."""
-        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
         onehot, mask, rated = self._inputs(x)
-        kernel = self._flat_kernel()
+        p = self._params()
         levels = ops.cast(ops.arange(1, N_LEVELS + 1), self.compute_dtype)
         if y is None:
-            h = (1.0 - self.hidden_dropout) * ops.sigmoid(self._hidden_input(onehot, rated, kernel))
+            h = (1.0 - self.hidden_dropout) * ops.sigmoid(self._hidden_input(onehot, rated, p))
             target = ops.sum(onehot * levels, axis=-1)
-            pred = ops.sum(ops.softmax(self._visible_logits(h, kernel), axis=-1) * levels, -1)
+            pred = ops.sum(ops.softmax(self._visible_logits(h, p), axis=-1) * levels, -1)
         else:
             target = ops.cast(y, self.compute_dtype)
             if self.conditional:
                 rated = ops.maximum(rated, ops.cast(target > 0, self.compute_dtype))
-            pred = self._predict_from(onehot, rated, kernel)
+            pred = self._predict_from(onehot, rated, p)
         target, pred = ops.cast(target, "float32"), ops.cast(pred, "float32")
         observed = ops.cast(target > 0, "float32")
         sq = ops.sum(observed * ops.square(pred - target))
-        self.loss_tracker.update_state(sq / ops.maximum(ops.sum(observed), 1.0),
-                                       sample_weight=ops.sum(observed))
+        mse = sq / ops.maximum(ops.sum(observed), 1.0)
+        self.loss_tracker.update_state(mse, sample_weight=ops.sum(observed))
         self.rmse_tracker.update_state(target, pred)
-        return {m.name: m.result() for m in self.metrics}
+        return mse
 
     # ------------------------------------------------------------------ data and training
 
@@ -536,7 +573,7 @@ class RBMRecommender(RecommenderMixin, keras.Model):
 
     def fit_ratings(self, history, epochs=30, batch_size=10, validation=None, rated=None,
                     callbacks=(), verbose="auto", init_biases="auto", shuffle=True,
-                    learning_rate=None, lr_decay=1.0, ema_momentum=0.0):
+                    learning_rate="auto", lr_decay=1.0, ema_momentum="auto"):
         """Trains on a rating history; compiles with the defaults first if not compiled.
 
         Args:
@@ -552,17 +589,44 @@ class RBMRecommender(RecommenderMixin, keras.Model):
                 they are still all zero (a new model); True or False forces it.
             learning_rate: compile with Adam(learning_rate), multiplied by `lr_decay`
                 after every epoch; None keeps the model's compile() (or the defaults).
+                "auto" (the default): None for a model that is not `trained` yet, and
+                for a trained one the recipe's constant rate, `FINE_TUNE_LEARNING_RATE`
+                = 0.002 (see below).
             lr_decay: the per-epoch learning-rate factor, in (0, 1].
-            ema_momentum: > 0 (with `learning_rate`) averages the weights over training:
+            ema_momentum: "auto" (the default): the recipe's 0.995 when fine-tuning a
+                `trained` model at the default rate, else 0. A number > 0 (with
+                `learning_rate`) averages the weights over training:
                 the model ends with the exponential moving average of its iterates,
                 w_avg <- m w_avg + (1 - m) w after every step (Polyak averaging, Keras'
                 `use_ema`), which smooths out the noise of the CD updates. The model is
                 then re-compiled without averaging (Adam(learning_rate)), so that a later
                 `fit` trains the weights themselves.
+        A `trained` model (fitted before, or loaded from a file: a zoo entry) is
+        fine-tuned where its recipe ended: at the recipe's rate, Adam(0.002), with its
+        averaging of the weights (EMA 0.995: the published weights are such an average,
+        and plain iterates at that rate are noisier), and with the chains at the last
+        stage of `cd_k` (CD-5 for the default schedule) from the first epoch, rather
+        than the schedule restarting at CD-1 (pass a `CDStepsSchedule` in `callbacks` to
+        choose). One epoch of this default fine-tune on the training fold moves the
+        published entry's u1 RMSE by less than 0.005.
+
         Returns:
             The Keras `History` (its `val_rmse` is that of the current, not the averaged,
             weights).
         """
+        trained = self.trained
+        if isinstance(learning_rate, str):
+            if learning_rate != "auto":
+                raise ValueError(
+                    "`learning_rate` must be 'auto', a positive number or None. "
+                    f"Received: learning_rate={learning_rate!r}")
+            learning_rate = FINE_TUNE_LEARNING_RATE if trained else None
+        if isinstance(ema_momentum, str):
+            if ema_momentum != "auto":
+                raise ValueError(
+                    "`ema_momentum` must be 'auto' or a number in [0, 1). "
+                    f"Received: ema_momentum={ema_momentum!r}")
+            ema_momentum = FINE_TUNE_EMA_MOMENTUM if trained and learning_rate is not None else 0.0
         ema_momentum = check_fraction(ema_momentum, "ema_momentum")
         if isinstance(lr_decay, bool) or not isinstance(lr_decay, numbers.Real) or not (
             0 < lr_decay <= 1
@@ -597,8 +661,12 @@ class RBMRecommender(RecommenderMixin, keras.Model):
         val = None
         if validation is not None:
             val = (x, ratings_matrix(validation, self.n_users, self.n_items))
+        callbacks = list(callbacks)
+        if trained and not any(isinstance(c, CDStepsSchedule) for c in callbacks):
+            # A fine-tune continues where the recipe ended: at its last, longest chains.
+            callbacks.insert(0, CDStepsSchedule(self.cd_k[-1][1]))
         out = self.fit(x, epochs=epochs, batch_size=batch_size, validation_data=val,
-                       callbacks=list(callbacks), verbose=verbose, shuffle=shuffle)
+                       callbacks=callbacks, verbose=verbose, shuffle=shuffle)
         if ema_momentum:
             # `fit` has swapped the averages in; later training starts from them, plainly.
             self.compile(optimizer=keras.optimizers.Adam(learning_rate=float(learning_rate)))
@@ -617,9 +685,7 @@ class RBMRecommender(RecommenderMixin, keras.Model):
         return np.concatenate(out) if out else np.zeros((0, self.n_items), np.float32)
 
     def _predict_fn(self, x):
-        if getattr(self, "_compiled_predict", None) is None:
-            self._compiled_predict = tf.function(self.call, reduce_retracing=True)
-        return self._compiled_predict(x)
+        return predict_batch(self, x)
 
     def _predict_pairs(self, users, items, matrix):
         # The queried pairs count as rated: the conditional RBM's implicit information.
@@ -638,6 +704,9 @@ class RBMRecommender(RecommenderMixin, keras.Model):
         return self._predict_rows(np.arange(matrix.shape[0]), matrix, None)
 
     def serving_endpoints(self):
+        """SavedModel signatures (TensorFlow only: a SavedModel is a TensorFlow export)."""
+        import tensorflow as tf
+
         ratings = tf.TensorSpec((None, self.n_items), tf.int32, name="ratings")
         endpoints = {
             "predict_ratings": (lambda r: self.call(r), [ratings]),

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 import kerazoo
 
@@ -27,7 +26,10 @@ def test_card_states_the_distance_coverage_and_anchors(entry):
         assert text in card
 
 
+@pytest.mark.tensorflow_only
 def test_saved_model_sample_matches_the_keras_model(entry):
+    import tensorflow as tf
+
     model = kerazoo.load(NAME, zoo_dir=entry.parent)
     served = tf.saved_model.load(str(entry / "saved_model"))
     (out,) = served.signatures["sample"](count=tf.constant(5, tf.int32), seed=tf.constant(3, tf.int32)).values()

@@ -119,6 +119,7 @@ def test_saves_loads_and_fine_tunes(planted, planted_autorec, tmp_path):
     assert np.isfinite(history.history["loss"][0]) and "rmse" in history.history
 
 
+@pytest.mark.tensorflow_only
 def test_saved_model_endpoints(planted_autorec, tmp_path):
     names = export_saved_model(planted_autorec, tmp_path / "sm")
     shapes = run_signatures(tmp_path / "sm")
@@ -157,3 +158,33 @@ def test_build_on_a_new_instance_is_keras_build():
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match=r"AutoRec takes rating vectors of shape \(N, 6\)\. Received: input_shape=\(None, 5\)"):
         AutoRec(n_hidden=4, n_users=6, n_items=5).build((None, 5))
+
+
+def initial_rate(model):
+    return keras.optimizers.serialize(model.optimizer)["config"]["learning_rate"]["config"][
+        "initial_learning_rate"]
+
+
+def test_fit_ratings_defaults_follow_the_recipe_then_fine_tune(planted, tmp_path):
+    # A new model trains by the recipe (Adam(1e-3) x 0.97 per epoch); a trained or loaded
+    # one is fine-tuned from the rate at which the recipe's 80 epochs end (issue 31).
+    from kerazoo.models.recommenders.autorec import FINE_TUNE_LEARNING_RATE
+
+    train, _ = planted
+    model = AutoRec(n_hidden=4, n_users=120, n_items=40, seed=0)
+    assert not model.trained
+    model.fit_ratings(train, epochs=1, batch_size=16, verbose=0)
+    assert model.trained
+    assert initial_rate(model) == pytest.approx(1e-3)
+    assert FINE_TUNE_LEARNING_RATE == pytest.approx(1e-3 * 0.97**79) and FINE_TUNE_LEARNING_RATE < 1e-4
+    model.fit_ratings(train, epochs=1, batch_size=16, verbose=0)
+    assert initial_rate(model) == pytest.approx(FINE_TUNE_LEARNING_RATE)
+    model.save(tmp_path / "a.keras")
+    again = keras.saving.load_model(tmp_path / "a.keras")
+    assert again.trained and not AutoRec(n_hidden=4, n_users=120, n_items=40).trained
+    again.fit_ratings(train, epochs=1, batch_size=16, verbose=0)
+    assert initial_rate(again) == pytest.approx(FINE_TUNE_LEARNING_RATE)
+    again.fit_ratings(train, epochs=1, batch_size=16, learning_rate=0.01, verbose=0)
+    assert initial_rate(again) == pytest.approx(0.01)
+    with pytest.raises(ValueError, match="Received: learning_rate='fast'"):
+        again.fit_ratings(train, learning_rate="fast")

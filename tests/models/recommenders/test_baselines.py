@@ -86,10 +86,15 @@ def test_biased_mf_fold_in_is_a_ridge_regression(planted, planted_mf):
 def test_biased_mf_saves_loads_and_serves(planted, planted_mf, tmp_path):
     train, _ = planted
     run_saving_test(planted_mf, tmp_path, methods=[("predict_matrix", {"history": train})])
+
+
+@pytest.mark.tensorflow_only
+def test_biased_mf_serves_pairs(planted_mf, tmp_path):
     export_saved_model(planted_mf, tmp_path / "sm")
     assert run_signatures(tmp_path / "sm")["predict_pairs"]["output_0"] == (2,)
 
 
+@pytest.mark.tensorflow_only
 def test_a_called_biased_mf_exports_a_serving_function_on_integer_pairs(tmp_path):
     # Issue 32: BiasedMF marked itself built in __init__, so Keras recorded no input shape
     # and export() refused it ("has never called").

@@ -59,7 +59,7 @@ def test_free_energy_is_minus_log_of_the_summed_out_joint(conditional):
     v = onehot_of(ratings)
     brute = -np.log(sum(np.exp(-energy(model, v, rated, h)) for h in HIDDEN_STATES))
     got = model._free_energy(v[None].astype("float32"), rated[None].astype("float32"),
-                             model._flat_kernel())
+                             model._params())
     assert float(got[0]) == pytest.approx(brute, rel=1e-5)
 
 
@@ -217,8 +217,14 @@ def test_weight_averaging_ends_at_the_moving_average_of_the_iterates(planted):
     model = RBMRecommender(n_hidden=4, n_users=120, n_items=40, cd_k=1, seed=0)
     model.init_visible_bias(train)
     seen = [[keras.ops.convert_to_numpy(v).copy() for v in model.trainable_variables]]
-    record = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(
-        [keras.ops.convert_to_numpy(v).copy() for v in model.trainable_variables]))
+
+    class Record(keras.callbacks.Callback):
+        # Through `self.model`: on JAX, Keras syncs the training state into the variables
+        # when a callback asks for its model.
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append([keras.ops.convert_to_numpy(v).copy() for v in self.model.trainable_variables])
+
+    record = Record()
     model.fit_ratings(train, epochs=2, batch_size=40, learning_rate=0.05, ema_momentum=0.8,
                       callbacks=[record], verbose=0, shuffle=False)
     assert len(seen) == 1 + 2 * 3  # the initial weights, then 3 steps per epoch
@@ -360,6 +366,7 @@ def test_saves_loads_and_fine_tunes(planted, planted_rbm, tmp_path):
     assert np.isfinite(history.history["loss"][0])
 
 
+@pytest.mark.tensorflow_only
 def test_saved_model_endpoints_take_a_rating_matrix(planted_rbm, tmp_path):
     names = export_saved_model(planted_rbm, tmp_path / "sm")
     assert set(names) == {"predict_ratings", "transform", "predict_ratings_implicit",
@@ -370,6 +377,7 @@ def test_saved_model_endpoints_take_a_rating_matrix(planted_rbm, tmp_path):
     assert shapes["predict_ratings_implicit"]["output_0"] == (2, 40)
 
 
+@pytest.mark.tensorflow_only
 def test_a_called_model_exports_a_serving_function(tmp_path):
     # Issue 32: the model marked itself built in __init__, so Keras recorded no input shape
     # and export() refused it ("has never called").
@@ -412,3 +420,29 @@ def test_trains_and_predicts_under_the_global_mixed_float16_policy(planted):
     rmse = history.history["val_rmse"]
     assert rmse[-1] < 1.0 and rmse[-1] < 0.75 * rmse[0], rmse
     assert mixed.predict_ratings(test[:, 0], test[:, 1], history=train).dtype == np.float32
+
+
+def test_fit_ratings_of_a_trained_model_continues_the_recipe(planted, tmp_path):
+    # A trained (or loaded) model is fine-tuned at the recipe's rate with its averaging and
+    # at the last CD stage from the first epoch; a new model starts the schedule at CD-1.
+    train, _ = planted
+    model = RBMRecommender(n_hidden=4, n_users=120, n_items=40, cd_k=[[0, 1], [5, 3]], seed=0)
+    seen = []
+
+    class Steps(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(int(keras.ops.convert_to_numpy(self.model.cd_steps)))
+
+    model.fit_ratings(train, epochs=1, batch_size=40, verbose=0, callbacks=[Steps()])
+    assert seen == [1] and model.trained
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.002) and not model.optimizer.use_ema
+    model.save(tmp_path / "r.keras")
+    again = keras.saving.load_model(tmp_path / "r.keras")
+    assert again.trained
+    before = [keras.ops.convert_to_numpy(v).copy() for v in again.trainable_variables]
+    again.fit_ratings(train, epochs=1, batch_size=40, verbose=0, callbacks=[Steps()])
+    assert seen == [1, 3]
+    # The averaging optimizer of the fine-tune was swapped for a plain one at the end.
+    assert float(again.optimizer.learning_rate) == pytest.approx(0.002) and not again.optimizer.use_ema
+    assert any(not np.allclose(a, keras.ops.convert_to_numpy(b))
+               for a, b in zip(before, again.trainable_variables))
