@@ -288,7 +288,7 @@ def clear_cache():
     """Removes the cached entries, temporary folders and locks; returns the names removed.
 
     Only what kerazoo puts in the cache folder is removed (folders named like a zoo entry,
-    `.tmp-*` folders, `.urls` and `.locks`), so a cache folder that holds anything else keeps it.
+    `.tmp-*` folders, `.urls`, `.hf` and `.locks`), so a cache folder that holds anything else keeps it.
     """
     cache = cache_dir()
     removed = []
@@ -302,7 +302,7 @@ def clear_cache():
         if child.is_dir() and NAME_PATTERN.match(child.name):
             shutil.rmtree(child)
             removed.append(child.name)
-        elif child.is_dir() and (child.name.startswith(".tmp-") or child.name in (_LOCKS, ".urls")):
+        elif child.is_dir() and (child.name.startswith(".tmp-") or child.name in (_LOCKS, ".urls", ".hf")):
             shutil.rmtree(child, ignore_errors=True)
     return removed
 
