@@ -123,11 +123,17 @@ def _fetcher(base, name, tmp, files):
                         retry_if_failed=_retries())
 
 
+#: Bytes read per chunk: pooch's default (1 KiB) spends more time in Python per chunk than
+#: on the wire for the zoo's multi-megabyte files (benchmarks/fetch.py).
+CHUNK_SIZE = 1 << 20
+
+
 def _download(fetcher, rel, progress):
     """One file of the entry through pooch's HTTP downloader (requests, with a timeout)."""
     import pooch
 
-    return fetcher.fetch(rel, downloader=pooch.HTTPDownloader(progressbar=progress, timeout=TIMEOUT_S))
+    return fetcher.fetch(rel, downloader=pooch.HTTPDownloader(
+        progressbar=progress, timeout=TIMEOUT_S, chunk_size=CHUNK_SIZE))
 
 
 def fetch(name, mirror=None, progress=False, force=False):
