@@ -197,7 +197,7 @@ def test_bounded_retries_then_a_clear_error(site, server, env, monkeypatch):
 
 
 def test_unknown_handle_scheme_lists_the_supported_ones(env):
-    with pytest.raises(ValueError, match=r"'s3://'.*Supported: https://, http://, file://"):
+    with pytest.raises(ValueError, match=r"'s3://'.*Supported: hf://, https://, http://, file://"):
         kerazoo.load("s3://bucket/rbm.fashion_mnist")
 
 
