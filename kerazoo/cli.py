@@ -4,6 +4,8 @@
     kerazoo info NAME                  a model's card and metrics
     kerazoo fetch NAME|--all           download registered entries into the cache ahead of time
     kerazoo cache [--clear]            show or clear the cache of entries fetched from the mirror
+    kerazoo export NAME DIR            write an entry in Keras 3's unzipped layout, with its card
+    kerazoo push NAME hf://org/repo    upload an entry to the Hugging Face Hub
     kerazoo verify [NAME]              check every file's sha256; run the SavedModel signatures of pinned entries
     kerazoo train JOB [--publish NAME] re-create a zoo entry from its job file
     kerazoo tune JOB                   keras-tuner search around a job's recipe (resumable, distributed)
@@ -235,6 +237,43 @@ def _cache(sub):
         for name in names:
             print(f"  {name}  {mirror.cache_size(name) / 2**20:.1f} MB")
         print(f"{len(names)} cached entries.")
+        return 0
+
+    return run
+
+
+@verb("export", "write a zoo entry in Keras 3's unzipped layout (config.json, model.weights.h5, "
+      "metadata.json) with its card: keras.saving.load_model(DIR) reads it")
+def _export(sub):
+    sub.add_argument("name", help="a zoo name (or an entry folder / handle)")
+    sub.add_argument("dir", help="the folder to write (must not exist, or be empty)")
+    sub.add_argument("--force", action="store_true", help="replace the content of a folder that is not empty")
+    _zoo_arg(sub)
+
+    def run(args):
+        from kerazoo.hub.unzipped import export_entry
+
+        path = export_entry(args.name, args.dir, zoo_dir=args.zoo, overwrite=args.force)
+        print(f"Exported {args.name} to {path}: load it with keras.saving.load_model({str(path)!r}) "
+              "after `import kerazoo`, or upload it with `kerazoo push`.")
+        return 0
+
+    return run
+
+
+@verb("push", "upload a zoo entry to the Hugging Face Hub (hf://org/repo) in the layout of `export`")
+def _push(sub):
+    sub.add_argument("name", help="a zoo name (or an entry folder / handle)")
+    sub.add_argument("handle", help="the model repository, hf://org/repo (created if needed)")
+    sub.add_argument("--private", action="store_true", help="create the repository as private")
+    _zoo_arg(sub)
+
+    def run(args):
+        from kerazoo.hub.hf import push
+
+        url = push(args.name, args.handle, zoo_dir=args.zoo, private=args.private or None)
+        print(f"Pushed {args.name} to {args.handle} ({url}): load it with "
+              f"kerazoo.load({args.handle!r}) or keras.saving.load_model({args.handle!r}).")
         return 0
 
     return run

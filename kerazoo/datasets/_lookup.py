@@ -9,9 +9,11 @@ For each request a loader asks for the files it needs, and `locate` looks, in th
 2. ``$KERAZOO_DATA_DIR``: a root with one subfolder per data set (``fashion-mnist/`` or
    ``fashion_mnist/``, ``mnist/``, ``ml-100k/``). It may hold some data sets and not
    others: a data set that is missing there falls through to the next location.
-3. standard system locations, `SYSTEM_LOCATIONS` (Debian's ``dataset-fashion-mnist``
+3. a tensorflow-datasets copy (``$TFDS_DATA_DIR``, else ``~/tensorflow_datasets``), read
+   without downloading, where it can give kerazoo's split (see `kerazoo.datasets._tfds`).
+4. standard system locations, `SYSTEM_LOCATIONS` (Debian's ``dataset-fashion-mnist``
    installs ``/usr/share/datasets/fashion-mnist``).
-4. a download (done by the loader, through Keras, with checksums).
+5. a download (done by the loader, through Keras, with checksums).
 
 A location counts for a request only if it holds every file the request needs (some
 copies hold a part of a data set, e.g. only the MNIST test files).
@@ -92,7 +94,7 @@ def _files_in(folder, required):
     return found, None
 
 
-def locate(spec, required, data_dir=None, tried=None):
+def locate(spec, required, data_dir=None, tried=None, system=True):
     """Finds a local copy holding every required file.
 
     Args:
@@ -101,6 +103,8 @@ def locate(spec, required, data_dir=None, tried=None):
             one file (e.g. ``("t10k-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte")``).
         data_dir: the explicit folder, or None.
         tried: a `Tried` to record the locations in (for the error message of the caller).
+        system: also look in the system locations (False: the caller looks at a TFDS copy
+            first, then calls `locate_system`).
 
     Returns:
         A dict from the first name of each requirement to the path found, all in one
@@ -140,7 +144,11 @@ def locate(spec, required, data_dir=None, tried=None):
             tried.add(Path(env_root).expanduser() / sub, f"{why} (from ${ENV_VAR})")
     else:
         tried.add(f"${ENV_VAR}", "not set")
+    return locate_system(spec, required, tried) if system else None
 
+
+def locate_system(spec, required, tried):
+    """The system locations step of `locate` (after `$KERAZOO_DATA_DIR` and TFDS)."""
     for folder in SYSTEM_LOCATIONS.get(spec.key, ()):
         found, why = _files_in(folder, required)
         if found:

@@ -9,6 +9,7 @@ from kerazoo.datasets._lookup import (
     DatasetIntegrityError,
     Tried,
     locate,
+    locate_system,
     not_found_error,
 )
 from kerazoo.datasets.idx import read_idx
@@ -133,7 +134,13 @@ def load_images(spec, split, data_dir, download, expected_sha256=None):
     officials = tuple(dict.fromkeys(SPLIT_SLICES[p][0] for p in parts))
     required = [req for official in officials for req in _requirements(official)]
     tried = Tried()
-    paths = locate(spec, required, data_dir, tried)
+    paths = locate(spec, required, data_dir, tried, system=False)
+    raw = None
+    if paths is None and data_dir is None:
+        raw = _from_tfds(spec, parts, officials, tried)
+        if raw is not None:
+            return _whole_parts(raw, parts)
+        paths = locate_system(spec, required, tried)
     if paths is not None:
         raw = {official: _read_local(paths, official) for official in officials}
     else:
@@ -148,6 +155,40 @@ def load_images(spec, split, data_dir, download, expected_sha256=None):
     for part in parts:
         official, start, stop = SPLIT_SLICES[part]
         pieces.append((raw[official][0][start:stop], raw[official][1][start:stop]))
+    return _assemble(pieces)
+
+
+def _from_tfds(spec, parts, officials, tried):
+    """`{official: (images, labels)}` from a TFDS copy of `spec.key`, or None (recorded in
+    `tried`) when there is none or when it cannot give `parts` (a shuffled copy serves only
+    whole official parts: 'test' and 'train+validation')."""
+    from kerazoo.datasets import _tfds
+
+    directory = _tfds.find_copy(spec.key, tried)
+    if directory is None:
+        return None
+    if ("train" in parts) != ("validation" in parts):
+        tried.add(directory, _tfds.cannot_split(directory))
+        return None
+    return {official: _check_official(
+                official, *_tfds.read_image_split(directory, official, N_CLASSES),
+                f"{directory} ({official} images)", f"{directory} ({official} labels)")
+            for official in officials}
+
+
+def _whole_parts(raw, parts):
+    """The pieces of a TFDS copy for `parts`: each official part whole, train+validation as
+    the whole training split (in the copy's order)."""
+    pieces, done = [], set()
+    for part in parts:
+        official = SPLIT_SLICES[part][0]
+        if official not in done:
+            done.add(official)
+            pieces.append(raw[official])
+    return _assemble(pieces)
+
+
+def _assemble(pieces):
     n = sum(len(y) for _, y in pieces)
     x = np.empty((n,) + IMAGE_SIZE + (1,), dtype=np.float32)
     y = np.empty((n,), dtype=np.int64)

@@ -81,6 +81,7 @@ def _find(required, data_dir, what):
     paths = locate(SPEC, required, data_dir, tried)
     if paths is not None:
         return paths
+    _note_tfds(tried)
     try:
         folder = _downloaded_folder(_download)
     except DatasetIntegrityError:
@@ -91,6 +92,22 @@ def _find(required, data_dir, what):
     if paths is None:
         raise DatasetIntegrityError(f"The downloaded MovieLens-100k copy {folder}: {why}.")
     return paths
+
+
+#: TFDS's name of MovieLens-100k's ratings (`tensorflow_datasets`, `movielens` builder).
+TFDS_NAME = "movielens/100k-ratings"
+
+
+def _note_tfds(tried):
+    """Records why a TFDS copy of MovieLens-100k is not used: it has no u1-u5 folds."""
+    from kerazoo.datasets import _tfds
+
+    directory = _tfds.find_copy(TFDS_NAME, Tried())
+    if directory is not None:
+        tried.add(directory, (
+            f"a TFDS copy of {TFDS_NAME}, not used: it holds the 100,000 ratings as one "
+            "'train' split, without the u1-u5 folds (u1.base/u1.test ...) kerazoo trains and "
+            "evaluates on, and kerazoo does not make up folds"))
 
 
 def _cache_key(path):

@@ -9,7 +9,13 @@ on first use (`export`'s names through PEP 562, `publish` and `load` inside the 
 import importlib as _importlib
 
 from kerazoo.hub.card import ModelCard, render_card
-from kerazoo.hub.errors import EntryExistsError, FetchError, IntegrityError, UnknownModelError
+from kerazoo.hub.errors import (
+    EntryExistsError,
+    FetchError,
+    IntegrityError,
+    PushError,
+    UnknownModelError,
+)
 from kerazoo.hub.load import (
     entry_metadata,
     list_entries,
@@ -25,6 +31,8 @@ from kerazoo.hub.paths import default_zoo_dir, resolve_zoo_dir
 from kerazoo.hub.publish import check_publishable, publish, unpublish, update_card
 
 _LAZY = {
+    "export_entry": "unzipped",
+    "push": "hf",
     "export_saved_model": "export",
     "run_signatures": "export",
 }
@@ -34,10 +42,12 @@ __all__ = [
     "FetchError",
     "IntegrityError",
     "ModelCard",
+    "PushError",
     "UnknownModelError",
     "check_publishable",
     "default_zoo_dir",
     "entry_metadata",
+    "export_entry",
     "export_saved_model",
     "list_entries",
     "list_models",
@@ -45,6 +55,7 @@ __all__ = [
     "model_card",
     "pinned_by_registry",
     "publish",
+    "push",
     "render_card",
     "resolve_zoo_dir",
     "run_signatures",

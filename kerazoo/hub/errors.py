@@ -23,3 +23,8 @@ class FetchError(OSError):
     """A zoo entry could not be downloaded from the mirror (unreachable, an HTTP error, a cut
     connection, a timeout). The message names the URL, the entry and how to get it otherwise.
     """
+
+
+class PushError(OSError):
+    """Uploading an entry to the Hugging Face Hub failed; the message names the repository
+    and the endpoint."""

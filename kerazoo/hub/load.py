@@ -219,7 +219,7 @@ def verify_entry(directory, index_record=None):
 
 
 #: Handle schemes `load` accepts, besides zoo names and local paths.
-HANDLE_SCHEMES = ("https://", "http://", "file://")
+HANDLE_SCHEMES = ("hf://", "https://", "http://", "file://")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
@@ -228,10 +228,16 @@ def _resolve_handle(handle):
 
     `https://host/path/NAME` (or `http://`) is an entry folder on any static server, fetched
     into the cache and checked against its own `metadata.json` (not pinned by the package:
-    a warning says so); `file://PATH` is a local path.
+    a warning says so); `hf://org/repo[@revision]` is a Hugging Face Hub repository holding
+    an entry (`kerazoo.hub.hf`, checked and warned about the same way); `file://PATH` is a
+    local path.
     """
     if handle.startswith("file://"):
         return Path(handle[len("file://"):])
+    if handle.startswith("hf://"):
+        from kerazoo.hub.hf import fetch_hf
+
+        return fetch_hf(handle)
     if handle.startswith(("https://", "http://")):
         from kerazoo.hub.mirror import fetch_url
 
@@ -297,7 +303,11 @@ def load(name_or_path, zoo_dir=None, compile=True, mirror=None):
     `kerazoo.hub.mirror.DEFAULT_MIRROR_URL`) into the cache, every file checked against the
     sha256 shipped in the package (`kerazoo.hub.mirror`). A name is never looked up in the
     working directory; a path (a `pathlib.Path`, or a string with a separator
-    or ending in `.keras`) may be an entry folder or a plain `.keras` file. Every file of an
+    or ending in `.keras`) may be an entry folder (as in `zoo/`, or in Keras 3's unzipped
+    layout as `kerazoo export` writes it) or a plain `.keras` file; a handle
+    (`hf://org/repo`, `https://host/path/NAME`) is an entry folder downloaded into the cache
+    and checked against its own `metadata.json` (a warning says it is not pinned by the
+    package). Every file of an
     entry is checked against the sha256 in its metadata (and the metadata against the
     index) before anything is deserialized, and the model is loaded with `safe_mode=True`
     from the very bytes that were checked (a private copy), never from the zoo file again.
@@ -316,15 +326,27 @@ def load(name_or_path, zoo_dir=None, compile=True, mirror=None):
 
     import kerazoo.models  # noqa: F401  (registers every serializable class)
 
+    from kerazoo.hub.unzipped import CONFIG_FILE, WEIGHTS_FILE
+
     target, record = _resolve(name_or_path, zoo_dir, mirror=mirror)
     with contextlib.ExitStack() as stack:
         if target.is_dir():
-            _, kept = _verify(target, record, keep=(MODEL_FILE,))
-            if MODEL_FILE not in kept:
-                raise IntegrityError(f"{target / MODEL_FILE} is not listed in {METADATA_FILE}.")
+            _, kept = _verify(target, record, keep=(MODEL_FILE, CONFIG_FILE, WEIGHTS_FILE))
             private = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kerazoo-load-")))
-            target = private / MODEL_FILE
-            target.write_bytes(kept[MODEL_FILE])
+            if MODEL_FILE in kept:
+                target = private / MODEL_FILE
+                target.write_bytes(kept[MODEL_FILE])
+            elif CONFIG_FILE in kept and WEIGHTS_FILE in kept:
+                # Keras 3's unzipped layout (`kerazoo export`): Keras reads the folder.
+                target = private / "model"
+                target.mkdir()
+                for rel in (CONFIG_FILE, WEIGHTS_FILE):
+                    (target / rel).write_bytes(kept[rel])
+            else:
+                raise IntegrityError(
+                    f"{target / METADATA_FILE} lists neither {MODEL_FILE} nor {CONFIG_FILE} with "
+                    f"{WEIGHTS_FILE}: {target} holds no model."
+                )
         with warnings.catch_warnings():
             # Entries are published without optimizer state; the fresh optimizer built on
             # load has slots that the file does not.

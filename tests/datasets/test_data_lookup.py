@@ -128,6 +128,8 @@ def test_offline_and_missing(tmp_path, monkeypatch):
     monkeypatch.setenv(_lookup.ENV_VAR, str(root))
     monkeypatch.setattr(_lookup, "SYSTEM_LOCATIONS",
                         {"fashion_mnist": ("/nonexistent/fashion-mnist",)})
+    monkeypatch.delenv("TFDS_DATA_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
     with pytest.raises(DatasetNotFoundError) as info:
         load_fashion_mnist("train")
     err = info.value
@@ -141,11 +143,16 @@ def test_offline_and_missing(tmp_path, monkeypatch):
     assert lines[1:5] == [
         f"  - {root / 'fashion-mnist'}: no such folder (from $KERAZOO_DATA_DIR)",
         f"  - {root / 'fashion_mnist'}: no such folder (from $KERAZOO_DATA_DIR)",
+        f"  - {tmp_path / 'home' / 'tensorflow_datasets' / 'fashion_mnist'}: no prepared TFDS "
+        "copy (TFDS default)",
         "  - /nonexistent/fashion-mnist: no such folder",
+    ]
+    assert lines[5:7] == [
         "  - download through keras.datasets.fashion_mnist.load_data(): failed: "
         "simulated offline: no network in tests",
+        "To fix this, do one of:",
     ]
-    assert lines[5] == "To fix this, do one of:"
+    lines = lines[1:]
     assert lines[6] == ("  - pass data_dir= a folder holding train-images-idx3-ubyte.gz, "
                         "train-labels-idx1-ubyte.gz")
     assert lines[7] == ("  - set $KERAZOO_DATA_DIR to a root folder holding fashion-mnist/ "

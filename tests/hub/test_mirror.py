@@ -197,7 +197,7 @@ def test_bounded_retries_then_a_clear_error(site, server, env, monkeypatch):
 
 
 def test_unknown_handle_scheme_lists_the_supported_ones(env):
-    with pytest.raises(ValueError, match=r"'s3://'.*Supported: https://, http://, file://"):
+    with pytest.raises(ValueError, match=r"'s3://'.*Supported: hf://, https://, http://, file://"):
         kerazoo.load("s3://bucket/rbm.fashion_mnist")
 
 
@@ -294,3 +294,18 @@ def test_an_https_handle_with_a_changed_file_is_refused(site, server, env):
     with pytest.raises(IntegrityError, match="README.md"):
         kerazoo.hub.entry_metadata(f"{server.url}/{OTHER}")
     assert not list((env / ".urls").rglob(OTHER))
+
+
+def test_a_download_folder_with_anything_else_is_refused(server, env, monkeypatch):
+    """Each file is hashed as it arrives; the folder must then hold those files only."""
+    real = mirror._download
+
+    def download_and_drop(fetcher, rel, progress):
+        path = real(fetcher, rel, progress)
+        (Path(fetcher.abspath) / "extra.bin").write_bytes(b"x")
+        return path
+
+    monkeypatch.setattr(mirror, "_download", download_and_drop)
+    with pytest.raises(IntegrityError, match=r"not the registered set of files.*extra\.bin"):
+        mirror.fetch(SMALL)
+    assert _visible(env) == []
