@@ -7,6 +7,7 @@ Driven by Selenium with the system's Chromium and its chromedriver (Debian's `ch
 skips, saying what is missing, where either or the `selenium` package is absent.
 """
 
+import importlib.util
 import io
 import json
 import os
@@ -38,26 +39,38 @@ def _find(*candidates):
     return None
 
 
+CHROMIUM = _find("chromium", "/usr/bin/chromium", "chromium-browser")
+CHROMEDRIVER = _find("chromedriver", "/usr/bin/chromedriver")
+
+
+def _missing():
+    """Why the browser cannot be driven here, or None."""
+    if importlib.util.find_spec("selenium") is None:
+        return "the browser test needs the `selenium` package (pip install -e '.[test]')"
+    if CHROMIUM is None or CHROMEDRIVER is None:
+        return ("the browser test needs Chromium and chromedriver (Debian: apt-get install "
+                f"chromium chromium-driver); found chromium={CHROMIUM}, "
+                f"chromedriver={CHROMEDRIVER}")
+    return None
+
+
+# Checked before any fixture: without a browser, the gallery is not even built.
+pytestmark = pytest.mark.skipif(_missing() is not None, reason=str(_missing()))
+
+
 @pytest.fixture(scope="module")
 def browser():
-    """A headless Chromium under chromedriver, with a fresh profile; skips if absent."""
-    webdriver = pytest.importorskip(
-        "selenium.webdriver", reason="the browser test needs the `selenium` package "
-        "(pip install -e '.[test]')")
-    chromium = _find("chromium", "/usr/bin/chromium", "chromium-browser")
-    driver = _find("chromedriver", "/usr/bin/chromedriver")
-    if chromium is None or driver is None:
-        pytest.skip("the browser test needs Chromium and chromedriver (Debian: apt-get install "
-                    f"chromium chromium-driver); found chromium={chromium}, chromedriver={driver}")
+    """A headless Chromium under chromedriver, with a fresh profile."""
+    from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     profile = tempfile.mkdtemp(prefix="kerazoo-chromium-")
     options = webdriver.ChromeOptions()
-    options.binary_location = chromium
+    options.binary_location = CHROMIUM
     for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    chrome = webdriver.Chrome(options=options, service=Service(driver))
+    chrome = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     try:
         yield chrome
     finally:
