@@ -79,6 +79,16 @@ def _ellipsis():
         return "..."
 
 
+#: Control characters other than newline and tab: a card or summary holding them could move
+#: the cursor, rewrite what was printed before or retitle the terminal (ANSI escapes).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _printable(text):
+    """`text` with its control characters shown as escapes (`\\x1b`), never sent to the terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
 def _shorten(text, width, cut=False):
     """`text` on one line of at most `width` characters, cut at a word boundary with an
     ellipsis.
@@ -124,8 +134,8 @@ def _list(sub):
         if not names and not remote:
             print(f"The zoo at {resolve_zoo_dir(args.zoo)} has no models yet.")
             return 0
-        rows = [[name, entries[name].get("class") or "", entries[name].get("summary") or ""]
-                for name in names]
+        rows = [[name, _printable(entries[name].get("class") or ""),
+                 _printable(entries[name].get("summary") or "")] for name in names]
         rows += [[name, record.get("class") or "", f"[{record['where']}]",
                   record.get("summary") or ""] for name, record in sorted(remote.items())]
         name_w = max(len(row[0]) for row in rows)
@@ -180,11 +190,11 @@ def _info(sub):
         from kerazoo.hub import entry_metadata, model_card
 
         card = model_card(args.name, args.zoo)
-        print(card if args.raw else _card_body(card))
+        print(_printable(card if args.raw else _card_body(card)))
         metadata = entry_metadata(args.name, args.zoo)
         print("metrics:")
         for key, value in metadata.get("metrics", {}).items():
-            print(f"  {key}: {value}")
+            print(_printable(f"  {key}: {value}"))
         if not args.raw:
             print(f"\n(The card's YAML front matter is hidden: `kerazoo info {args.name} "
                   "--front-matter` prints the whole file.)")

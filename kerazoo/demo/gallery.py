@@ -17,13 +17,35 @@ from pathlib import Path
 from kerazoo.utils import atomic_write_text
 
 
+#: What every gallery page starts with (`kerazoo.demo.page`): an `index.html` without it is
+#: someone else's page, which `kerazoo demo --out` never overwrites.
+PAGE_MARK = "<title>kerazoo gallery</title>"
+
+
 def check_output_dir(out):
     """Creates `out` if needed and proves it writable; returns it as a `Path`.
 
+    A folder that already holds an `index.html` not written by `kerazoo demo` (a web site,
+    a project's docs) is refused before anything is written: the gallery would replace it.
+
     Raises:
-        ValueError: the folder cannot be created or written, naming it and the reason.
+        ValueError: the folder cannot be created or written, or holds another page, naming
+            it and the reason.
     """
     out = Path(os.fspath(out)).expanduser()
+    page = out / "index.html"
+    if page.exists() or page.is_symlink():
+        try:
+            with open(page, "rb") as f:
+                ours = PAGE_MARK.encode() in f.read(4096) and not page.is_symlink()
+        except OSError:
+            ours = False
+        if not ours:
+            raise ValueError(
+                f"The gallery folder {out} already holds {page}, which kerazoo demo did not "
+                "write; the gallery would replace it. Pass --out an empty folder (or one "
+                "holding an earlier gallery)."
+            )
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=out, prefix=".kerazoo-demo-", suffix=".probe"):

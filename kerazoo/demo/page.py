@@ -1,7 +1,7 @@
 """The gallery's `index.html`: one static page, its pictures next to it, a few lines of
 inline JavaScript for the latent explorer and nothing to fetch."""
 
-from kerazoo.demo.gallery import escape
+from kerazoo.demo.gallery import PAGE_MARK, escape
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1150px; margin: 1em auto; padding: 0 1em; color: #222; }
@@ -51,7 +51,7 @@ def render(gallery, entries, data, missing):
                     f"{len(gallery.notes)} skipped</h2>{items}")
     body = "".join(_section(s) for s in shown)
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>kerazoo gallery</title>
+<html lang="en"><head><meta charset="utf-8">{PAGE_MARK}
 <style>{STYLE}</style></head><body>
 <h1>kerazoo gallery</h1>
 <p>{len(entries)} zoo entries, {len(gallery.pictures)} pictures, made by <code>kerazoo demo</code>

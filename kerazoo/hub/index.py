@@ -18,6 +18,7 @@ Temporary folders without a journal are removed. The index never names a half-wr
 """
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -70,7 +71,7 @@ def read_index(zoo):
         return {"format": INDEX_FORMAT, "entries": {}}
     try:
         index = json.loads(path.read_bytes().decode("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:  # nested too deep
         raise IntegrityError(f"{path} is not valid JSON ({e}); the zoo index is damaged.") from None
     except OSError as e:
         raise IntegrityError(f"{path} cannot be read ({e.strerror or e}).") from None
@@ -108,7 +109,18 @@ def write_index(zoo, index):
 def zoo_lock(zoo, blocking=True):
     """An exclusive lock on the zoo folder; yields False if `blocking=False` and it is taken."""
     zoo.mkdir(parents=True, exist_ok=True)
-    with open(zoo / _LOCK_FILE, "a+") as f:
+    try:  # never through a link: a planted `.lock -> /elsewhere` would create that file
+        fd = os.open(zoo / _LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as e:
+        if e.errno != errno.ELOOP:
+            raise
+        from kerazoo.hub.errors import IntegrityError
+
+        raise IntegrityError(
+            f"{zoo / _LOCK_FILE}, the zoo's lock file, is a symbolic link: it must be a regular "
+            "file (or absent). Nothing was changed; remove the link."
+        ) from None
+    with open(fd, "a+") as f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
         except BlockingIOError:
@@ -177,7 +189,7 @@ def _journal_target(zoo, journal):
 
     try:
         state = json.loads(journal.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return None, _UNREADABLE
     expected = journal.name[len(".journal-"):-len(".json")]
     if not isinstance(state, dict) or not isinstance(state.get("record"), dict):

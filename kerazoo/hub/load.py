@@ -12,6 +12,7 @@ import os
 import re
 import stat
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
@@ -161,7 +162,7 @@ def _verify(directory, index_record=None, keep=()):
     try:
         metadata = json.loads(meta_bytes.decode("utf-8"))
         expected = metadata["files"]
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, RecursionError):
         raise IntegrityError(f"{meta_path} is not valid kerazoo metadata.") from None
     if not isinstance(expected, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in expected.items()
@@ -294,6 +295,57 @@ def _resolve(name_or_path, zoo_dir, mirror=None):
     return directory, records[name]
 
 
+#: How long a reader waits for a publish that is replacing, at that very moment, the entry it
+#: reads (`publish(..., overwrite=True)` or `update_card` in another process).
+SWAP_WAIT_S = 5.0
+
+
+def _zoo_name(name_or_path):
+    return isinstance(name_or_path, str) and not _SCHEME.match(name_or_path) and not _is_path(
+        name_or_path)
+
+
+def _swap_state(zoo, name):
+    """(journal present, index record) of entry `name`: what a publish swapping it in changes."""
+    try:
+        record = zoo_index.read_index(zoo)["entries"].get(name)
+    except IntegrityError:
+        record = None
+    return (zoo / f".journal-{name}.json").exists(), record
+
+
+def _checked(name_or_path, zoo_dir, keep=(), mirror=None):
+    """(target, record, metadata, kept): `_resolve`, then `_verify` of an entry folder
+    (metadata None and nothing kept for a `.keras` file).
+
+    A publish replaces an entry in steps (journal, old entry aside, new entry in, index,
+    journal removed: `kerazoo.hub.index`), under the zoo lock that readers do not take, so a
+    reader can see the index of one version with the files of the other. Such a mismatch,
+    met while the entry's journal exists or after its index record changed, is a swap in
+    progress, not tampering: the read starts again (for up to `SWAP_WAIT_S` seconds). A
+    mismatch with no publish in sight is raised at once.
+    """
+    deadline = time.monotonic() + SWAP_WAIT_S
+    while True:
+        before = None
+        if _zoo_name(name_or_path):
+            zoo = resolve_zoo_dir(zoo_dir)
+            before = _swap_state(zoo, name_or_path)
+        try:
+            target, record = _resolve(name_or_path, zoo_dir, mirror=mirror)
+            if not target.is_dir():
+                return target, record, None, {}
+            metadata, kept = _verify(target, record, keep=keep)
+            return target, record, metadata, kept
+        except (IntegrityError, FileNotFoundError):
+            if before is None or time.monotonic() > deadline:
+                raise
+            after = _swap_state(zoo, name_or_path)
+            if not (before[0] or after[0] or after[1] != before[1]):
+                raise  # no publish in sight: the entry is damaged
+        time.sleep(0.02)
+
+
 def load(name_or_path, zoo_dir=None, compile=True, mirror=None):
     """Loads a zoo model by name (`"dae.fashion_mnist"`) or path, checking its integrity.
 
@@ -328,10 +380,10 @@ def load(name_or_path, zoo_dir=None, compile=True, mirror=None):
 
     from kerazoo.hub.unzipped import CONFIG_FILE, WEIGHTS_FILE
 
-    target, record = _resolve(name_or_path, zoo_dir, mirror=mirror)
+    target, _, _, kept = _checked(name_or_path, zoo_dir, keep=(MODEL_FILE, CONFIG_FILE, WEIGHTS_FILE),
+                                  mirror=mirror)
     with contextlib.ExitStack() as stack:
         if target.is_dir():
-            _, kept = _verify(target, record, keep=(MODEL_FILE, CONFIG_FILE, WEIGHTS_FILE))
             private = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kerazoo-load-")))
             if MODEL_FILE in kept:
                 target = private / MODEL_FILE
@@ -354,26 +406,25 @@ def load(name_or_path, zoo_dir=None, compile=True, mirror=None):
             return keras.saving.load_model(target, compile=compile, safe_mode=True)
 
 
-def _resolve_entry(name_or_path, zoo_dir, what):
-    target, record = _resolve(name_or_path, zoo_dir)
+def _checked_entry(name_or_path, zoo_dir, what, keep=()):
+    """(target, metadata, kept) of a verified entry folder (`_checked`); a .keras file has no `what`."""
+    target, _, metadata, kept = _checked(name_or_path, zoo_dir, keep=keep)
     if not target.is_dir():
         raise ValueError(f"{target} is a .keras file, not a zoo entry: it has no {what}.")
-    return target, record
+    return target, metadata, kept
 
 
 def model_card(name, zoo_dir=None):
     """The model card (markdown with Hugging Face front matter) of a zoo entry."""
-    target, record = _resolve_entry(name, zoo_dir, "model card")
-    _, kept = _verify(target, record, keep=(CARD_FILE,))  # a tampered card is not shown
-    if CARD_FILE not in kept:
+    target, _, kept = _checked_entry(name, zoo_dir, "model card", keep=(CARD_FILE,))
+    if CARD_FILE not in kept:  # a tampered card is never shown: it failed `_verify` above
         raise IntegrityError(f"{target / CARD_FILE} is not listed in {METADATA_FILE}.")
     return kept[CARD_FILE].decode("utf-8")
 
 
 def entry_metadata(name, zoo_dir=None):
     """The verified metadata of a zoo entry (versions, metrics, recipe, hashes)."""
-    target, record = _resolve_entry(name, zoo_dir, "metadata")
-    return verify_entry(target, record)
+    return _checked_entry(name, zoo_dir, "metadata")[1]
 
 
 def list_entries(zoo_dir=None):
@@ -389,6 +440,26 @@ def list_entries(zoo_dir=None):
             entry's `metadata.json` that does not match the index's sha256.
     """
     zoo = _repaired_zoo(zoo_dir)
+    deadline = time.monotonic() + SWAP_WAIT_S
+    while True:  # as in `_checked`: a mismatch met while a publish swaps an entry is read again
+        before = (any(zoo.glob(".journal-*.json")), _index_bytes(zoo))
+        try:
+            return _list_entries(zoo)
+        except (IntegrityError, FileNotFoundError):
+            after = (any(zoo.glob(".journal-*.json")), _index_bytes(zoo))
+            if time.monotonic() > deadline or not (before[0] or after[0] or after != before):
+                raise
+        time.sleep(0.02)
+
+
+def _index_bytes(zoo):
+    try:
+        return (zoo / zoo_index.INDEX_FILE).read_bytes()
+    except OSError:
+        return None
+
+
+def _list_entries(zoo):
     index_path = zoo / zoo_index.INDEX_FILE
     out = {}
     for name, record in sorted(zoo_index.read_index(zoo)["entries"].items()):
@@ -409,7 +480,7 @@ def list_entries(zoo_dir=None):
             metadata = json.loads(data.decode("utf-8"))
             if not isinstance(metadata, dict):
                 raise TypeError
-        except (json.JSONDecodeError, UnicodeDecodeError, TypeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, TypeError, RecursionError):
             raise IntegrityError(f"{meta_path} is not valid kerazoo metadata.") from None
         derived = zoo_index.record_for(metadata, record["metadata_sha256"])
         for field in zoo_index.RECORD_FIELDS:
@@ -464,8 +535,7 @@ def verify_report(name, zoo_dir=None, run_signatures=True, run_untrusted_signatu
     files are the ones pinned by the package's registry, or with
     `run_untrusted_signatures=True`; otherwise `signatures` is None and `reason` says why.
     """
-    target, record = _resolve_entry(name, zoo_dir, "SavedModel")
-    metadata = verify_entry(target, record)
+    target, metadata, _ = _checked_entry(name, zoo_dir, "SavedModel")
     pinned, reason = pinned_by_registry(name, target, metadata)
     report = {"signatures": None, "pinned": pinned, "reason": reason}
     if not run_signatures:

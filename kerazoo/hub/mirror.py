@@ -274,7 +274,7 @@ def fetch_url(url, progress=False):
                     try:
                         listed = json.loads((tmp / METADATA_FILE).read_text(encoding="utf-8"))["files"]
                         files = sorted(listed)
-                    except (ValueError, KeyError, TypeError):
+                    except (ValueError, KeyError, TypeError, RecursionError):
                         raise IntegrityError(
                             f"{url}/{METADATA_FILE} is not valid kerazoo metadata: {url} is not "
                             "a zoo entry folder."
@@ -316,8 +316,10 @@ def fetch_url(url, progress=False):
 def clear_cache():
     """Removes the cached entries, temporary folders and locks; returns the names removed.
 
-    Only what kerazoo puts in the cache folder is removed (folders named like a zoo entry,
-    `.tmp-*` folders, `.urls`, `.hf` and `.locks`), so a cache folder that holds anything else keeps it.
+    Only what kerazoo puts in the cache folder is removed (entry folders: named like a zoo
+    entry and holding kerazoo metadata, `_is_cached_entry`; `.tmp-*` folders, `.urls`, `.hf`
+    and `.locks`), so a cache folder that holds anything else keeps it: `$KERAZOO_CACHE`
+    pointed at a folder of one's own (a home folder with `my.thesis/`) loses nothing of it.
     """
     cache = cache_dir()
     removed = []
@@ -328,12 +330,27 @@ def clear_cache():
             if NAME_PATTERN.match(child.name):
                 child.unlink()
             continue
-        if child.is_dir() and NAME_PATTERN.match(child.name):
+        if child.is_dir() and NAME_PATTERN.match(child.name) and _is_cached_entry(child):
             shutil.rmtree(child)
             removed.append(child.name)
         elif child.is_dir() and (child.name.startswith(".tmp-") or child.name in (_LOCKS, ".urls", ".hf")):
             shutil.rmtree(child, ignore_errors=True)
     return removed
+
+
+def _is_cached_entry(folder):
+    """Whether `folder` holds a regular `metadata.json` of kerazoo's (a JSON object with a
+    `files` object): every entry the cache holds does, a folder of someone else's does not."""
+    import json
+
+    meta = folder / METADATA_FILE
+    if meta.is_symlink() or not meta.is_file():
+        return False
+    try:
+        metadata = json.loads(meta.read_bytes().decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(metadata, dict) and isinstance(metadata.get("files"), dict)
 
 
 def cache_size(name):

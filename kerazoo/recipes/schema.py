@@ -195,6 +195,8 @@ def parse_job(raw, where="<job>"):
     for key in ("name", "family"):
         if key not in job_sec:
             raise JobError(f"{where}: [job] needs `{key}`.")
+    if not 0 <= job_sec.get("seed", 0) < 2**32:  # what keras.utils.set_random_seed takes
+        raise JobError(f"{where}: `job.seed` must be in 0..2**32-1. Received: {job_sec['seed']}")
     name = job_sec["name"]
     try:
         check_zoo_name(name, "job.name")  # it names the zoo entry and the files under runs/
@@ -265,6 +267,11 @@ def _count_minimum(key):
 
 def _check_counts(train, where):
     for key, value in train.items():
+        if key.endswith("learning_rate") and not (
+                isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise JobError(  # 0 trains nothing, < 0 climbs the loss, NaN / inf diverge
+                f"{where}: `train.{key}` must be a finite number > 0. Received: {value}"
+            )
         least = _count_minimum(key)
         if least is not None and isinstance(value, int) and not isinstance(value, bool) and value < least:
             raise JobError(

@@ -1,7 +1,6 @@
 """`kerazoo demo` on the shipped zoo: the page, its pictures, the latent explorer's data,
-a broken entry and an unwritable output folder."""
+a broken entry and an unwritable output folder. The gallery fixture is in conftest.py."""
 
-import io
 import json
 import re
 
@@ -15,14 +14,6 @@ from kerazoo.cli import main
 from kerazoo.datasets import load_fashion_mnist
 from kerazoo.demo import build_gallery
 from kerazoo.viz import latent_grid_points
-
-
-@pytest.fixture(scope="module")
-def gallery(tmp_path_factory):
-    out = tmp_path_factory.mktemp("gallery")
-    progress = io.StringIO()
-    result = build_gallery(out, stream=progress)
-    return out, result, progress.getvalue()
 
 
 def test_the_gallery_of_the_shipped_zoo(gallery):
