@@ -12,13 +12,16 @@ repeated, and new ones). Each test failed before its fix:
 - JSON nested too deep in `index.json` or `metadata.json` was a `RecursionError` traceback;
 - a card or summary holding terminal control sequences (ANSI escapes) reached the terminal
   through `kerazoo info` and `kerazoo list`;
-- a symbolic link planted as the zoo's `.lock` was followed (creating its target).
+- a symbolic link planted as the zoo's `.lock` was followed (creating its target);
+- `verify` ran the SavedModel from the zoo folder after checking its hashes, so a graph
+  swapped in between ran (F6 closed the forged-entry case; this is its race).
 """
 
 import hashlib
 import importlib
 import json
 import os
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -229,3 +232,34 @@ def test_a_symlinked_lock_file_is_refused_not_followed(tmp_zoo, models):
         kerazoo.publish(models[0], NAME)
     assert not target.exists()
     assert json.loads(json.dumps(hub.list_models(tmp_zoo))) == []
+
+
+# ------------------------------------------------ verify runs the bytes it checked
+
+
+def test_verify_runs_the_saved_model_it_hashed_not_a_file_swapped_after(tmp_zoo, models,
+                                                                        monkeypatch):
+    kerazoo.publish(models[0], NAME)
+    graph = tmp_zoo / NAME / "saved_model" / "saved_model.pb"
+    hashed = graph.read_bytes()
+    real_pinned = hub_load.pinned_by_registry
+
+    def pinned_then_swap(*args):
+        result = real_pinned(*args)
+        graph.write_bytes(b"a forged graph, written after the hashes were checked")
+        return result
+
+    ran = []
+
+    def run_signatures(saved_model_dir, batch=2):
+        pb = (Path(saved_model_dir) / "saved_model.pb").read_bytes()
+        ran.append((os.fspath(saved_model_dir), pb))
+        return {}
+
+    monkeypatch.setattr(hub_load, "pinned_by_registry", pinned_then_swap)
+    monkeypatch.setattr(importlib.import_module("kerazoo.hub.export"), "run_signatures",
+                        run_signatures)
+    report = hub.verify_report(NAME, run_untrusted_signatures=True)
+    assert "run on request" in report["reason"]
+    [(where, pb)] = ran
+    assert pb == hashed and not where.startswith(str(tmp_zoo))

@@ -407,7 +407,8 @@ def load(name_or_path, zoo_dir=None, compile=True, mirror=None):
 
 
 def _checked_entry(name_or_path, zoo_dir, what, keep=()):
-    """(target, metadata, kept) of a verified entry folder (`_checked`); a .keras file has no `what`."""
+    """(target, metadata, kept) of a verified entry folder (`_checked`); a .keras file, which
+    has no `what`, is refused."""
     target, _, metadata, kept = _checked(name_or_path, zoo_dir, keep=keep)
     if not target.is_dir():
         raise ValueError(f"{target} is a .keras file, not a zoo entry: it has no {what}.")
@@ -526,6 +527,13 @@ def _run_signatures(saved_model_dir):
     return run_signatures(saved_model_dir)
 
 
+class _SavedModelFiles:
+    """`keep=` of `_verify` for every file of the entry's SavedModel."""
+
+    def __contains__(self, rel):
+        return rel.startswith(SAVED_MODEL_DIR + "/")
+
+
 def verify_report(name, zoo_dir=None, run_signatures=True, run_untrusted_signatures=False):
     """Verifies one entry; returns `{"signatures": {signature: output shapes} or None,
     "pinned": bool, "reason": str}`.
@@ -535,13 +543,21 @@ def verify_report(name, zoo_dir=None, run_signatures=True, run_untrusted_signatu
     files are the ones pinned by the package's registry, or with
     `run_untrusted_signatures=True`; otherwise `signatures` is None and `reason` says why.
     """
-    target, metadata, _ = _checked_entry(name, zoo_dir, "SavedModel")
+    keep = _SavedModelFiles() if run_signatures else ()
+    target, metadata, kept = _checked_entry(name, zoo_dir, "SavedModel", keep=keep)
     pinned, reason = pinned_by_registry(name, target, metadata)
     report = {"signatures": None, "pinned": pinned, "reason": reason}
     if not run_signatures:
         report["reason"] = "hashes only (signatures not requested)"
     elif pinned or run_untrusted_signatures:
-        report["signatures"] = _run_signatures(target / SAVED_MODEL_DIR)
+        # The graph run is the very bytes that were hashed (a private copy), never the zoo's
+        # files again: a file swapped after the check is not what runs.
+        with tempfile.TemporaryDirectory(prefix="kerazoo-verify-") as private:
+            for rel, data in kept.items():
+                path = Path(private) / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            report["signatures"] = _run_signatures(Path(private) / SAVED_MODEL_DIR)
         if not pinned:
             report["reason"] = f"run on request although {reason}"
     else:

@@ -52,12 +52,19 @@ def forge(entry):
     index_path.write_text(json.dumps(index))
 
 
+def tree(directory):
+    """{relative path: bytes} of the files under `directory`."""
+    directory = Path(directory)
+    return {p.relative_to(directory).as_posix(): p.read_bytes()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
 @pytest.fixture
 def ran(monkeypatch):
     calls = []
 
     def fake_run(saved_model_dir, batch=2):
-        calls.append(Path(saved_model_dir))
+        calls.append(tree(saved_model_dir))  # what would run: the files, byte for byte
         return {"serving_default": {"images": (2, 28, 28, 1)}}
 
     # Where every version of `verify` finds the runner (imported when called): the test also
@@ -84,7 +91,7 @@ def test_the_flag_runs_an_unpinned_entry_and_says_so(tmp_path, ran, capsys):
     argv = ["verify", NAME, "--zoo", str(tmp_path / "zoo"), "--run-untrusted-signatures"]
     assert cli.main(argv) == 0
     out = capsys.readouterr().out
-    assert ran == [entry / "saved_model"]
+    assert ran == [tree(entry / "saved_model")]
     assert "run on request" in out
 
 
@@ -92,7 +99,7 @@ def test_an_entry_matching_the_registry_is_run(tmp_path, ran, capsys):
     entry = copy_entry(tmp_path / "zoo")
     assert cli.main(["verify", NAME, "--zoo", str(tmp_path / "zoo")]) == 0
     out = capsys.readouterr().out
-    assert ran == [entry / "saved_model"]
+    assert ran == [tree(entry / "saved_model")]
     assert "match the package's pinned registry" in out
 
 
