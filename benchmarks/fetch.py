@@ -66,6 +66,7 @@ def _quiesce():
     import keras
 
     keras.backend.clear_session()
+    keras.config.disable_interactive_logging()  # get_file's progress bars (clear_session resets it)
     gc.collect()
 
 

@@ -170,10 +170,14 @@ def _from_tfds(spec, parts, officials, tried):
     if ("train" in parts) != ("validation" in parts):
         tried.add(directory, _tfds.cannot_split(directory))
         return None
-    return {official: _check_official(
-                official, *_tfds.read_image_split(directory, official, N_CLASSES),
-                f"{directory} ({official} images)", f"{directory} ({official} labels)")
-            for official in officials}
+    try:
+        return {official: _check_official(
+                    official, *_tfds.read_image_split(directory, official, N_CLASSES),
+                    f"{directory} ({official} images)", f"{directory} ({official} labels)")
+                for official in officials}
+    except ImportError as e:  # tensorflow-datasets (or TensorFlow) is not installed
+        tried.add(directory, f"a TFDS copy, but tensorflow_datasets cannot be imported to read it ({e})")
+        return None
 
 
 def _whole_parts(raw, parts):

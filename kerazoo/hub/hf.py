@@ -92,7 +92,7 @@ def fetch_hf(handle):
     from kerazoo.utils.io import make_readable_by_all
 
     repo_id, revision = parse_handle(handle)
-    key = hashlib.sha256(handle.encode("utf-8")).hexdigest()[:16]
+    key = hashlib.sha256(f"{repo_id}@{revision or ''}".encode("utf-8")).hexdigest()[:16]
     cache = cache_dir()
     root = cache / _FOLDER / key
     root.mkdir(parents=True, exist_ok=True)

@@ -166,3 +166,18 @@ def test_no_tensorflow_under_jax_unless_a_tfds_copy_is_read(tfds_root, shared_da
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          timeout=300, check=True).stdout
     assert out.split() == ["10000", "False", "False"]
+
+
+def test_without_tensorflow_datasets_the_copy_is_named_and_skipped(only_tfds, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_tfds(name, *args, **kwargs):
+        if name == "tensorflow_datasets" or name.startswith("tensorflow_datasets."):
+            raise ImportError("No module named 'tensorflow_datasets'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_tfds)
+    with pytest.raises(DatasetNotFoundError, match="tensorflow_datasets cannot be imported"):
+        load_fashion_mnist("test")
