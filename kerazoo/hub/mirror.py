@@ -151,12 +151,55 @@ def _fetcher(base, name, tmp, files):
 CHUNK_SIZE = 1 << 20
 
 
-def _download(fetcher, rel, progress):
-    """One file of the entry through pooch's HTTP downloader (requests, with a timeout)."""
+#: Caps for an entry served at an https handle, whose sizes no registry pins: its
+#: `metadata.json`, each of its files (zoo entries are a few MB; DESIGN keeps them under 20 MB),
+#: and the number of files its metadata may list.
+MAX_METADATA_BYTES = 1 << 20
+MAX_URL_FILE_BYTES = 256 << 20
+MAX_URL_FILES = 1000
+
+
+def _capped_downloader(progress, max_bytes):
+    """pooch's HTTP downloader (requests, a timeout), stopped once a file passes `max_bytes`.
+
+    A server that sends more than the registry's size of a file (or more than a cap) is
+    refused while the bytes arrive, before they can fill the disk: `IntegrityError`, which
+    pooch does not retry, and pooch removes its temporary file.
+    """
     import pooch
 
-    return fetcher.fetch(rel, downloader=pooch.HTTPDownloader(
-        progressbar=progress, timeout=TIMEOUT_S, chunk_size=CHUNK_SIZE))
+    class _Capped(pooch.HTTPDownloader):
+        def __call__(self, url, output_file, pooch_, check_only=False):
+            if check_only or max_bytes is None:
+                return super().__call__(url, output_file, pooch_, check_only=check_only)
+            with open(output_file, "w+b") as out:
+                return super().__call__(url, _CappedFile(out, max_bytes, url), pooch_)
+
+    return _Capped(progressbar=progress, timeout=TIMEOUT_S, chunk_size=CHUNK_SIZE)
+
+
+class _CappedFile:
+    """A binary file that refuses a write past `limit` bytes in all."""
+
+    def __init__(self, file, limit, url):
+        self._file, self._limit, self._url, self._written = file, int(limit), url, 0
+
+    def write(self, data):
+        self._written += len(data)
+        if self._written > self._limit:
+            raise IntegrityError(
+                f"{self._url} sends more than the {self._limit} bytes expected of it; the "
+                "download was stopped and nothing from it was kept."
+            )
+        return self._file.write(data)
+
+    def flush(self):
+        self._file.flush()
+
+
+def _download(fetcher, rel, progress, max_bytes=None):
+    """One file of the entry through pooch, at most `max_bytes` long (`_capped_downloader`)."""
+    return fetcher.fetch(rel, downloader=_capped_downloader(progress, max_bytes))
 
 
 def fetch(name, mirror=None, progress=False, force=False):
@@ -194,7 +237,7 @@ def fetch(name, mirror=None, progress=False, force=False):
                 url = f"{base}/{name}/{rel}"
                 dest = tmp / rel
                 try:
-                    _download(fetcher, rel, progress)
+                    _download(fetcher, rel, progress, max_bytes=int(info["size"]))
                 except Exception as e:  # requests' errors, without importing requests here
                     if isinstance(e, (IntegrityError, KeyboardInterrupt)):
                         raise
@@ -270,7 +313,7 @@ def fetch_url(url, progress=False):
                 fetcher = _fetcher(base, name, tmp, [METADATA_FILE])
                 rel = METADATA_FILE
                 try:
-                    _download(fetcher, rel, progress)
+                    _download(fetcher, rel, progress, max_bytes=MAX_METADATA_BYTES)
                     try:
                         listed = json.loads((tmp / METADATA_FILE).read_text(encoding="utf-8"))["files"]
                         files = sorted(listed)
@@ -281,6 +324,11 @@ def fetch_url(url, progress=False):
                         ) from None
                     from kerazoo.hub.load import _safe_relative
 
+                    if len(files) > MAX_URL_FILES:
+                        raise IntegrityError(
+                            f"{url}/{METADATA_FILE} lists {len(files)} files, more than the "
+                            f"{MAX_URL_FILES} a zoo entry may hold; nothing was downloaded."
+                        )
                     bad = [f for f in files if not isinstance(f, str) or not _safe_relative(f)]
                     if bad:
                         raise IntegrityError(
@@ -289,7 +337,7 @@ def fetch_url(url, progress=False):
                         )
                     for rel in files:
                         fetcher.registry[rel] = None
-                        _download(fetcher, rel, progress)
+                        _download(fetcher, rel, progress, max_bytes=MAX_URL_FILE_BYTES)
                 except Exception as e:
                     if isinstance(e, IntegrityError):
                         raise

@@ -151,6 +151,28 @@ def test_a_tampered_file_on_the_mirror_is_refused_and_nothing_is_cached(site, se
     assert _visible(env) == [] and not list(env.glob(".tmp-*"))
 
 
+def test_a_mirror_cannot_fill_the_disk(site, server, env, monkeypatch):
+    """A file longer than its registered size is stopped while it arrives (outside pass,
+    issue 31), not downloaded whole and then hashed; nothing is kept."""
+    written = []
+    real_write = mirror._CappedFile.write
+    monkeypatch.setattr(mirror._CappedFile, "write",
+                        lambda self, data: written.append(len(data)) or real_write(self, data))
+    target = site / "zoo" / OTHER / "model.keras"
+    size = read_registry()["entries"][OTHER]["files"]["model.keras"]["size"]
+    target.write_bytes(target.read_bytes() + b"\0" * (8 * mirror.CHUNK_SIZE))
+    with pytest.raises(IntegrityError, match=rf"model.keras sends more than the {size} bytes"):
+        mirror.fetch(OTHER)
+    assert sum(written) <= size + mirror.CHUNK_SIZE  # stopped within one chunk of the limit
+    assert _visible(env) == [] and not list(env.glob(".tmp-*"))
+
+
+def test_an_https_handle_cannot_list_endless_files(site, server, env, monkeypatch):
+    monkeypatch.setattr(mirror, "MAX_URL_FILES", 2)
+    with pytest.raises(IntegrityError, match=r"lists \d+ files, more than the 2"):
+        kerazoo.load(f"{server.url}/{SMALL}")
+
+
 def test_a_mirror_cannot_swap_the_metadata_either(site, server, env):
     meta = site / "zoo" / SMALL / "metadata.json"
     meta.write_text(meta.read_text().replace('"date"', '"date_"', 1))
@@ -300,8 +322,8 @@ def test_a_download_folder_with_anything_else_is_refused(server, env, monkeypatc
     """Each file is hashed as it arrives; the folder must then hold those files only."""
     real = mirror._download
 
-    def download_and_drop(fetcher, rel, progress):
-        path = real(fetcher, rel, progress)
+    def download_and_drop(fetcher, rel, progress, max_bytes=None):
+        path = real(fetcher, rel, progress, max_bytes=max_bytes)
         (Path(fetcher.abspath) / "extra.bin").write_bytes(b"x")
         return path
 
