@@ -222,6 +222,27 @@ class _FreeEnergyGap(keras.metrics.Mean):
         self.count.assign(ops.zeros(self.count.shape, self.count.dtype))
 
 
+class _FitProgress(keras.metrics.Metric):
+    """Training state of a `LinearDecayPerFit` learning rate under JAX: the first step
+    and the number of steps of the current `fit` (see `LinearDecayPerFit`). A metric
+    because metric variables are part of Keras's JAX training state and are not saved;
+    it reports nothing (the RBMs drop it from their logs) and `reset_state` keeps it."""
+
+    def __init__(self, name="fit_progress", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.first_step = self.add_variable(shape=(), initializer="zeros", name="first_step")
+        self.total_steps = self.add_variable(shape=(), initializer="zeros", name="total_steps")
+
+    def update_state(self, *args, **kwargs):
+        pass
+
+    def result(self):
+        return ops.convert_to_tensor(0.0)
+
+    def reset_state(self):
+        pass
+
+
 class RBM(CompiledBatchesMixin, keras.Model):
     """Base class of kerazoo's RBMs: CD-k / PCD training in `fit`, sampling, export.
 
@@ -302,6 +323,7 @@ class RBM(CompiledBatchesMixin, keras.Model):
         self.reconstruction_error_tracker = keras.metrics.Mean(name="reconstruction_error")
         self.free_energy_tracker = keras.metrics.Mean(name="free_energy")
         self.free_energy_gap_tracker = _FreeEnergyGap(name="free_energy_gap")
+        self._fit_progress = _FitProgress()
 
     # -- variables ------------------------------------------------------------------
 
@@ -609,9 +631,29 @@ class RBM(CompiledBatchesMixin, keras.Model):
         """The monitors' results; `free_energy_gap` only in evaluation (Keras's
         training step passes `call`'s dict as `y_pred`)."""
         logs = super().compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+        logs.pop(self._fit_progress.name, None)
         if isinstance(y_pred, dict):
             logs.pop(self.free_energy_gap_tracker.name, None)
         return logs
+
+    def get_metrics_result(self):
+        logs = super().get_metrics_result()
+        logs.pop(self._fit_progress.name, None)
+        return logs
+
+    def train_step(self, *args):
+        """Keras's own training step. Under JAX (`train_step(state, data)`) a
+        `LinearDecayPerFit` learning rate reads its numbers from the traced state
+        (`_FitProgress`), since the optimizer's stateless scope holds only its own
+        variables."""
+        schedule = getattr(getattr(self, "optimizer", None), "_learning_rate", None)
+        if len(args) != 2 or not isinstance(schedule, LinearDecayPerFit) or schedule.stateful:
+            return super().train_step(*args)
+        state, _ = args
+        values = dict(zip((id(v) for v in self.metrics_variables), state[3]))
+        progress = self._fit_progress
+        with schedule.in_trace(values[id(progress.first_step)], values[id(progress.total_steps)]):
+            return super().train_step(*args)
 
     def adapt(self, x, max_examples=60000):
         """Sets the data-dependent initial state from a sample of training images.
@@ -686,13 +728,11 @@ class RBM(CompiledBatchesMixin, keras.Model):
                 steps = cardinality if cardinality > 0 else 0  # unknown: constant rate
             else:
                 steps = 0
-        changed = schedule.restart(
+        first, total = schedule.restart(
             int(ops.convert_to_numpy(self.optimizer.iterations)), max(epochs, 0) * int(steps)
         )
-        if changed and not schedule.stateful:
-            # The schedule's numbers are constants of the compiled step on this backend
-            # (see `LinearDecayPerFit`): compile the step again for this fit.
-            self.train_function = None
+        self._fit_progress.first_step.assign(first)
+        self._fit_progress.total_steps.assign(total)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
         """Keras `evaluate`; `free_energy_gap` compares with the last `fit`'s data.

@@ -1,5 +1,7 @@
 """The learning-rate schedule of an RBM's default `compile()`: linear decay over each `fit`."""
 
+import contextlib
+
 import keras
 from keras import ops
 
@@ -24,9 +26,11 @@ class LinearDecayPerFit(keras.optimizers.schedules.LearningRateSchedule):
     Backends. On TensorFlow the first step and the number of steps live in two
     `tf.Variable`s that the compiled train step reads, so `restart` needs no retrace
     (`stateful` is True). Under JAX a compiled step is a pure function of the training
-    state, which has no place for the schedule's numbers: they are Python constants of
-    the step, and the RBMs' `fit` compiles the step again when `restart` changes them
-    (`restart` returns whether they changed; `stateful` is False).
+    state, and the optimizer computes the rate in a stateless scope that holds only its
+    own variables: the RBMs keep the two numbers in the training state (a hidden,
+    unsaved metric) and hand them to the schedule while their step is traced
+    (`in_trace`); elsewhere the schedule uses the numbers of the last `restart` as
+    constants.
 
     Args:
         initial_learning_rate: the rate at the start of each `fit`.
@@ -48,6 +52,7 @@ class LinearDecayPerFit(keras.optimizers.schedules.LearningRateSchedule):
             )
         self.name = name
         self._values = (0.0, 0.0)  # (first_step, total_steps)
+        self._traced = None
         self.stateful = keras.backend.backend() == "tensorflow"
         if self.stateful:
             import tensorflow as tf
@@ -60,19 +65,30 @@ class LinearDecayPerFit(keras.optimizers.schedules.LearningRateSchedule):
     def restart(self, first_step, total_steps):
         """Starts a decay of `total_steps` steps at optimizer step `first_step`.
 
-        Returns whether the numbers changed (see the class docstring)."""
+        Returns `(first_step, total_steps)` as floats."""
         values = (float(first_step), float(max(int(total_steps or 0), 0)))
-        changed = values != self._values
         self._values = values
         if self.stateful:
             self._first_step.assign(values[0])
             self._total_steps.assign(values[1])
-        return changed
+        return values
+
+    @contextlib.contextmanager
+    def in_trace(self, first_step, total_steps):
+        """Within the block, the schedule reads `first_step` and `total_steps` (tensors of
+        the traced training state) instead of its own numbers."""
+        previous, self._traced = self._traced, (first_step, total_steps)
+        try:
+            yield
+        finally:
+            self._traced = previous
 
     def __call__(self, step):
         step = ops.cast(step, "float32")
         if self.stateful:
             first, total = self._first_step, ops.convert_to_tensor(self._total_steps)
+        elif self._traced is not None:
+            first, total = self._traced
         else:
             first, total = self._values[0], ops.convert_to_tensor(self._values[1], "float32")
         progress = ops.where(
