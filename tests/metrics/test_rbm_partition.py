@@ -5,6 +5,7 @@ exact value on a small random RBM and on a peaked RBM trained on Fashion-MNIST.
 """
 
 import gzip
+import json
 import math
 import os
 from pathlib import Path
@@ -327,3 +328,65 @@ def test_ais_full_schedule_agrees_with_exact_on_a_trained_rbm(trained_rbm):
     ll_exact = bernoulli_rbm_log_likelihood(x, w, b, c, exact)
     ll_ais = bernoulli_rbm_log_likelihood(x, w, b, c, res)
     assert ll_ais - ll_exact == pytest.approx(exact - res.log_z, abs=1e-9)
+
+
+# --- the same estimator on TensorFlow and JAX --------------------------------------------
+
+CROSS_BACKEND_SCRIPT = """
+import json, sys
+import numpy as np
+sys.path.insert(0, {tests!r})
+from test_rbm_partition import cross_backend_log_weights
+print("RESULT " + json.dumps({{k: v.tolist() for k, v in cross_backend_log_weights().items()}}))
+"""
+
+
+def cross_backend_log_weights():
+    """AIS log weights (400 chains: 4 seeds x 100) of a Bernoulli and a Gaussian RBM, with
+    short schedules (300 temperatures), on the active backend."""
+    w, b, c = small_rbm()
+    rng = np.random.default_rng(1)
+    gw, gb = rng.normal(0, 0.2, (50, 10)), rng.normal(0, 1, 50)
+    gc, sigma = rng.normal(-1, 0.5, 10), rng.uniform(0.5, 1.5, 50)
+    return {
+        "bernoulli": np.concatenate([
+            bernoulli_rbm_log_partition_ais(w, b, c, n_betas=300, seed=s).log_weights
+            for s in range(4)]),
+        "gaussian": np.concatenate([
+            gaussian_rbm_log_partition_ais(gw, gb, gc, sigma, n_betas=300, seed=s).log_weights
+            for s in range(4)]),
+    }
+
+
+def _pooled(log_w):
+    """log mean exp(log_w) and its delta-method standard error."""
+    shifted = np.exp(log_w - log_w.max())
+    return logsumexp(log_w) - math.log(log_w.size), shifted.std(ddof=1) / (
+        math.sqrt(log_w.size) * shifted.mean())
+
+
+@pytest.mark.skipif(keras.backend.backend() not in ("tensorflow", "jax"),
+                    reason="compares the TensorFlow and JAX backends")
+def test_ais_agrees_in_distribution_across_backends():
+    """TensorFlow and JAX run the same estimator on different draws: their estimates from a
+    uniform base and a short schedule (both biased low the same way) agree within four
+    standard errors, and the draws are not the same."""
+    import subprocess
+    import sys
+
+    here = cross_backend_log_weights()
+    env = dict(os.environ)
+    env["KERAS_BACKEND"] = "jax" if keras.backend.backend() == "tensorflow" else "tensorflow"
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2]) + os.pathsep + env.get(
+        "PYTHONPATH", "")
+    script = CROSS_BACKEND_SCRIPT.format(tests=str(Path(__file__).resolve().parent))
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, timeout=600)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
+    there = {k: np.asarray(v) for k, v in json.loads(lines[0][7:]).items()}
+    for kind in ("bernoulli", "gaussian"):
+        assert here[kind].shape == there[kind].shape == (400,)
+        assert not np.allclose(here[kind], there[kind])
+        (a, se_a), (b, se_b) = _pooled(here[kind]), _pooled(there[kind])
+        assert abs(a - b) < 4 * math.hypot(se_a, se_b) + 1e-3, (kind, a, se_a, b, se_b)

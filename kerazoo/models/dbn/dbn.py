@@ -456,7 +456,8 @@ class DBN(CompiledBatchesMixin, keras.Model):
             validation_data: images for the RBMs' `val_` monitors, or None.
             learning_rate, momentum: SGD settings, a number or a list with one per RBM;
                 None: each RBM class's `compile()` defaults.
-            steps_per_execution: CD steps per call into TensorFlow (the speed lever).
+            steps_per_execution: CD steps per call into the compiled training step (the speed
+                lever on CPU).
             checkpoint_dir: a folder; after each finished layer the DBN's weights and the
                 progress are written there atomically, and a new `pretrain` with the same
                 folder (in a new process, on a new `DBN` of the same configuration)

@@ -11,7 +11,15 @@ import sys
 import textwrap
 from pathlib import Path
 
+import keras
 import numpy as np
+import pytest
+
+pytestmark = [
+    pytest.mark.tensorflow_only,
+    pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                       reason="needs the TensorFlow backend (skipped under JAX)"),
+]
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -54,3 +54,34 @@ def test_decay_changes_training_and_a_constant_rate_is_left_alone(fmnist_train):
     assert float(constant.optimizer.learning_rate.numpy()) == pytest.approx(0.05)
     # Identical draws, different step sizes: the weights differ.
     assert not np.allclose(decayed.kernel.numpy(), constant.kernel.numpy())
+
+
+class _Plan(keras.optimizers.schedules.LearningRateSchedule):
+    """The rates LinearDecayPerFit(0.05) must give for a fit of 10 steps, then one of 3."""
+
+    def __call__(self, step):
+        # the same operations as LinearDecayPerFit, so the rates agree to the last bit
+        ops = keras.ops
+        step = ops.cast(step, "float32")
+        first = ops.where(step < 10.0, 0.0, 10.0)
+        total = ops.where(step < 10.0, 10.0, 3.0)
+        progress = ops.clip((step - first) / ops.maximum(total, 1.0), 0.0, 1.0)
+        return 0.05 * (1.0 - (1.0 - 0.0) * progress)
+
+    def get_config(self):
+        return {}
+
+
+def test_every_fit_trains_with_its_own_decay(fmnist_train):
+    """The compiled step reads the restarted numbers in each fit (under JAX they are part
+    of the traced training state, not constants of the first compilation)."""
+    x = fmnist_train[:1000]
+    models = []
+    for rate in (LinearDecayPerFit(0.05), _Plan()):
+        model = BernoulliRBM(8, seed=2)
+        model.compile(keras.optimizers.SGD(rate))
+        model.fit(x, epochs=1, batch_size=100, shuffle=False, verbose=0)
+        model.fit(x[:300], epochs=1, batch_size=100, shuffle=False, verbose=0)
+        models.append(model)
+    assert int(models[0].optimizer.iterations.numpy()) == 13
+    np.testing.assert_allclose(models[0].kernel.numpy(), models[1].kernel.numpy(), atol=1e-6)
