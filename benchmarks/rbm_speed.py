@@ -27,7 +27,7 @@ targets kerazoo-JAX >= 2x scikit-learn and within 1.2x of plain Keras on JAX (ra
 On a shared machine the numbers move with the load: the script prints the load average
 before and after; rerun on a quiet machine to compare.
 
-Usage: python benchmarks/rbm_speed.py [--repeats 3] [--batches 100,1000] [--quick]
+Usage: python benchmarks/rbm_speed.py [--repeats 3] [--batches 100,1000] [--quick] [--threads N]
        (internally: --role sklearn|kerazoo|plain --batch B, one contender per process)
 """
 
@@ -51,6 +51,12 @@ def parse_args():
     parser.add_argument("--quick", action="store_true", help="12,000 images, 1 repeat")
     parser.add_argument("--role", choices=("sklearn", "kerazoo", "plain"), default=None)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument(
+        "--threads", type=int, default=None,
+        help="limit every contender to N threads (BLAS, TensorFlow, XLA; through the "
+             "environment of its process): steadier on a busy machine, where spinning "
+             "BLAS threads can slow scikit-learn many times over",
+    )
     return parser.parse_args()
 
 
@@ -155,8 +161,22 @@ def run_role(args):
     print("RESULT " + json.dumps(result))
 
 
+def thread_env(n):
+    """Environment variables that limit BLAS, TensorFlow and XLA to `n` threads."""
+    if not n:
+        return {}
+    n = str(n)
+    return {
+        "OMP_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n, "MKL_NUM_THREADS": n,
+        "TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": n,
+        "XLA_FLAGS": f"--xla_cpu_multi_thread_eigen={'false' if n == '1' else 'true'} "
+                     f"intra_op_parallelism_threads={n}",
+    }
+
+
 def child(role, backend, batch, args):
-    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2")
+    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2",
+               **thread_env(args.threads))
     cmd = [sys.executable, os.path.abspath(__file__), "--role", role, "--batch", str(batch),
            "--repeats", str(args.repeats)] + (["--quick"] if args.quick else [])
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
@@ -179,7 +199,7 @@ def main():
         run_role(args)
         return
     batches = [int(b) for b in args.batches.split(",")]
-    print(f"load average before: {load_average()}")
+    print(f"load average before: {load_average()}; threads: {args.threads or 'all'}")
     contenders = [("scikit-learn", "sklearn", "jax"), ("kerazoo TF", "kerazoo", "tensorflow"),
                   ("kerazoo JAX", "kerazoo", "jax"), ("plain Keras JAX", "plain", "jax")]
     results = {}
