@@ -163,10 +163,12 @@ class FineTuneMixin:
     large learning rate (which undoes the end of the training).
     """
 
+    _trained = False  # set on the instance by `fit` and by loading weights
+
     @property
     def trained(self):
         """Whether the weights come from training or from a file (see the class)."""
-        return getattr(self, "_trained", False)
+        return self._trained
 
     def load_own_variables(self, store):
         super().load_own_variables(store)
