@@ -19,11 +19,3 @@ def augmentation_layers(random_flip, random_translation, seed, dtype=None):
             dtype=dtype))
     return layers
 
-
-def augmentation_text(random_flip, random_translation):
-    """The augmentation in words for a model card ("random left-right flips and random shifts
-    by up to 0.1 of the height and width"); an empty string when both are off."""
-    parts = (["random left-right flips"] if random_flip else []) + (
-        [f"random shifts by up to {random_translation:g} of the height and width"]
-        if random_translation else [])
-    return " and ".join(parts)

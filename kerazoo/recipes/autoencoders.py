@@ -35,13 +35,12 @@ from kerazoo.applications import (
     reduction_metrics,
 )
 from kerazoo.datasets import FASHION_MNIST_CLASS_NAMES, image_loader, make_image_dataset
-from kerazoo.layers.augmentation import augmentation_text
 from kerazoo.metrics import encoder_jacobian_norm
 from kerazoo.models.autoencoders.autoencoder import Autoencoder
 from kerazoo.models.autoencoders.contractive import ContractiveAutoencoder
 from kerazoo.models.autoencoders.denoising import DenoisingAutoencoder
 from kerazoo.models.autoencoders.sparse import SparseAutoencoder
-from kerazoo.recipes.card_text import CardText
+from kerazoo.recipes.card_text import CardText, augmentation_text
 from kerazoo.recipes.family import Family, register_family
 from kerazoo.viz import latent_manifold, latent_scatter, reconstruction_grid
 

@@ -25,10 +25,9 @@ import keras
 import numpy as np
 
 from kerazoo.datasets import image_loader
-from kerazoo.layers.augmentation import augmentation_text
 from kerazoo.models.dbn.classifier import DBNClassifier
 from kerazoo.models.dbn.dbn import DBN
-from kerazoo.recipes.card_text import CardText
+from kerazoo.recipes.card_text import CardText, augmentation_text
 from kerazoo.recipes.data import load_image_splits
 from kerazoo.recipes.family import Family, register_family
 from kerazoo.viz import filter_grid, image_grid

@@ -116,160 +116,67 @@ class FamilyHyperModel(JobHyperModel):
         return space
 
 
-@_register
-class AutoencoderHyperModel(FamilyHyperModel):
-    """`Autoencoder`: the search space of `tuning/ae.fashion_mnist.toml`.
-
-    Objective: the validation loss (min)."""
-
-    family_name = "autoencoder"
-    entry = "ae.fashion_mnist"
-
-
-@_register
-class SparseAutoencoderHyperModel(FamilyHyperModel):
-    """`SparseAutoencoder`: the search space of `tuning/sparse_ae.fashion_mnist.toml`.
-
-    Objective: the validation loss (min)."""
-
-    family_name = "sparse_autoencoder"
-    entry = "sparse_ae.fashion_mnist"
+def _named(class_name, family_name, entry, model, objective, **attributes):
+    """A registered `FamilyHyperModel` subclass for one family: the family's registered
+    name, its reference entry (`tuning/<entry>.toml` states the space), the model it tunes
+    and the objective, in the docstring."""
+    doc = (f"{model}: the search space of `tuning/{entry}.toml`.\n\n"
+           f"    Objective: {objective}.")
+    namespace = {"__doc__": doc, "__module__": __name__, "__qualname__": class_name,
+                 "family_name": family_name, "entry": entry, **attributes}
+    return _register(type(class_name, (FamilyHyperModel,), namespace))
 
 
-@_register
-class DenoisingAutoencoderHyperModel(FamilyHyperModel):
-    """`DenoisingAutoencoder`: the search space of `tuning/dae.fashion_mnist.toml`.
-
-    Objective: the validation loss (min)."""
-
-    family_name = "denoising_autoencoder"
-    entry = "dae.fashion_mnist"
-
-
-@_register
-class ContractiveAutoencoderHyperModel(FamilyHyperModel):
-    """`ContractiveAutoencoder`: the search space of `tuning/contractive_ae.fashion_mnist.toml`.
-
-    Objective: the validation loss (min)."""
-
-    family_name = "contractive_autoencoder"
-    entry = "contractive_ae.fashion_mnist"
-
-
-@_register
-class VAEHyperModel(FamilyHyperModel):
-    """`VariationalAutoencoder`: the search space of `tuning/vae.fashion_mnist.toml`.
-
-    Objective: the validation negative ELBO (min)."""
-
-    family_name = "vae"
-    entry = "vae.fashion_mnist"
-
-
-@_register
-class RBMHyperModel(FamilyHyperModel):
-    """`BernoulliRBM` trained by CD: the search space of `tuning/rbm.fashion_mnist.toml`.
-
-    Objective: the validation pseudo-log-likelihood (max)."""
-
-    family_name = "rbm"
-    entry = "rbm.fashion_mnist"
-
-
-@_register
-class GRBMHyperModel(FamilyHyperModel):
-    """`GaussianBernoulliRBM`: the search space of `tuning/grbm.fashion_mnist.toml`.
-
-    Objective: the validation reconstruction error (min)."""
-
-    family_name = "grbm"
-    entry = "grbm.fashion_mnist"
-
-
-@_register
-class DBNHyperModel(FamilyHyperModel):
-    """`DBN` pretrained greedily: the search space of `tuning/dbn.fashion_mnist.toml`.
-
-    Objective: the top layer's validation reconstruction error (min)."""
-
-    family_name = "dbn"
-    entry = "dbn.fashion_mnist"
-
-
-@_register
-class DBNClassifierHyperModel(FamilyHyperModel):
-    """A DBN pretrained, then fine-tuned as a classifier: the search space of
-    `tuning/dbn_classifier.fashion_mnist.toml`.
-
-    Objective: the validation accuracy (max)."""
-
-    family_name = "dbn_classifier"
-    entry = "dbn_classifier.fashion_mnist"
-    #: The fine-tuned network's keys take `DBNClassifier`'s defaults (the family's model
-    #: class is the `DBN`, whose constructor does not show them).
-    extra_defaults = {k: v for k, v in constructor_defaults(DBNClassifier).items()
-                      if k in CLASSIFIER_KEYS}
-
-
-@_register
-class AutoRecHyperModel(FamilyHyperModel):
-    """`AutoRec` on MovieLens-100k: the search space of `tuning/autorec.movielens_100k.toml`.
-
-    Objective: the validation RMSE (min)."""
-
-    family_name = "autorec"
-    entry = "autorec.movielens_100k"
-
-
-@_register
-class RBMCFHyperModel(FamilyHyperModel):
-    """`RBMRecommender` on MovieLens-100k: the search space of
-    `tuning/rbm_cf.movielens_100k.toml`.
-
-    Objective: the validation RMSE (min)."""
-
-    family_name = "rbm_cf"
-    entry = "rbm_cf.movielens_100k"
-
-
-@_register
-class DeepClusteringHyperModel(FamilyHyperModel):
-    """`DeepClustering` (DEC / IDEC): the search space of `tuning/dec.fashion_mnist.toml`.
-
-    Objective: the clustering loss (min)."""
-
-    family_name = "deep_clustering"
-    entry = "dec.fashion_mnist"
-
-
-@_register
-class IMSATHyperModel(FamilyHyperModel):
-    """`IMSAT`: the search space of `tuning/imsat.fashion_mnist.toml`.
-
-    Objective: the training loss, VAT minus the weighted mutual information (min)."""
-
-    family_name = "imsat"
-    entry = "imsat.fashion_mnist"
-
-
-@_register
-class GANHyperModel(FamilyHyperModel):
-    """`GAN` (DCGAN by default): the search space of `tuning/dcgan.fashion_mnist.toml`.
-
-    Objective: `val_fd`, the Fréchet distance of samples to the validation images in the
-    features of `classifier.fashion_mnist` (min), which the gan family measures after
-    training (`search_metrics`); the GAN itself never sees the classifier."""
-
-    family_name = "gan"
-    entry = "dcgan.fashion_mnist"
-
-
-@_register
-class ClassifierHyperModel(FamilyHyperModel):
-    """`CNNClassifier`, the evaluator of the generative models: the search space of
-    `tuning/classifier.fashion_mnist.toml`.
-
-    Objective: the validation accuracy (max)."""
-
-    family_name = "classifier"
-    entry = "classifier.fashion_mnist"
+# One row per family: (class, registered family, reference entry, what it tunes, objective).
+AutoencoderHyperModel = _named(
+    "AutoencoderHyperModel", "autoencoder", "ae.fashion_mnist",
+    "`Autoencoder`", "the validation loss (min)")
+SparseAutoencoderHyperModel = _named(
+    "SparseAutoencoderHyperModel", "sparse_autoencoder", "sparse_ae.fashion_mnist",
+    "`SparseAutoencoder`", "the validation loss (min)")
+DenoisingAutoencoderHyperModel = _named(
+    "DenoisingAutoencoderHyperModel", "denoising_autoencoder", "dae.fashion_mnist",
+    "`DenoisingAutoencoder`", "the validation loss (min)")
+ContractiveAutoencoderHyperModel = _named(
+    "ContractiveAutoencoderHyperModel", "contractive_autoencoder", "contractive_ae.fashion_mnist",
+    "`ContractiveAutoencoder`", "the validation loss (min)")
+VAEHyperModel = _named(
+    "VAEHyperModel", "vae", "vae.fashion_mnist",
+    "`VariationalAutoencoder`", "the validation negative ELBO (min)")
+RBMHyperModel = _named(
+    "RBMHyperModel", "rbm", "rbm.fashion_mnist",
+    "`BernoulliRBM` trained by CD", "the validation pseudo-log-likelihood (max)")
+GRBMHyperModel = _named(
+    "GRBMHyperModel", "grbm", "grbm.fashion_mnist",
+    "`GaussianBernoulliRBM`", "the validation reconstruction error (min)")
+DBNHyperModel = _named(
+    "DBNHyperModel", "dbn", "dbn.fashion_mnist",
+    "`DBN` pretrained greedily", "the top layer's validation reconstruction error (min)")
+DBNClassifierHyperModel = _named(
+    "DBNClassifierHyperModel", "dbn_classifier", "dbn_classifier.fashion_mnist",
+    "A DBN pretrained, then fine-tuned as a classifier", "the validation accuracy (max)",
+    # The fine-tuned network's keys take `DBNClassifier`'s defaults (the family's model
+    # class is the `DBN`, whose constructor does not show them).
+    extra_defaults={k: v for k, v in constructor_defaults(DBNClassifier).items()
+                    if k in CLASSIFIER_KEYS})
+AutoRecHyperModel = _named(
+    "AutoRecHyperModel", "autorec", "autorec.movielens_100k",
+    "`AutoRec` on MovieLens-100k", "the validation RMSE (min)")
+RBMCFHyperModel = _named(
+    "RBMCFHyperModel", "rbm_cf", "rbm_cf.movielens_100k",
+    "`RBMRecommender` on MovieLens-100k", "the validation RMSE (min)")
+DeepClusteringHyperModel = _named(
+    "DeepClusteringHyperModel", "deep_clustering", "dec.fashion_mnist",
+    "`DeepClustering` (DEC / IDEC)", "the clustering loss (min)")
+IMSATHyperModel = _named(
+    "IMSATHyperModel", "imsat", "imsat.fashion_mnist",
+    "`IMSAT`", "the training loss, VAT minus the weighted mutual information (min)")
+GANHyperModel = _named(
+    "GANHyperModel", "gan", "dcgan.fashion_mnist",
+    "`GAN` (DCGAN by default)",
+    "`val_fd`, the Fréchet distance of samples to the validation images in the features of "
+    "`classifier.fashion_mnist` (min), which the gan family measures after training "
+    "(`search_metrics`); the GAN itself never sees the classifier")
+ClassifierHyperModel = _named(
+    "ClassifierHyperModel", "classifier", "classifier.fashion_mnist",
+    "`CNNClassifier`, the evaluator of the generative models", "the validation accuracy (max)")

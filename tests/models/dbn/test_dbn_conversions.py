@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from kerazoo.models import DBNClassifier, DeepAutoencoder
+from saving_harness import run_saving_test
 
 
 def test_classifier_starts_from_the_rbm_weights(pretrained_dbn, fmnist_small):
@@ -31,11 +32,7 @@ def test_classifier_trains_with_fit_and_round_trips(pretrained_dbn, fmnist_small
     # 300 images, 10 classes: chance is 0.1.
     assert history.history["accuracy"][-1] > 0.4
     assert history.history["loss"][-1] < history.history["loss"][0]
-    path = tmp_path / "clf.keras"
-    clf.save(path)
-    loaded = keras.models.load_model(path)
-    np.testing.assert_allclose(loaded.predict(x[:8], verbose=0), clf.predict(x[:8], verbose=0),
-                               atol=1e-6)
+    loaded = run_saving_test(clf, tmp_path, inputs=x[:8], methods=[("predict", {"verbose": 0})])
     loaded.fit(x[:20], y[:20], epochs=1, verbose=0)
     with pytest.raises(ValueError, match=r"n_classes"):
         pretrained_dbn.to_classifier(1)
@@ -73,12 +70,8 @@ def test_classifier_augments_in_training_only(pretrained_dbn, fmnist_small, tmp_
     # 300 images, 10 classes: chance is 0.1; accuracy on the images as they are.
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert clf.evaluate(x, y, verbose=0, return_dict=True)["accuracy"] > 0.4
-    path = tmp_path / "augmented.keras"
-    clf.save(path)
-    loaded = keras.models.load_model(path)
+    loaded = run_saving_test(clf, tmp_path, inputs=x[:8], methods=[("predict", {"verbose": 0})])
     assert loaded.random_flip is True and loaded.random_translation == pytest.approx(0.1)
-    np.testing.assert_allclose(loaded.predict(x[:8], verbose=0), clf.predict(x[:8], verbose=0),
-                               atol=1e-6)
     with pytest.raises(ValueError, match=r"Received: random_translation=1.5"):
         pretrained_dbn.to_classifier(10, random_translation=1.5)
     with pytest.raises(TypeError, match=r"Received: random_flip='yes'"):
@@ -117,10 +110,7 @@ def test_autoencoder_fine_tunes_end_to_end(pretrained_dbn, fmnist_small, tmp_pat
     # Weights are tied at initialisation only: fine-tuning unties them.
     assert np.abs(ae.decoder_layers[-1].kernel.numpy()
                   - ae.encoder_layers[0].kernel.numpy().T).max() > 1e-4
-    path = tmp_path / "ae.keras"
-    ae.save(path)
-    loaded = keras.models.load_model(path)
-    np.testing.assert_allclose(loaded.reconstruct(x[:5]), ae.reconstruct(x[:5]), atol=1e-6)
+    run_saving_test(ae, tmp_path, inputs=x[:5], methods=["reconstruct"])
 
 
 def test_gaussian_dbn_conversions_fold_in_the_standardization(pretrained_gaussian_dbn, fmnist_small):

@@ -8,6 +8,7 @@ import pytest
 from kerazoo.hub.export import export_saved_model, run_signatures
 from kerazoo.models import BiasedMF, GlobalMean, UserItemBiases
 from kerazoo.recipes.recommender_evaluation import evaluate_fold
+from saving_harness import run_saving_test
 
 
 def test_global_mean_on_fold_1(fold1):
@@ -84,10 +85,7 @@ def test_biased_mf_fold_in_is_a_ridge_regression(planted, planted_mf):
 
 def test_biased_mf_saves_loads_and_serves(planted, planted_mf, tmp_path):
     train, _ = planted
-    planted_mf.save(tmp_path / "mf.keras")
-    again = keras.saving.load_model(tmp_path / "mf.keras", safe_mode=True)
-    np.testing.assert_allclose(again.predict_matrix(history=train),
-                               planted_mf.predict_matrix(history=train), rtol=1e-6)
+    run_saving_test(planted_mf, tmp_path, methods=[("predict_matrix", {"history": train})])
     export_saved_model(planted_mf, tmp_path / "sm")
     assert run_signatures(tmp_path / "sm")["predict_pairs"]["output_0"] == (2,)
 

@@ -12,6 +12,7 @@ from kerazoo.hub.export import export_saved_model, run_signatures
 from kerazoo.models import RBMRecommender
 from kerazoo.recipes.recommender_evaluation import evaluate_fold
 from kerazoo.models.recommenders.rbm_recommender import CDStepsSchedule, cd_steps_at
+from saving_harness import run_saving_test
 
 
 def tiny_rbm(conditional=True, prediction="exact", n_hidden=3, n_items=4, seed=0):
@@ -351,12 +352,7 @@ def test_bad_input_is_rejected_with_clear_errors(planted, planted_rbm):
 
 def test_saves_loads_and_fine_tunes(planted, planted_rbm, tmp_path):
     train, _ = planted
-    path = tmp_path / "rbm.keras"
-    planted_rbm.save(path)
-    again = keras.saving.load_model(path, safe_mode=True)
-    assert again.get_config() == planted_rbm.get_config()
-    np.testing.assert_allclose(again.predict_matrix(history=train),
-                               planted_rbm.predict_matrix(history=train), rtol=1e-6)
+    again = run_saving_test(planted_rbm, tmp_path, methods=[("predict_matrix", {"history": train})])
     assert again.compiled and isinstance(again.optimizer, keras.optimizers.Adam)
     x, y = again.training_data(train)
     assert y is None
