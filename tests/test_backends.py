@@ -496,7 +496,7 @@ def test_model_tests_pass_on_jax():
     paths = [p for p in JAX_TEST_PATHS if "test_backends.py" not in p]
     assert paths
     argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *paths]
-    proc = subprocess.run(argv, capture_output=True, text=True, cwd=REPO, timeout=1500,
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=REPO, timeout=2400,
                           env=_env(KERAS_BACKEND="jax"))
     summary = proc.stdout.strip().splitlines()[-1:] if proc.stdout.strip() else []
     print(f"JAX pass over {len(paths)} paths: {summary}")
