@@ -51,7 +51,7 @@ def export_entry(name_or_path, directory, zoo_dir=None, overwrite=False):
     """
     import keras
 
-    from kerazoo.hub.load import _resolve_entry, load, verify_entry
+    from kerazoo.hub.load import _checked_entry, load, verify_entry
 
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
@@ -62,8 +62,7 @@ def export_entry(name_or_path, directory, zoo_dir=None, overwrite=False):
             f"{directory} is not empty: export writes a new folder (pass overwrite=True, "
             f"`--force`, to replace its content). Received: {directory}"
         )
-    source, record = _resolve_entry(name_or_path, zoo_dir, "files to export")
-    metadata = verify_entry(source, record)
+    source, metadata, _ = _checked_entry(name_or_path, zoo_dir, "files to export")
     model = load(source, compile=True)
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.export-", dir=directory.parent))
