@@ -61,7 +61,8 @@ def test_job_names_follow_the_zoo_name_rule(tmp_path, capsys, name):
 
 def test_a_diverged_training_is_a_message_not_a_traceback(tmp_path, capsys):
     text = tiny_job_toml(epochs=2).split("[search.space.learning_rate]")[0]  # no search space
-    job = write_job(tmp_path, text.replace("learning_rate = 0.01", "learning_rate = nan"))
+    # A finite rate so large that the loss becomes NaN (a NaN rate is refused with the job).
+    job = write_job(tmp_path, text.replace("learning_rate = 0.01", "learning_rate = 1e38"))
     code, out, err, runs = run_train(tmp_path, capsys, job=job)
     assert_one_line_error(code, err, "TrainingDivergedError", "nan")
 

@@ -9,7 +9,7 @@ from kerazoo.metrics import clustering_accuracy
 from kerazoo.models import Autoencoder, DeepClustering
 from kerazoo.models.clustering import StudentTAssignment, TargetDistributionUpdate, target_distribution
 
-from conftest import blob_images
+from clustering_data import blob_images
 from saving_harness import run_saving_test
 
 

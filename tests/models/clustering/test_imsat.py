@@ -10,7 +10,7 @@ from kerazoo.metrics import clustering_accuracy
 from kerazoo.models import IMSAT
 from kerazoo.applications import kmeans_clusters
 
-from conftest import blob_images
+from clustering_data import blob_images
 from saving_harness import run_saving_test
 
 
