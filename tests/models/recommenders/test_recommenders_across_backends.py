@@ -2,13 +2,11 @@
 under TensorFlow and JAX (issue 29). The test runs the other backend in a subprocess
 (a process imports one Keras backend) on the same inputs, and compares within 1e-5."""
 
-import os
-import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from other_backend import outputs_on_other_backend
 
 NAMES = ["autorec.movielens_100k", "rbm_cf.movielens_100k"]
 N = 64  # users, pairs and rating vectors compared
@@ -48,20 +46,7 @@ def repository_zoo(monkeypatch):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_entry_gives_the_same_outputs_on_tensorflow_and_jax(name, tmp_path):
-    import keras
-
-    here = keras.backend.backend()
-    other = "jax" if here == "tensorflow" else "tensorflow"
-    env = {k: v for k, v in os.environ.items() if k != "KERAZOO_ZOO"}
-    env["KERAS_BACKEND"] = other
-    root = str(Path(__file__).resolve().parents[3])
-    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
-    out_file = tmp_path / "other.npz"
-    done = subprocess.run([sys.executable, __file__, name, str(out_file)], env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    theirs = dict(np.load(out_file))
-    assert theirs.pop("backend") == other
+    _, theirs = outputs_on_other_backend(__file__, name, tmp_path)
     ours = outputs(name)
     assert sorted(ours) == sorted(theirs)
     for key in ours:
